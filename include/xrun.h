@@ -1,0 +1,415 @@
+/*
+ * xrun.h -- the one public header of xrun, an embeddable job-execution
+ * library: submit, poll, cancel and collect jobs on the local host and on
+ * remote HPC clusters, and parse the outputs of electronic-structure codes.
+ *
+ * CONVENTIONS
+ *
+ *  - Every fallible function returns an xrun_status; XRUN_OK (0) is success.
+ *    The message of the last failure on the calling thread is
+ *    xrun_last_error(); it is never NULL. xrun_status_name() names a code.
+ *  - Handles are opaque. Each has exactly one release function
+ *    (xrun_ctx_close, xrun_job_free, ...); releasing NULL is a no-op.
+ *  - Output parameters come first and are named `out`. On failure an output
+ *    pointer is set to NULL (or left at 0 for numbers).
+ *  - Strings in are UTF-8, NUL-terminated and copied: the caller may free
+ *    them as soon as the call returns. Strings out are either BORROWED
+ *    (owned by a handle, valid until the handle is freed or, where said,
+ *    until the next call that changes it) or OWNED (released with
+ *    xrun_free()). Every function says which.
+ *  - Rich data crosses as JSON text; everything a caller needs to drive jobs
+ *    (state, exit code, scheduler id, a result's numbers) also has a typed
+ *    accessor, so that Fortran and C callers never have to parse JSON.
+ *  - Nothing is printed to stdout or stderr. Log lines go to the callback in
+ *    xrun_options.
+ *  - A job that FAILED is not a call that failed: refreshing a job whose
+ *    run died returns XRUN_OK and the job carries the state, exit code and
+ *    reason.
+ *
+ * THREADS
+ *
+ *  All functions may be called from several threads at once on one context
+ *  and on handles derived from it; the context serialises what it must.
+ *  A single xrun_job or xrun_result handle may be shared between threads,
+ *  but BORROWED strings read from it may be invalidated by a concurrent
+ *  xrun_job_refresh()/xrun_job_wait() on the same handle: a thread that
+ *  shares a job handle should copy strings it keeps. xrun_last_error() is
+ *  per thread.
+ *
+ * LIFETIME
+ *
+ *  Jobs and machines opened from a context keep it alive: xrun_ctx_close()
+ *  on a context with live handles only drops the caller's reference; the
+ *  context is destroyed when its last handle is freed. Closing a context
+ *  never cancels jobs: they run on and can be reopened by id from another
+ *  context or process (they live in the store).
+ */
+#ifndef XRUN_H
+#define XRUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(XRUN_STATIC)
+#  define XRUN_API
+#elif defined(__GNUC__) || defined(__clang__)
+#  define XRUN_API __attribute__((visibility("default")))
+#else
+#  define XRUN_API
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Version                                                                  */
+/* ------------------------------------------------------------------------ */
+
+#define XRUN_VERSION_MAJOR 0
+#define XRUN_VERSION_MINOR 1
+#define XRUN_VERSION_PATCH 0
+#define XRUN_VERSION_STRING "0.1.0"
+/** MAJOR*10000 + MINOR*100 + PATCH; compare with xrun_version_number(). */
+#define XRUN_VERSION_NUMBER \
+    (XRUN_VERSION_MAJOR * 10000 + XRUN_VERSION_MINOR * 100 + XRUN_VERSION_PATCH)
+
+/** The library's version string (static storage). Thread-safe. */
+XRUN_API const char *xrun_version(void);
+/** The library's XRUN_VERSION_NUMBER, to check header and library agree. */
+XRUN_API int xrun_version_number(void);
+
+/* ------------------------------------------------------------------------ */
+/* Status codes. Values are fixed forever; new codes are only appended.     */
+/* ------------------------------------------------------------------------ */
+
+typedef enum xrun_status {
+    XRUN_OK = 0,
+    XRUN_E_INVALID = 1,      /* an argument is NULL, malformed or out of range */
+    XRUN_E_CONFIG = 2,       /* machine configuration is invalid */
+    XRUN_E_NOT_FOUND = 3,    /* no such job, machine, file or result key */
+    XRUN_E_STATE = 4,        /* not allowed in the job's current state */
+    XRUN_E_STORE = 5,        /* the job store (SQLite) failed */
+    XRUN_E_IO = 6,           /* a local file operation failed */
+    XRUN_E_TRANSPORT = 7,    /* connecting or talking to a host failed */
+    XRUN_E_AUTH = 8,         /* authentication was refused */
+    XRUN_E_HOSTKEY = 9,      /* host key unknown or changed */
+    XRUN_E_SCHEDULER = 10,   /* the scheduler refused a command */
+    XRUN_E_TIMEOUT = 11,     /* a wait or a command ran out of time */
+    XRUN_E_PARSE = 12,       /* an output could not be parsed at all */
+    XRUN_E_NOMEM = 13,       /* out of memory */
+    XRUN_E_UNSUPPORTED = 14, /* not supported by this machine/scheduler */
+    XRUN_E_INTERNAL = 15     /* a bug in xrun: please report it */
+} xrun_status;
+
+/** A static, stable name for a status ("XRUN_E_TIMEOUT"); "XRUN_E_UNKNOWN"
+ *  for values this library does not know. Never NULL. Thread-safe. */
+XRUN_API const char *xrun_status_name(int status);
+
+/** The message of the last failed call on this thread. BORROWED: valid
+ *  until the next xrun call on this thread. Never NULL ("" if none). */
+XRUN_API const char *xrun_last_error(void);
+
+/** The status of the last failed call on this thread (XRUN_OK if none). */
+XRUN_API int xrun_last_status(void);
+
+/** Release a string or buffer the library returned as OWNED. NULL is a
+ *  no-op. Thread-safe. */
+XRUN_API void xrun_free(void *ptr);
+
+/* ------------------------------------------------------------------------ */
+/* Job states. Values are fixed forever; new states are only appended.     */
+/* ------------------------------------------------------------------------ */
+
+typedef enum xrun_state {
+    XRUN_STATE_CREATED = 0,       /* recorded in the store, not yet sent */
+    XRUN_STATE_SUBMITTING = 1,    /* being sent; reconciled after a crash */
+    XRUN_STATE_SUBMITTED = 2,     /* accepted by the scheduler */
+    XRUN_STATE_QUEUED = 3,        /* waiting for resources */
+    XRUN_STATE_HELD = 4,          /* held by user or system */
+    XRUN_STATE_RUNNING = 5,
+    XRUN_STATE_COMPLETED = 6,     /* evidence says exit code 0 */
+    XRUN_STATE_FAILED = 7,        /* non-zero exit, launch failure, or a
+                                     failed diagnosis of its output */
+    XRUN_STATE_CANCELLED = 8,
+    XRUN_STATE_TIMEOUT = 9,       /* walltime exceeded */
+    XRUN_STATE_OUT_OF_MEMORY = 10,
+    XRUN_STATE_NODE_FAIL = 11,    /* node failure, boot failure */
+    XRUN_STATE_PREEMPTED = 12,
+    XRUN_STATE_LOST = 13          /* no scheduler record and no exit record */
+} xrun_state;
+
+/** "created", "running", ... (static storage); "unknown" if out of range. */
+XRUN_API const char *xrun_state_name(int state);
+/** 1 if no further transition can happen from `state`, else 0. */
+XRUN_API int xrun_state_is_terminal(int state);
+
+/* ------------------------------------------------------------------------ */
+/* Options and the context                                                  */
+/* ------------------------------------------------------------------------ */
+
+typedef enum xrun_log_level {
+    XRUN_LOG_ERROR = 0,
+    XRUN_LOG_WARN = 1,
+    XRUN_LOG_INFO = 2,
+    XRUN_LOG_DEBUG = 3
+} xrun_log_level;
+
+/** Log callback. `message` is BORROWED for the call. May be called from any
+ *  thread that uses the context, and from several at once. Must not call
+ *  back into xrun. Secrets are never part of a message. */
+typedef void (*xrun_log_fn)(int level, const char *message, void *payload);
+
+/** Secret prompt callback: asked for a key passphrase (kind "passphrase"),
+ *  a password (kind "password") or a keyboard-interactive answer (kind
+ *  "kbdint", e.g. a one-time password). `prompt` is the server's or key's
+ *  text; `echo` is 1 if the answer may be shown. Write a NUL-terminated
+ *  answer of at most `answer_size` bytes (NUL included) into `answer` and
+ *  return 0, or return non-zero to refuse (the call then fails with
+ *  XRUN_E_AUTH). The answer is used once and wiped; it is never stored. */
+typedef int (*xrun_prompt_fn)(const char *kind, const char *machine,
+                              const char *prompt, int echo, char *answer,
+                              size_t answer_size, void *payload);
+
+#define XRUN_OPTIONS_VERSION 1
+
+typedef struct xrun_options {
+    unsigned int version;      /* XRUN_OPTIONS_VERSION */
+    const char *home;          /* NULL: $XRUN_HOME, else ~/.xrun */
+    const char *store_path;    /* NULL: <home>/xrun.db */
+    xrun_log_fn log;           /* NULL: no logging */
+    int log_level;             /* highest xrun_log_level passed to `log` */
+    void *log_payload;
+    xrun_prompt_fn prompt;     /* NULL: secrets cannot be asked for */
+    void *prompt_payload;
+} xrun_options;
+
+#define XRUN_OPTIONS_INIT { XRUN_OPTIONS_VERSION, NULL, NULL, NULL, XRUN_LOG_WARN, NULL, NULL, NULL }
+
+/** Fill `opts` with defaults for `version` (for callers that cannot use
+ *  XRUN_OPTIONS_INIT). Returns XRUN_E_INVALID for NULL or an unknown
+ *  version. */
+XRUN_API int xrun_options_init(xrun_options *opts, unsigned int version);
+
+typedef struct xrun_ctx xrun_ctx;
+
+/** Open a context: reads the machine configuration (strictly; a bad file
+ *  fails with XRUN_E_CONFIG naming file, JSON path and key) and opens or
+ *  creates the job store (XRUN_E_STORE). `opts` may be NULL for defaults.
+ *  Creates <home> (mode 0700) if missing. Does not connect anywhere.
+ *  Returns XRUN_OK, XRUN_E_INVALID, XRUN_E_CONFIG, XRUN_E_STORE. */
+XRUN_API int xrun_ctx_open(xrun_ctx **out, const xrun_options *opts);
+
+/** Drop the caller's reference (see LIFETIME). Open connections are closed
+ *  when the context is finally destroyed. NULL is a no-op. */
+XRUN_API void xrun_ctx_close(xrun_ctx *ctx);
+
+/** The resolved home directory and store path. BORROWED, valid for the
+ *  context's life. */
+XRUN_API const char *xrun_ctx_home(xrun_ctx *ctx);
+XRUN_API const char *xrun_ctx_store_path(xrun_ctx *ctx);
+
+/* ------------------------------------------------------------------------ */
+/* Machines                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/** The configured machines as an OWNED JSON text:
+ *  {"default": "NAME", "machines": [{"name":..,"execution":..,"scheduler":..,
+ *  "host":.., "source": FILE}, ...]}. */
+XRUN_API int xrun_machines_list(char **out_json, xrun_ctx *ctx);
+
+/** The default machine's name. OWNED. */
+XRUN_API int xrun_machines_default(char **out_name, xrun_ctx *ctx);
+
+typedef struct xrun_machine xrun_machine;
+
+/** Open a machine by name (NULL or "" for the default).
+ *  XRUN_E_NOT_FOUND if there is no such machine. Does not connect. */
+XRUN_API int xrun_machine_open(xrun_machine **out, xrun_ctx *ctx, const char *name);
+XRUN_API void xrun_machine_free(xrun_machine *machine);
+/** The machine's name. BORROWED for the handle's life. */
+XRUN_API const char *xrun_machine_name(xrun_machine *machine);
+/** The machine's full, resolved configuration. OWNED JSON. */
+XRUN_API int xrun_machine_json(char **out_json, xrun_machine *machine);
+
+/** Check a machine step by step (resolve, connect, host key, authenticate,
+ *  run a command, workdir writable, scheduler commands present), each with
+ *  its time. Blocks (bounded by the machine's timeouts). `out_report` is an
+ *  OWNED JSON text {"machine":..,"ok":bool,"steps":[{"step":..,"ok":..,
+ *  "ms":..,"detail":..}]} and is set even when a step fails; the status is
+ *  that of the first failing step (XRUN_E_TRANSPORT, XRUN_E_HOSTKEY,
+ *  XRUN_E_AUTH, XRUN_E_IO, XRUN_E_SCHEDULER) or XRUN_OK. */
+XRUN_API int xrun_machine_check(char **out_report, xrun_machine *machine);
+
+/** Connection counters of the machine's transport as OWNED JSON:
+ *  {"sessions_open":n,"sessions_opened":n,"handshakes":n,"auths":n,
+ *   "commands":n,"reconnects":n,"transfers":n}. All 0 for local machines. */
+XRUN_API int xrun_machine_stats(char **out_json, xrun_machine *machine);
+
+/* ------------------------------------------------------------------------ */
+/* Jobs                                                                     */
+/* ------------------------------------------------------------------------ */
+
+typedef struct xrun_job xrun_job;
+
+/** Submit a job from a JSON spec:
+ *  {"name": "si-scf",                 optional, free text
+ *   "machine": "cluster1",            optional, default machine
+ *   "command": "pw.x -in si.in",      a shell command line, OR
+ *   "argv": ["pw.x","-in","si.in"],   arguments, each quoted for the shell
+ *   "workdir": "...",                 optional: run here instead of the
+ *                                     job's own directory
+ *   "env": {"K": "V"},
+ *   "resources": {"nodes":1,"tasks_per_node":4,"cpus_per_task":1,
+ *                 "memory":"4G","walltime":"01:00:00","partition":"..",
+ *                 "account":"..","qos":".."},
+ *   "upload": ["local/path", ...],     copied into the job directory
+ *   "retrieve": ["pw.out", ...],       copied back when the job ends
+ *   "parser": "qe"|"vasp"|"crystal"|"auto",  applied to "parse_file"
+ *   "parse_file": "pw.out",           default: the job's stdout
+ *   "depends_on": ["XRUN-ID", ...],   start after these completed
+ *   "hold": false,
+ *   "cleanup": "keep"|"on_success"|"always"}
+ *  The job is written to the store before anything is sent. Blocks while
+ *  the job is sent to its machine (connecting if needed).
+ *  Returns XRUN_OK, XRUN_E_INVALID (bad spec: the message names the key),
+ *  XRUN_E_NOT_FOUND (machine), XRUN_E_TRANSPORT, XRUN_E_SCHEDULER,
+ *  XRUN_E_STORE. If sending fails the job stays in the store (state
+ *  created, with the reason) and `*out` is still NULL. */
+XRUN_API int xrun_job_submit(xrun_job **out, xrun_ctx *ctx, const char *spec_json);
+
+/** Submit `command` (a shell command line) on `machine` (NULL: default)
+ *  with no other settings: the JSON-free way for Fortran and C. */
+XRUN_API int xrun_job_submit_command(xrun_job **out, xrun_ctx *ctx,
+                                     const char *machine, const char *name,
+                                     const char *command);
+
+/** Open a job by its xrun id. XRUN_E_NOT_FOUND if unknown. Does not poll. */
+XRUN_API int xrun_job_open(xrun_job **out, xrun_ctx *ctx, const char *id);
+XRUN_API void xrun_job_free(xrun_job *job);
+
+/** The job's xrun id (a 26-character ULID). BORROWED, handle's life. */
+XRUN_API const char *xrun_job_id(xrun_job *job);
+
+/** Re-read the job from the store and, if its machine's poll interval
+ *  allows, poll its machine (one scheduler query for ALL active jobs of
+ *  that machine). Blocks for that round. Returns XRUN_OK whatever state
+ *  the job is in; XRUN_E_TRANSPORT/XRUN_E_SCHEDULER only if the poll itself
+ *  failed (the job's state is then unchanged). */
+XRUN_API int xrun_job_refresh(xrun_job *job);
+
+/** The state as of the last open/refresh/wait. Never fails. */
+XRUN_API int xrun_job_state(xrun_job *job);
+
+/** The exit code, if known. XRUN_E_NOT_FOUND if not (yet) known. */
+XRUN_API int xrun_job_exit_code(xrun_job *job, int *out_code);
+
+/** The scheduler's id ("1234", a pid for the direct scheduler); "" before
+ *  submission. BORROWED until the next refresh/wait on this handle. */
+XRUN_API const char *xrun_job_scheduler_id(xrun_job *job);
+
+/** The reason for the current state ("Priority", "NonZeroExitCode",
+ *  "scf_not_converged", ...), "" if none. BORROWED like scheduler_id. */
+XRUN_API const char *xrun_job_reason(xrun_job *job);
+
+/** The job's record as OWNED JSON: id, name, machine, state, scheduler_id,
+ *  exit_code, reason, job_dir, stdout, stderr, created_at, submitted_at,
+ *  started_at, ended_at (ISO 8601 UTC, null if not yet), and "result" once
+ *  a parser ran. */
+XRUN_API int xrun_job_info_json(char **out_json, xrun_job *job);
+
+/** Wait until the job reaches a terminal state, polling no more often than
+ *  its machine allows. `timeout_ms` < 0 waits forever, 0 polls once.
+ *  Returns XRUN_OK once terminal (whatever the outcome), XRUN_E_TIMEOUT if
+ *  the time ran out first, or a transport/scheduler error. */
+XRUN_API int xrun_job_wait(xrun_job *job, int64_t timeout_ms);
+
+/** Cancel the job (kills the whole process group of a direct job; scancel
+ *  etc. for a batch job). Cancelling a terminal job returns XRUN_E_STATE. */
+XRUN_API int xrun_job_cancel(xrun_job *job);
+
+/** Read a file from the job's directory (e.g. "stdout"), at most
+ *  `max_bytes` (<= 0: 16 MiB). OWNED buffer, NUL-terminated; `out_size`
+ *  (may be NULL) gets the length. */
+XRUN_API int xrun_job_read_file(char **out_data, size_t *out_size, xrun_job *job,
+                                const char *name, int64_t max_bytes);
+
+/** List jobs as OWNED JSON array of job records (see xrun_job_info_json),
+ *  newest first. `machine` NULL for all; `state` < 0 for all.
+ *  `limit` <= 0 for no limit. Reads the store only. */
+XRUN_API int xrun_jobs_list(char **out_json, xrun_ctx *ctx, const char *machine,
+                            int state, int64_t limit);
+
+/** One poll round over all machines with active jobs: one scheduler query
+ *  per machine whose min_poll_interval has passed. `out_next_ms` (may be
+ *  NULL) gets how many ms until another round would do anything. */
+XRUN_API int xrun_poll(xrun_ctx *ctx, int64_t *out_next_ms);
+
+/** Reconcile jobs left in created/submitting by a crash: adopt those the
+ *  scheduler knows (by their xrun id), mark the others not submitted.
+ *  `out_report` (may be NULL) is OWNED JSON {"adopted":n,"reset":n,...}. */
+XRUN_API int xrun_recover(char **out_report, xrun_ctx *ctx);
+
+/* ------------------------------------------------------------------------ */
+/* Events: an append-only journal of state changes, read from the store    */
+/* ------------------------------------------------------------------------ */
+
+typedef struct xrun_events xrun_events;
+
+/** The events with sequence number > `after_seq`, at most `max` (<= 0:
+ *  1000), oldest first. Reads the store only: never touches a cluster. */
+XRUN_API int xrun_events_since(xrun_events **out, xrun_ctx *ctx, int64_t after_seq, int64_t max);
+XRUN_API void xrun_events_free(xrun_events *events);
+XRUN_API int64_t xrun_events_count(xrun_events *events);
+/** Accessors for event `i` (0 <= i < count); out of range gives 0/""/-1.
+ *  Strings are BORROWED for the handle's life. time is ms since the epoch. */
+XRUN_API int64_t xrun_events_seq(xrun_events *events, int64_t i);
+XRUN_API int64_t xrun_events_time_ms(xrun_events *events, int64_t i);
+XRUN_API const char *xrun_events_job_id(xrun_events *events, int64_t i);
+XRUN_API int xrun_events_state(xrun_events *events, int64_t i);
+XRUN_API const char *xrun_events_message(xrun_events *events, int64_t i);
+/** All events as OWNED JSON array [{"seq":..,"time_ms":..,"job_id":..,
+ *  "state":"running","message":..}, ...]. */
+XRUN_API int xrun_events_json(char **out_json, xrun_events *events);
+
+/* ------------------------------------------------------------------------ */
+/* Output parsing                                                           */
+/* ------------------------------------------------------------------------ */
+
+typedef struct xrun_result xrun_result;
+
+/** Parse an output file with `parser` ("qe", "vasp", "crystal" or "auto"/
+ *  NULL to detect from the content). Streams the file: memory stays
+ *  bounded whatever its size. A truncated or failed run is NOT an error: it
+ *  gives a result whose diagnosis says so. Returns XRUN_OK, XRUN_E_IO (cannot
+ *  read), XRUN_E_PARSE (no parser recognises the content),
+ *  XRUN_E_INVALID (unknown parser name). */
+XRUN_API int xrun_parse_file(xrun_result **out, const char *path, const char *parser);
+/** The same over a buffer of `size` bytes (need not be NUL-terminated). */
+XRUN_API int xrun_parse_buffer(xrun_result **out, const char *data, size_t size,
+                               const char *parser);
+/** The parsed result of a job whose spec named a parser.
+ *  XRUN_E_NOT_FOUND if none (yet). */
+XRUN_API int xrun_job_result(xrun_result **out, xrun_job *job);
+XRUN_API void xrun_result_free(xrun_result *result);
+
+/** The result as OWNED JSON (keys: code, program_version, total_energy_ev,
+ *  ... , diagnosis {code, line, text}). */
+XRUN_API int xrun_result_json(char **out_json, xrun_result *result);
+/** A number by its JSON key (e.g. "total_energy_ev", "n_scf_iterations").
+ *  XRUN_E_NOT_FOUND if the file did not print it. */
+XRUN_API int xrun_result_double(xrun_result *result, const char *key, double *out_value);
+/** The detected code ("qe", "vasp", "crystal"). BORROWED, handle's life. */
+XRUN_API const char *xrun_result_code(xrun_result *result);
+/** The diagnosis code ("ok", "scf_not_converged", "truncated_output", ...).
+ *  BORROWED, handle's life. Never NULL. */
+XRUN_API const char *xrun_result_diagnosis(xrun_result *result);
+/** The 1-based line that shows the diagnosis (0 if none) and its text
+ *  (BORROWED, "" if none). */
+XRUN_API int64_t xrun_result_diagnosis_line(xrun_result *result);
+XRUN_API const char *xrun_result_diagnosis_text(xrun_result *result);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* XRUN_H */

@@ -1,0 +1,40 @@
+// Output parsers for Quantum ESPRESSO, VASP and CRYSTAL. Streaming: a file
+// is read in blocks and fed line by line, memory bounded whatever its size.
+// A truncated or failed run gives a result with a diagnosis, never an error.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace xrun::parse {
+
+// A parsed result. The JSON keys are a contract (docs/ARCHITECTURE.md):
+// code, program_version, total_energy_ev, total_energy_native, native_unit,
+// fermi_energy_ev, homo_ev, lumo_ev, band_gap_ev, final_cell_angstrom,
+// final_positions_angstrom, forces_ev_per_angstrom, stress_kbar,
+// n_scf_iterations, n_ionic_steps, ionic_energies_ev, scf_converged,
+// geometry_converged, wall_time_s, diagnosis {code, line, text}.
+class Result {
+ public:
+  virtual ~Result() = default;
+  virtual std::string code() const = 0;            // "qe", "vasp", "crystal"
+  virtual std::string to_json() const = 0;
+  // A number by its JSON key; false if not printed by the file.
+  virtual bool number(std::string_view key, double* out) const = 0;
+  virtual std::string diagnosis() const = 0;       // "ok", "scf_not_converged", ...
+  virtual int64_t diagnosis_line() const = 0;      // 1-based, 0 if none
+  virtual std::string diagnosis_text() const = 0;
+};
+
+// parser: "qe", "vasp", "crystal", "auto" or "" (auto). Throws
+// Error(XRUN_E_INVALID) for an unknown parser, Error(XRUN_E_IO) if the file
+// cannot be read, Error(XRUN_E_PARSE) if auto-detection recognises nothing.
+std::unique_ptr<Result> parse_file(const std::string& path, const std::string& parser);
+std::unique_ptr<Result> parse_buffer(std::string_view data, const std::string& parser);
+
+// Whether a diagnosis code means the run failed (anything but "ok" and
+// warnings such as "ok_with_warnings").
+bool diagnosis_is_failure(const std::string& code);
+
+}  // namespace xrun::parse

@@ -1,0 +1,120 @@
+// The direct scheduler: runs a job at once, detached in its own session
+// (setsid), on the machine the transport reaches. Its "queue" is the
+// process table: a job is running while its session leader lives, and done
+// when its exit_code file exists.
+#include <cstdlib>
+#include <sstream>
+
+#include "scheduler/script_common.h"
+#include "transport/transport.h"
+#include "util/error.h"
+#include "util/shell_quote.h"
+#include "util/strings.h"
+
+namespace xrun {
+
+namespace {
+
+class DirectScheduler : public Scheduler {
+ public:
+  std::string name() const override { return "direct"; }
+
+  std::string render_script(const ScriptRequest& request) const override {
+    if (!request.depends_on.empty())
+      throw Error(XRUN_E_UNSUPPORTED, "the direct scheduler cannot wait for dependencies");
+    std::string s = "#!/bin/bash\n";
+    s += "# xrun job " + request.job_id + "\n";
+    return s + script_body(request);
+  }
+
+  std::string submit_command(const ScriptRequest& request, const std::string& script_path) const override {
+    if (request.hold) throw Error(XRUN_E_UNSUPPORTED, "the direct scheduler cannot hold a job");
+    // In a non-interactive shell a background job shares the shell's
+    // process group, so setsid does not fork and $! is the new session
+    // leader: the pid is also the process group id that cancel kills.
+    return "cd " + quote_for_shell(request.job_dir) + " && setsid /bin/bash " +
+           quote_for_shell(script_path) + " </dev/null >" + quote_for_shell(request.stdout_path) +
+           " 2>" + quote_for_shell(request.stderr_path) + " & echo $!";
+  }
+
+  std::string parse_submit_output(const CommandResult& result) const override {
+    std::string pid(trim(result.out));
+    bool numeric = !pid.empty() && pid.find_first_not_of("0123456789") == std::string::npos;
+    if (result.exit_status != 0 || !numeric)
+      throw Error(XRUN_E_SCHEDULER, "direct submission failed (exit " +
+                                        std::to_string(result.exit_status) + "): " +
+                                        std::string(trim(result.err + result.out)));
+    return pid;
+  }
+
+  std::string status_command(const std::vector<TrackedJob>& jobs) const override {
+    // Alive is checked before the exit record: a job that ends between the
+    // two checks is then seen as running now and done next round, never
+    // as gone. The pid must still be our script (pids are reused).
+    std::string s =
+        "__xrun_s() { if kill -0 \"$2\" 2>/dev/null && ps -o args= -p \"$2\" 2>/dev/null | "
+        "grep -qF \"$3/job.sh\"; then echo \"$1 running\"; elif [ -f \"$3/exit_code\" ]; then "
+        "echo \"$1 done $(head -c 32 \"$3/exit_code\")\"; else echo \"$1 gone\"; fi; }";
+    for (const auto& job : jobs)
+      s += "; __xrun_s " + quote_for_shell(job.job_id) + " " + quote_for_shell(job.scheduler_id) +
+           " " + quote_for_shell(job.job_dir);
+    return s;
+  }
+
+  std::map<std::string, JobStatus> parse_status_output(const std::vector<TrackedJob>& jobs,
+                                                        const CommandResult& result) const override {
+    if (result.exit_status != 0)
+      throw Error(XRUN_E_SCHEDULER, "direct status query failed: " + std::string(trim(result.err)));
+    std::map<std::string, JobStatus> out;
+    for (const auto& line : split_lines(result.out)) {
+      std::istringstream words(line);
+      std::string id, word, code;
+      words >> id >> word >> code;
+      JobStatus status;
+      status.raw_state = word;
+      if (word == "running") {
+        status.state = XRUN_STATE_RUNNING;
+      } else if (word == "done") {
+        char* end = nullptr;
+        long value = strtol(code.c_str(), &end, 10);
+        if (code.empty() || *end != '\0') continue;  // unreadable record: treat as gone
+        status.exit_code = static_cast<int>(value);
+        status.state = value == 0 ? XRUN_STATE_COMPLETED : XRUN_STATE_FAILED;
+        status.reason = value == 0 ? "" : "NonZeroExitCode";
+      } else {
+        continue;  // gone: not in the map, core decides (lost)
+      }
+      out[id] = status;
+    }
+    (void)jobs;
+    return out;
+  }
+
+  std::string accounting_command(const std::vector<TrackedJob>&) const override { return ""; }
+  std::map<std::string, JobStatus> parse_accounting_output(const std::vector<TrackedJob>&,
+                                                           const CommandResult&) const override {
+    return {};
+  }
+
+  std::string cancel_command(const std::vector<TrackedJob>& jobs) const override {
+    // TERM the whole process group, then KILL whatever is left after a
+    // grace period, detached so the caller does not wait for it.
+    std::string groups;
+    for (const auto& job : jobs) {
+      if (job.scheduler_id.empty() ||
+          job.scheduler_id.find_first_not_of("0123456789") != std::string::npos)
+        throw Error(XRUN_E_STATE, "job " + job.job_id + " has no process to cancel");
+      groups += " -" + job.scheduler_id;
+    }
+    return "kill -TERM --" + groups + " 2>/dev/null; (sleep 5; kill -KILL --" + groups +
+           " 2>/dev/null) </dev/null >/dev/null 2>&1 & true";
+  }
+
+  std::vector<std::string> required_commands() const override { return {"bash", "setsid", "ps", "kill"}; }
+};
+
+}  // namespace
+
+std::unique_ptr<Scheduler> make_direct_scheduler() { return std::make_unique<DirectScheduler>(); }
+
+}  // namespace xrun

@@ -1,0 +1,15 @@
+#include "scheduler/scheduler.h"
+
+#include "util/error.h"
+
+namespace xrun {
+
+std::unique_ptr<Scheduler> make_direct_scheduler();
+
+std::unique_ptr<Scheduler> make_scheduler(const std::string& name) {
+  if (name == "direct") return make_direct_scheduler();
+  throw Error(XRUN_E_CONFIG, "unknown scheduler \"" + name +
+                                 "\" (known: direct, slurm, pbs, sge, lsf)");
+}
+
+}  // namespace xrun

@@ -1,0 +1,103 @@
+// A scheduler turns a job into files and commands, and command output into
+// states. It never opens a connection: core runs what it produces through
+// a Transport. That keeps every scheduler testable on recorded outputs.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "machine/machine.h"
+#include "xrun.h"
+
+namespace xrun {
+
+struct CommandResult;
+
+// Everything needed to render a job's batch script. All paths absolute on
+// the target machine.
+struct ScriptRequest {
+  std::string job_id;      // the xrun id: goes into the job name/comment
+  std::string name;        // the user's name for the job (free text)
+  std::string job_dir;     // <workdir>/<job_id>
+  std::string run_dir;     // where the command runs (job_dir by default)
+  std::string command;     // shell text to run (already quoted where needed)
+  std::map<std::string, std::string> env;
+  std::vector<std::string> prepend;     // machine lines, e.g. module load
+  std::optional<std::string> launcher;  // "srun", "mpirun -np {tasks}"
+  Resources resources;                  // machine defaults merged with job's
+  std::string stdout_path;  // <job_dir>/stdout
+  std::string stderr_path;  // <job_dir>/stderr
+  std::string exit_code_path;  // <job_dir>/exit_code, written by the script
+  std::vector<std::string> depends_on;  // scheduler ids that must complete ok
+  bool hold = false;
+};
+
+// A job the poller asks about.
+struct TrackedJob {
+  std::string job_id;        // xrun id
+  std::string scheduler_id;  // "" if not yet known
+  std::string job_dir;
+};
+
+// What the scheduler says about one job.
+struct JobStatus {
+  xrun_state state = XRUN_STATE_QUEUED;
+  std::string reason;       // "Priority", "NonZeroExitCode", "TimeLimit", ...
+  std::string raw_state;    // the scheduler's word: "PENDING", "R", ...
+  std::optional<int> exit_code;
+};
+
+class Scheduler {
+ public:
+  virtual ~Scheduler() = default;
+  virtual std::string name() const = 0;
+
+  // The batch script (bash). It must write the command's exit status to
+  // exit_code_path as its last act, so a job's end is known even without
+  // accounting.
+  virtual std::string render_script(const ScriptRequest& request) const = 0;
+  // The command that submits `script_path`; its output is given to
+  // parse_submit_output, which returns the scheduler id or throws
+  // Error(XRUN_E_SCHEDULER) with the scheduler's message.
+  virtual std::string submit_command(const ScriptRequest& request,
+                                     const std::string& script_path) const = 0;
+  virtual std::string parse_submit_output(const CommandResult& result) const = 0;
+
+  // ONE command asking about all `jobs` (active ones of one machine).
+  // parse_status_output returns a status for each job the scheduler knows;
+  // jobs missing from the map have left the queue.
+  virtual std::string status_command(const std::vector<TrackedJob>& jobs) const = 0;
+  virtual std::map<std::string, JobStatus> parse_status_output(
+      const std::vector<TrackedJob>& jobs, const CommandResult& result) const = 0;
+
+  // ONE command asking accounting about jobs that left the queue; "" if
+  // the scheduler has none. Jobs missing from the parsed map have no
+  // accounting record (core then reads their exit_code files).
+  virtual std::string accounting_command(const std::vector<TrackedJob>& jobs) const = 0;
+  virtual std::map<std::string, JobStatus> parse_accounting_output(
+      const std::vector<TrackedJob>& jobs, const CommandResult& result) const = 0;
+
+  virtual std::string cancel_command(const std::vector<TrackedJob>& jobs) const = 0;
+  // "" when not supported.
+  virtual std::string hold_command(const std::vector<TrackedJob>& jobs) const { (void)jobs; return ""; }
+  virtual std::string release_command(const std::vector<TrackedJob>& jobs) const { (void)jobs; return ""; }
+
+  // ONE command that finds jobs by xrun id (for crash recovery): maps
+  // xrun id -> scheduler id for every job the scheduler still knows.
+  virtual std::string find_command(const std::vector<std::string>& job_ids) const { (void)job_ids; return ""; }
+  virtual std::map<std::string, std::string> parse_find_output(const CommandResult& result) const {
+    (void)result;
+    return {};
+  }
+
+  // Commands `xrun machines check` expects on the machine ("sbatch", ...).
+  virtual std::vector<std::string> required_commands() const = 0;
+};
+
+// "direct", "slurm", "pbs", "sge", "lsf"; throws Error(XRUN_E_CONFIG).
+std::unique_ptr<Scheduler> make_scheduler(const std::string& name);
+
+}  // namespace xrun

@@ -1,0 +1,72 @@
+#include "scheduler/script_common.h"
+
+#include "util/error.h"
+#include "util/shell_quote.h"
+
+namespace xrun {
+
+static void replace_all(std::string& text, const std::string& from, const std::string& to) {
+  for (size_t pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos + to.size()))
+    text.replace(pos, from.size(), to);
+}
+
+std::string expand_launcher(const ScriptRequest& request) {
+  if (!request.launcher || request.launcher->empty()) return "";
+  const Resources& r = request.resources;
+  int64_t nodes = r.nodes.value_or(1);
+  int64_t per_node = r.tasks_per_node.value_or(1);
+  std::string launcher = *request.launcher;
+  replace_all(launcher, "{tasks}", std::to_string(nodes * per_node));
+  replace_all(launcher, "{nodes}", std::to_string(nodes));
+  replace_all(launcher, "{tasks_per_node}", std::to_string(per_node));
+  replace_all(launcher, "{cpus_per_task}", std::to_string(r.cpus_per_task.value_or(1)));
+  return launcher;
+}
+
+std::string checked_directive_value(const std::string& value, const char* what) {
+  for (char c : value) {
+    bool bad = c == '\n' || c == '\r' || c == '\0' || c == '\'' || c == '"' || c == '`' ||
+               c == '$' || c == ';' || c == '&' || c == '|' || c == '<' || c == '>' ||
+               c == '\\' || c == ' ' || c == '\t';
+    if (bad)
+      throw Error(XRUN_E_INVALID, std::string(what) + " \"" + value +
+                                      "\" contains a character a scheduler directive cannot carry");
+  }
+  return value;
+}
+
+std::string script_body(const ScriptRequest& request) {
+  const std::string exit_tmp = request.exit_code_path + ".tmp";
+  std::string s;
+  s += "__xrun_record() { printf '%s\\n' \"$1\" > " + quote_for_shell(exit_tmp) + " && mv -f " +
+       quote_for_shell(exit_tmp) + " " + quote_for_shell(request.exit_code_path) + "; }\n";
+  s += "date +%s > " + quote_for_shell(request.job_dir + "/started_at") + " 2>/dev/null\n";
+  s += "export XRUN_JOB_ID=" + quote_for_shell(request.job_id) + "\n";
+  s += "export XRUN_JOB_DIR=" + quote_for_shell(request.job_dir) + "\n";
+  s += "cd " + quote_for_shell(request.run_dir.empty() ? request.job_dir : request.run_dir) +
+       " || { __xrun_record 127; exit 127; }\n";
+  for (const auto& line : request.prepend) {
+    // Machine lines are the site admin's own shell (module load ...): they
+    // are written as given, one per line, but never from a job spec.
+    s += line + "\n";
+  }
+  for (const auto& [key, value] : request.env) {
+    for (char c : key) {
+      bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+      if (!ok) throw Error(XRUN_E_INVALID, "env: \"" + key + "\" is not a valid variable name");
+    }
+    if (key.empty() || (key[0] >= '0' && key[0] <= '9'))
+      throw Error(XRUN_E_INVALID, "env: \"" + key + "\" is not a valid variable name");
+    s += "export " + key + "=" + quote_for_shell(value) + "\n";
+  }
+  std::string launcher = expand_launcher(request);
+  s += "(\n";
+  if (!launcher.empty()) s += launcher + " ";
+  s += request.command + "\n)\n";
+  s += "__xrun_status=$?\n";
+  s += "__xrun_record \"$__xrun_status\"\n";
+  s += "exit \"$__xrun_status\"\n";
+  return s;
+}
+
+}  // namespace xrun

@@ -1,0 +1,25 @@
+// Pieces every batch script shares: the environment, prepend lines, the
+// launcher, and the exit-code record that makes a job's end known without
+// accounting. Every value goes through quote_for_shell.
+#pragma once
+#include <string>
+
+#include "scheduler/scheduler.h"
+
+namespace xrun {
+
+// The body after the scheduler's directives: started marker, cd, prepend,
+// env, the command run in a subshell (so an `exit` in it cannot skip the
+// record), and the atomic write of its exit status to exit_code_path.
+std::string script_body(const ScriptRequest& request);
+
+// "mpirun -np {tasks}" with {tasks}, {nodes}, {cpus_per_task},
+// {tasks_per_node} filled in from the resources; "" when no launcher.
+std::string expand_launcher(const ScriptRequest& request);
+
+// Validates a scheduler directive value (partition, account, memory...):
+// refuses newlines, NUL and shell metacharacters that a directive line
+// cannot carry safely. Throws Error(XRUN_E_INVALID) naming `what`.
+std::string checked_directive_value(const std::string& value, const char* what);
+
+}  // namespace xrun

@@ -1,0 +1,108 @@
+// The job store: one SQLite file (WAL, busy timeout, schema migrations,
+// mode 0600) shared by every process of one user. Jobs are written before
+// they are sent; every state change appends an event in the same
+// transaction. Only this module opens SQLite. Thread-safe: one connection
+// per Store guarded by a mutex; several processes coordinate through
+// SQLite's locking (busy timeout + retry, never a "database is locked"
+// error surfacing to the caller under normal contention).
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "xrun.h"
+
+namespace xrun {
+
+struct JobRecord {
+  std::string id;               // xrun id (ULID)
+  std::string machine;
+  std::string name;
+  xrun_state state = XRUN_STATE_CREATED;
+  std::string scheduler_id;     // "" until submitted
+  std::optional<int64_t> exit_code;
+  std::string reason;           // why it is in this state
+  std::string spec_json;        // the normalised job spec
+  std::string job_dir;          // absolute on the machine
+  std::string result_json;      // parsed result, "" if none
+  int64_t created_ms = 0;
+  std::optional<int64_t> submitted_ms, started_ms, ended_ms;
+  int64_t updated_ms = 0;
+  int64_t attempts = 0;         // submission attempts
+};
+
+struct Event {
+  int64_t seq = 0;
+  int64_t time_ms = 0;
+  std::string job_id;
+  xrun_state state = XRUN_STATE_CREATED;
+  std::string message;
+};
+
+// A change to apply to a job together with its state transition.
+struct JobUpdate {
+  std::optional<std::string> scheduler_id;
+  std::optional<int64_t> exit_code;
+  std::optional<std::string> reason;
+  std::optional<std::string> job_dir;
+  std::optional<std::string> result_json;
+  std::optional<int64_t> submitted_ms, started_ms, ended_ms;
+  bool bump_attempts = false;
+};
+
+class Store {
+ public:
+  // Opens or creates the database at `path` (parent directory must exist),
+  // migrating the schema to the current version. Throws Error(XRUN_E_STORE)
+  // naming the path.
+  explicit Store(const std::string& path);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  const std::string& path() const;
+  int schema_version() const;
+
+  // Inserts a new job (state CREATED) and its first event.
+  void insert_job(const JobRecord& job);
+  std::optional<JobRecord> get_job(const std::string& id) const;
+  // Newest first. machine "" = all; state < 0 = all; limit <= 0 = all.
+  std::vector<JobRecord> list_jobs(const std::string& machine, int state, int64_t limit) const;
+  // Jobs in a non-terminal state past CREATED (submitted..running), oldest
+  // first. machine "" = all.
+  std::vector<JobRecord> active_jobs(const std::string& machine) const;
+  // Jobs in CREATED or SUBMITTING (for crash recovery).
+  std::vector<JobRecord> unsent_jobs() const;
+
+  // Atomically: if the job's current state is one of `allowed_from` (empty:
+  // any), set it to `to`, apply `update`, and append an event with
+  // `message`. Returns false (and changes nothing) if the current state
+  // was not allowed -- another process got there first. A transition to the
+  // same state with a different reason updates without an event unless the
+  // reason changed.
+  bool transition(const std::string& id, const std::vector<xrun_state>& allowed_from,
+                  xrun_state to, const JobUpdate& update, const std::string& message);
+  // Applies `update` without a state change or event.
+  void update(const std::string& id, const JobUpdate& update);
+
+  std::vector<Event> events_since(int64_t after_seq, int64_t max) const;
+  int64_t last_event_seq() const;
+
+  // A named lease shared across processes (e.g. "poll:host:user"): returns
+  // true if `owner` now holds it until now + ttl_ms (acquired, renewed, or
+  // taken over after expiry).
+  bool acquire_lease(const std::string& name, const std::string& owner, int64_t ttl_ms);
+  void release_lease(const std::string& name, const std::string& owner);
+  // When the named poll last completed (ms since the epoch), 0 if never;
+  // lets processes share min_poll_interval.
+  int64_t last_poll_ms(const std::string& name) const;
+  void set_last_poll_ms(const std::string& name, int64_t ms);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace xrun

@@ -1,0 +1,79 @@
+// A transport runs shell commands and moves files on one machine. Schedulers
+// never open connections: they produce command text and parse outputs, and
+// a Transport runs them. Implementations: LocalTransport (this host) and
+// SshTransport (libssh, pooled). All methods are thread-safe.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace xrun {
+
+struct Machine;
+
+struct CommandResult {
+  int exit_status = -1;  // the command's exit status (128+N if killed by N)
+  std::string out;
+  std::string err;
+};
+
+struct FileInfo {
+  bool exists = false;
+  bool is_dir = false;
+  uint64_t size = 0;
+  uint32_t mode = 0;
+};
+
+struct CheckStep {
+  std::string step;    // "resolve", "connect", "host_key", "authenticate", ...
+  bool ok = false;
+  int64_t ms = 0;
+  std::string detail;  // on failure, the reason
+  int status = 0;      // xrun_status of the failure
+};
+
+struct TransportStats {
+  int64_t sessions_open = 0, sessions_opened = 0, handshakes = 0, auths = 0;
+  int64_t commands = 0, reconnects = 0, transfers = 0;
+};
+
+class Transport {
+ public:
+  virtual ~Transport() = default;
+
+  // Runs `command` with /bin/sh -c semantics (the remote login shell for
+  // SSH). The caller quotes every value with quote_for_shell. `stdin_data`
+  // is written to its stdin then closed. `timeout_ms` <= 0 uses the
+  // machine's command timeout. Throws Error(XRUN_E_TIMEOUT) if it runs out
+  // (the command is killed), Error(XRUN_E_TRANSPORT) if the connection
+  // fails; a non-zero exit is NOT an error: it is in the result.
+  virtual CommandResult run(const std::string& command, const std::string& stdin_data = "",
+                            int64_t timeout_ms = 0) = 0;
+
+  // Files. Paths are absolute or relative to the login home; "~/" is
+  // expanded on the target. Writes are atomic: a temporary name, then
+  // rename, so a half-written file is never seen.
+  virtual void write_file(const std::string& path, const std::string& content,
+                          uint32_t mode = 0644) = 0;
+  virtual std::string read_file(const std::string& path, int64_t max_bytes) = 0;
+  virtual void upload(const std::string& local_path, const std::string& remote_path) = 0;
+  virtual void download(const std::string& remote_path, const std::string& local_path) = 0;
+  virtual void make_dirs(const std::string& path, uint32_t mode = 0755) = 0;
+  virtual FileInfo stat(const std::string& path) = 0;
+  virtual std::vector<std::string> list_dir(const std::string& path) = 0;
+  virtual void remove(const std::string& path, bool recursive) = 0;
+
+  // The absolute form of `path` on the target ("~/x" -> "/home/u/x").
+  virtual std::string resolve_path(const std::string& path) = 0;
+
+  // The connection steps of `xrun machines check`, each timed.
+  virtual std::vector<CheckStep> check() = 0;
+  virtual TransportStats stats() const = 0;
+};
+
+// The transport for a machine: local, or a pooled SSH transport shared by
+// every user of the same (host, port, user) in this process.
+class TransportRegistry;
+
+}  // namespace xrun

@@ -1,0 +1,45 @@
+// xrun: the command-line tool. One file per subcommand; this file only
+// dispatches.
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "commands.h"
+
+static void usage(FILE* out) {
+  fprintf(out,
+          "usage: xrun <command> [options]\n"
+          "\n"
+          "  run [-m MACHINE] [--json] -- CMD ARGS...   submit, wait, stream output, exit with its code\n"
+          "  submit [-m MACHINE] [--name N] [--spec FILE|-] [-- CMD ARGS...]   print the new job id\n"
+          "  status [--json] [ID]                        one job, or all active jobs\n"
+          "  list [-m MACHINE] [--state S] [--limit N] [--json]\n"
+          "  wait [--timeout SECONDS] ID\n"
+          "  cancel ID\n"
+          "  poll                                        one poll round over all machines\n"
+          "  events [--after SEQ] [--json]\n"
+          "  recover                                     reconcile jobs left by a crash\n"
+          "  machines list|show NAME|check NAME [--json]\n"
+          "  parse [--parser qe|vasp|crystal|auto] [--json] FILE\n"
+          "  version\n");
+}
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    usage(stderr);
+    return 2;
+  }
+  std::string command = argv[1];
+  int sub_argc = argc - 1;
+  char** sub_argv = argv + 1;
+  if (command == "-h" || command == "--help" || command == "help") {
+    usage(stdout);
+    return 0;
+  }
+  for (const auto& entry : xrun_tool::commands()) {
+    if (command == entry.name) return entry.run(sub_argc, sub_argv);
+  }
+  fprintf(stderr, "xrun: unknown command \"%s\"\n\n", command.c_str());
+  usage(stderr);
+  return 2;
+}
