@@ -1,0 +1,39 @@
+// Loads machines from XRUN_HOME: machines.json ({"default", "machines"}),
+// machines/NAME.json (one machine; wins over machines.json for that name)
+// and machines/default.json ({"default": NAME}); XRUN_DEFAULT_MACHINE
+// overrides the default. With nothing configured there is one built-in
+// machine, "local". Loading is strict: unknown keys (with the closest
+// known key suggested), wrong types and missing fields are errors naming
+// the file and the JSON path.
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+#include "machine/machine.h"
+
+namespace xrun {
+
+struct MachineConfig {
+  std::string default_name;                 // always names a machine
+  std::map<std::string, Machine> machines;  // never empty
+};
+
+// Throws Error(XRUN_E_CONFIG) with "FILE: $.machines.NAME.key: message".
+MachineConfig load_machines(const std::string& home);
+
+// One machine parsed from a JSON object (used by load_machines; exposed for
+// tests and for machines given inline). `source` and `path` name where it
+// came from in error messages.
+Machine parse_machine(const std::string& name, const std::string& json_text,
+                      const std::string& source);
+
+// The machine's resolved configuration as JSON (same keys as the file, with
+// defaults filled in, plus "name" and "source").
+std::string machine_to_json(const Machine& machine);
+
+// The built-in local machine (direct scheduler, workdir ~/.xrun/jobs
+// under the caller's home... resolved by the transport).
+Machine builtin_local_machine();
+
+}  // namespace xrun
