@@ -41,12 +41,17 @@ static std::string read_all(FILE* f) {
   return out;
 }
 
-xrun::CommandResult shell(const std::string& command) {
+xrun::CommandResult shell(const std::string& command, const std::string& stdin_data) {
   char err_path[] = "/tmp/xrun-test-stderr-XXXXXX";
   int fd = mkstemp(err_path);
   assert_true(fd >= 0);
   close(fd);
-  std::string full = "/bin/sh -c " + xrun::quote_for_shell(command) + " 2>" + err_path;
+  char in_path[] = "/tmp/xrun-test-stdin-XXXXXX";
+  fd = mkstemp(in_path);
+  assert_true(fd >= 0);
+  assert_int_equal(write(fd, stdin_data.data(), stdin_data.size()), (ssize_t)stdin_data.size());
+  close(fd);
+  std::string full = "/bin/sh -c " + xrun::quote_for_shell(command) + " 2>" + err_path + " <" + in_path;
   FILE* pipe = popen(full.c_str(), "r");
   assert_non_null(pipe);
   xrun::CommandResult r;
@@ -59,6 +64,7 @@ xrun::CommandResult shell(const std::string& command) {
     fclose(err);
   }
   unlink(err_path);
+  unlink(in_path);
   return r;
 }
 

@@ -15,8 +15,9 @@ std::string fixture(const std::string& relative);
 // A CommandResult as a transport would give it.
 xrun::CommandResult result(int exit_status, const std::string& out, const std::string& err = "");
 
-// Runs `command` with /bin/sh -c; stdout and stderr captured apart.
-xrun::CommandResult shell(const std::string& command);
+// Runs `command` with /bin/sh -c; stdout and stderr captured apart;
+// `stdin_data` on its stdin.
+xrun::CommandResult shell(const std::string& command, const std::string& stdin_data = "");
 
 // The arguments `command` (a "prog arg..." shell line) would pass to its
 // program, as the shell splits and unquotes them (prog replaced by a
