@@ -6,6 +6,7 @@
 #   scripts/testbed-slurm.sh up     start (a no-op when already up in the same mode)
 #   scripts/testbed-slurm.sh down   cancel every job, stop the daemons
 #   scripts/testbed-slurm.sh status exit 0 when up
+#   scripts/testbed-slurm.sh shim   only build $TESTBED_DIR/lib/bind_loopback.so
 #
 # Environment:
 #   TESTBED_DIR         default /tmp/xrun-testbed (shared with testbed-sshd.sh,
@@ -328,5 +329,6 @@ case ${1:-} in
     t0=$EPOCHREALTIME; cmd_down
     awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN{printf "testbed-slurm: down in %.2f s\n", b-a}' >&2 ;;
   status) is_up ;;
+  shim) mkdir -p "$D/lib"; write_bind_shim ;;
   *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
 esac

@@ -11,7 +11,7 @@
 #include "fixture_util.h"
 #include "scheduler/batch_common.h"
 #include "scheduler/scheduler.h"
-#include "slurm_testbed.h"
+#include "batch_testbed.h"
 #include "util/shell_quote.h"
 #include "util/strings.h"
 
@@ -20,11 +20,11 @@
 using namespace xrun;
 using namespace xrun_test;
 
-static SlurmTestbed* bed;
+static BatchTestbed* bed;
 static std::unique_ptr<Scheduler> sched;
 
 static int setup(void**) {
-  static SlurmTestbed b = SlurmTestbed::require();
+  static BatchTestbed b = BatchTestbed::require();
   bed = &b;
   sched = make_scheduler("slurm");
   return 0;
@@ -49,7 +49,7 @@ static void test_submit_complete_hostile_name(void**) {
   TrackedJob job = track(r, bed->submit(*sched, r));
   PollRounds poll(*bed, *sched);
   auto done = poll.settle({job}, {{job.job_id, r.exit_code_path}}, 60);
-  expect(done[job.job_id], XRUN_STATE_COMPLETED, "squeue");
+  expect(done[job.job_id], XRUN_STATE_COMPLETED, "status");
   assert_int_equal(*done[job.job_id].status.exit_code, 0);
   assert_string_equal(read_file_text(r.stdout_path).c_str(), ("hello " + r.job_id + "\n").c_str());
   assert_string_equal(read_file_text(r.stderr_path).c_str(), "warn\n");
@@ -69,7 +69,7 @@ static void test_nonzero_exit_from_accounting(void**) {
   TrackedJob job = track(r, bed->submit(*sched, r));
   PollRounds poll(*bed, *sched);
   auto done = poll.settle({job}, {{job.job_id, r.exit_code_path}}, 60);
-  expect(done[job.job_id], XRUN_STATE_FAILED, "sacct");
+  expect(done[job.job_id], XRUN_STATE_FAILED, "accounting");
   assert_int_equal(*done[job.job_id].status.exit_code, 7);
   assert_string_equal(done[job.job_id].status.reason.c_str(), "NonZeroExitCode");
   assert_string_equal(read_file_text(r.exit_code_path).c_str(), "7\n");
@@ -83,7 +83,7 @@ static void test_cancel_running(void**) {
   auto cancel = bed->run(sched->cancel_command({job}));
   assert_int_equal(cancel.exit_status, 0);
   auto done = poll.settle({job}, {{job.job_id, r.exit_code_path}}, 60);
-  expect(done[job.job_id], XRUN_STATE_CANCELLED, "squeue");
+  expect(done[job.job_id], XRUN_STATE_CANCELLED, "status");
   assert_string_equal(read_file_text(r.exit_code_path).c_str(), "");  // killed before recording
 }
 
@@ -96,7 +96,7 @@ static void test_hold_then_release(void**) {
   assert_string_equal(held.status.reason.c_str(), "JobHeldUser");
   assert_int_equal(bed->run(sched->release_command({job})).exit_status, 0);
   auto done = poll.settle({job}, {{job.job_id, r.exit_code_path}}, 60);
-  expect(done[job.job_id], XRUN_STATE_COMPLETED, "squeue");
+  expect(done[job.job_id], XRUN_STATE_COMPLETED, "status");
 
   // hold_command on a pending job, then cancel it while held.
   ScriptRequest r2 = bed->new_job("held2", "true");
@@ -107,7 +107,7 @@ static void test_hold_then_release(void**) {
   Settled h2 = poll.wait_for(job2, XRUN_STATE_HELD, 30);
   assert_true(xrun::starts_with(h2.status.reason, "JobHeld"));
   assert_int_equal(bed->run(sched->cancel_command({job2})).exit_status, 0);
-  expect(poll.settle({job2}, {{job2.job_id, r2.exit_code_path}}, 30)[job2.job_id], XRUN_STATE_CANCELLED, "squeue");
+  expect(poll.settle({job2}, {{job2.job_id, r2.exit_code_path}}, 30)[job2.job_id], XRUN_STATE_CANCELLED, "status");
 }
 
 static void test_array_tasks_tracked_apart(void**) {
@@ -129,11 +129,11 @@ static void test_array_tasks_tracked_apart(void**) {
     if (i == 2) {
       // slurmdbd learns of a task a moment after squeue: the exit-code file
       // is then the evidence.
-      if (s.evidence != "sacct") expect(s, XRUN_STATE_FAILED, "exit_code");
-      else expect(s, XRUN_STATE_FAILED, "sacct");
+      if (s.evidence != "accounting") expect(s, XRUN_STATE_FAILED, "exit_code");
+      else expect(s, XRUN_STATE_FAILED, "accounting");
       assert_int_equal(*s.status.exit_code, 5);
     } else {
-      expect(s, XRUN_STATE_COMPLETED, "squeue");
+      expect(s, XRUN_STATE_COMPLETED, "status");
     }
     assert_string_equal(read_file_text(paths[r.job_id + "-" + std::to_string(i)]).c_str(), i == 2 ? "5\n" : "0\n");
     assert_string_equal(read_file_text(r.stdout_path + "." + std::to_string(i)).c_str(),
@@ -161,9 +161,9 @@ static void test_dependency_chain(void**) {
   assert_string_equal(first[jb.job_id].status.reason.c_str(), "Dependency");
   auto done = poll.settle({ja, jb, jc}, {{ja.job_id, a.exit_code_path}, {jb.job_id, b.exit_code_path},
                                          {jc.job_id, c.exit_code_path}}, 90);
-  expect(done[ja.job_id], XRUN_STATE_COMPLETED, "squeue");
-  expect(done[jb.job_id], XRUN_STATE_COMPLETED, "squeue");
-  expect(done[jc.job_id], XRUN_STATE_FAILED, "sacct");
+  expect(done[ja.job_id], XRUN_STATE_COMPLETED, "status");
+  expect(done[jb.job_id], XRUN_STATE_COMPLETED, "status");
+  expect(done[jc.job_id], XRUN_STATE_FAILED, "accounting");
   assert_string_equal(read_file_text(order).c_str(), (a.job_id + "\n" + b.job_id + "\n" + c.job_id + "\n").c_str());
   // Slurm re-evaluates dependencies on its own tick.
   std::string reason;

@@ -6,7 +6,7 @@
 #include "core/state.h"
 #include "fixture_util.h"
 #include "scheduler/scheduler.h"
-#include "slurm_testbed.h"
+#include "batch_testbed.h"
 
 #include "test_common.h"  // last: cmocka's fail() macro clashes with <ios>
 
@@ -14,7 +14,7 @@ using namespace xrun;
 using namespace xrun_test;
 
 static void test_walltime_exceeded(void**) {
-  SlurmTestbed bed = SlurmTestbed::require();
+  BatchTestbed bed = BatchTestbed::require();
   auto sched = make_scheduler("slurm");
   ScriptRequest r = bed.new_job("too long", "sleep 600");
   r.resources.walltime = "1";  // one minute

@@ -1,4 +1,4 @@
-#include "slurm_testbed.h"
+#include "batch_testbed.h"
 
 #include <pwd.h>
 #include <sys/stat.h>
@@ -21,31 +21,54 @@ std::string read_file_text(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-SlurmTestbed SlurmTestbed::require() {
-  SlurmTestbed bed;
-  const char* d = getenv("TESTBED_DIR");
-  bed.dir = d && *d ? d : "/tmp/xrun-testbed";
-  bed.slurm_conf = bed.dir + "/slurm/slurm.conf";
-  bed.user = "xruntest";
-  if (getuid() != 0) fail_msg("the Slurm tests run as root (they submit as %s through runuser)", bed.user.c_str());
+static void own_base(BatchTestbed& bed) {
+  if (getuid() != 0) fail_msg("the batch tests run as root (they submit as %s through runuser)", bed.user.c_str());
   struct passwd* pw = getpwnam(bed.user.c_str());
   if (!pw) fail_msg("user %s missing: run scripts/testbed-slurm.sh up (ctest's slurm_up fixture)", bed.user.c_str());
+  bed.base = xrun_test_tempdir("batch");
+  if (chown(bed.base.c_str(), pw->pw_uid, pw->pw_gid) != 0 || chmod(bed.base.c_str(), 0755) != 0)
+    fail_msg("cannot give %s to %s", bed.base.c_str(), bed.user.c_str());
+}
+
+static std::string testbed_dir() {
+  const char* d = getenv("TESTBED_DIR");
+  return d && *d ? d : "/tmp/xrun-testbed";
+}
+
+BatchTestbed BatchTestbed::require() {
+  BatchTestbed bed;
+  bed.dir = testbed_dir();
+  bed.env = {"SLURM_CONF=" + bed.dir + "/slurm/slurm.conf"};
+  bed.user = "xruntest";
+  own_base(bed);
   auto ping = bed.run("scontrol ping");
   if (ping.exit_status != 0 || ping.out.find("is UP") == std::string::npos)
     fail_msg("the Slurm testbed in %s is not up (scontrol ping: %s%s); run scripts/testbed-slurm.sh up",
              bed.dir.c_str(), ping.out.c_str(), ping.err.c_str());
-  bed.base = xrun_test_tempdir("slurm");
-  if (chown(bed.base.c_str(), pw->pw_uid, pw->pw_gid) != 0 || chmod(bed.base.c_str(), 0755) != 0)
-    fail_msg("cannot give %s to %s", bed.base.c_str(), bed.user.c_str());
   return bed;
 }
 
-xrun::CommandResult SlurmTestbed::run(const std::string& command, const std::string& stdin_data) const {
-  return shell("runuser -u " + user + " -- env SLURM_CONF=" + xrun::quote_for_shell(slurm_conf) +
-               " /bin/sh -c " + xrun::quote_for_shell(command), stdin_data);
+BatchTestbed BatchTestbed::require_sge() {
+  BatchTestbed bed;
+  bed.dir = testbed_dir();
+  // The values tests/fixtures/sge/testbed-sge.sh uses.
+  bed.env = {"SGE_ROOT=" + bed.dir + "/sge", "SGE_CELL=xrun", "SGE_QMASTER_PORT=16444", "SGE_EXECD_PORT=16445"};
+  bed.user = "xruntest";
+  own_base(bed);
+  auto ping = bed.run("qstat -u xruntest");
+  if (ping.exit_status != 0)
+    fail_msg("the SGE testbed in %s/sge is not up (qstat: %s%s); run tests/fixtures/sge/testbed-sge.sh up",
+             bed.dir.c_str(), ping.out.c_str(), ping.err.c_str());
+  return bed;
 }
 
-xrun::ScriptRequest SlurmTestbed::new_job(const std::string& tag, const std::string& command) const {
+xrun::CommandResult BatchTestbed::run(const std::string& command, const std::string& stdin_data) const {
+  std::string vars;
+  for (const auto& v : env) vars += " " + xrun::quote_for_shell(v);
+  return shell("runuser -u " + user + " -- env" + vars + " /bin/sh -c " + xrun::quote_for_shell(command), stdin_data);
+}
+
+xrun::ScriptRequest BatchTestbed::new_job(const std::string& tag, const std::string& command) const {
   static int counter = 0;
   xrun::ScriptRequest r;
   char id[64];
@@ -62,7 +85,7 @@ xrun::ScriptRequest SlurmTestbed::new_job(const std::string& tag, const std::str
   return r;
 }
 
-std::string SlurmTestbed::submit(const xrun::Scheduler& s, const xrun::ScriptRequest& r) const {
+std::string BatchTestbed::submit(const xrun::Scheduler& s, const xrun::ScriptRequest& r) const {
   std::string script = r.job_dir + "/job.sh";
   auto wrote = run("cat > " + xrun::quote_for_shell(script) + " <<'XRUN_EOF'\n" + s.render_script(r) + "XRUN_EOF\n");
   assert_int_equal(wrote.exit_status, 0);
@@ -83,7 +106,7 @@ std::map<std::string, Settled> PollRounds::round(const std::vector<xrun::Tracked
   std::vector<xrun::TrackedJob> left;
   for (const auto& job : jobs) {
     auto it = queue.find(job.job_id);
-    if (it != queue.end()) out[job.job_id] = {it->second, "squeue"};
+    if (it != queue.end()) out[job.job_id] = {it->second, "status"};
     else left.push_back(job);
   }
   if (left.empty()) return out;
@@ -92,7 +115,7 @@ std::map<std::string, Settled> PollRounds::round(const std::vector<xrun::Tracked
   for (const auto& job : left) {
     auto it = acct.find(job.job_id);
     if (it != acct.end() && xrun::is_terminal(it->second.state)) {
-      out[job.job_id] = {it->second, "sacct"};
+      out[job.job_id] = {it->second, "accounting"};
       continue;
     }
     ++calls.exit_files;

@@ -1,4 +1,5 @@
-// The real Slurm of scripts/testbed-slurm.sh, driven the way core drives
+// The real Slurm of scripts/testbed-slurm.sh (or the Grid Engine of
+// tests/fixtures/sge/testbed-sge.sh), driven the way core drives
 // a scheduler: rendered script written to the job dir, submit command run,
 // then rounds of ONE status query for all jobs plus ONE accounting query
 // for those that left the queue, then the exit-code file, else lost.
@@ -14,16 +15,17 @@
 
 namespace xrun_test {
 
-struct SlurmTestbed {
+struct BatchTestbed {
   std::string dir;         // $TESTBED_DIR
-  std::string slurm_conf;  // its slurm.conf
-  std::string user;        // the job owner (xruntest)
-  std::string base;        // a fresh directory owned by `user` for this test program
+  std::vector<std::string> env;  // VAR=value for every command (SLURM_CONF=...)
+  std::string user;              // the job owner (xruntest)
+  std::string base;              // a fresh directory owned by `user` for this test program
 
-  // Fails the test, saying why, when the testbed is not up.
-  static SlurmTestbed require();
+  // Fail the test, saying why, when that testbed is not up.
+  static BatchTestbed require();  // Slurm
+  static BatchTestbed require_sge();
 
-  // Runs `command` as `user` with SLURM_CONF set, `stdin_data` on its stdin.
+  // Runs `command` as `user` with `env` set, `stdin_data` on its stdin.
   xrun::CommandResult run(const std::string& command, const std::string& stdin_data = "") const;
 
   // A ScriptRequest for a new job whose dir exists under `base`.
@@ -34,7 +36,7 @@ struct SlurmTestbed {
 
 struct Settled {
   xrun::JobStatus status;
-  std::string evidence;  // "squeue", "sacct", "exit_code", "none"
+  std::string evidence;  // "status", "accounting", "exit_code", "none"
 };
 
 // Counts each kind of command a PollRounds runs.
@@ -44,7 +46,7 @@ struct CallCounts {
 
 class PollRounds {
  public:
-  PollRounds(const SlurmTestbed& bed, const xrun::Scheduler& s) : bed_(bed), s_(s) {}
+  PollRounds(const BatchTestbed& bed, const xrun::Scheduler& s) : bed_(bed), s_(s) {}
   // One round over `jobs`: the status of each (terminal ones settled as
   // core would settle them).
   std::map<std::string, Settled> round(const std::vector<xrun::TrackedJob>& jobs,
@@ -58,7 +60,7 @@ class PollRounds {
   CallCounts calls;
 
  private:
-  const SlurmTestbed& bed_;
+  const BatchTestbed& bed_;
   const xrun::Scheduler& s_;
 };
 
