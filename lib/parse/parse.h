@@ -33,6 +33,9 @@ class Result {
 std::unique_ptr<Result> parse_file(const std::string& path, const std::string& parser);
 std::unique_ptr<Result> parse_buffer(std::string_view data, const std::string& parser);
 
+// Rebuilds a Result from its to_json() text (a job's stored result).
+std::unique_ptr<Result> result_from_json(const std::string& json);
+
 // Whether a diagnosis code means the run failed (anything but "ok" and
 // warnings such as "ok_with_warnings").
 bool diagnosis_is_failure(const std::string& code);
