@@ -80,7 +80,8 @@ void read_modular_dir(const fs::path& dir, Sources& out) {
     std::string file_name = entry.path().filename().string();
     // Hidden files and editor leftovers (".#x.json", "x.json~") are not machines.
     if (file_name[0] == '.' || entry.path().extension() != ".json") continue;
-    if (!entry.is_regular_file(ec)) continue;
+    std::error_code type_ec;
+    if (!entry.is_regular_file(type_ec)) continue;
     files.push_back(entry.path());
   }
   if (ec) throw Error(XRUN_E_CONFIG, dir.string() + ": cannot list: " + ec.message());
@@ -117,31 +118,34 @@ std::string known_names(const std::map<std::string, Machine>& machines) {
   return out;
 }
 
-std::string resolve_default(const Sources& sources, const std::map<std::string, Machine>& all) {
-  std::optional<DefaultChoice> chosen;
-  const char* env = std::getenv(kDefaultEnv);
-  if (env && *env)
-    chosen = DefaultChoice{env, kDefaultEnv};
-  else if (sources.modular_default)
-    chosen = sources.modular_default;
-  else if (sources.file_default)
-    chosen = sources.file_default;
+void check_default_exists(const DefaultChoice& choice, const std::map<std::string, Machine>& all) {
+  if (all.count(choice.name)) return;
+  std::vector<std::string> names;
+  for (const auto& entry : all) names.push_back(entry.first);
+  std::string suggestion = closest_match(choice.name, names);
+  throw Error(XRUN_E_CONFIG,
+              choice.where + ": names unknown machine \"" + choice.name + "\"" +
+                  (suggestion.empty() ? "" : "; did you mean \"" + suggestion + "\"?") +
+                  " (known machines: " + known_names(all) + ")");
+}
 
-  if (!chosen) {
-    // One configured machine is the obvious default; otherwise "local".
-    if (sources.machines.size() == 1) return sources.machines.begin()->first;
-    return "local";
-  }
-  if (!all.count(chosen->name)) {
-    std::vector<std::string> names;
-    for (const auto& entry : all) names.push_back(entry.first);
-    std::string suggestion = closest_match(chosen->name, names);
-    throw Error(XRUN_E_CONFIG,
-                chosen->where + ": names unknown machine \"" + chosen->name + "\"" +
-                    (suggestion.empty() ? "" : "; did you mean \"" + suggestion + "\"?") +
-                    " (known machines: " + known_names(all) + ")");
-  }
-  return chosen->name;
+std::string resolve_default(const Sources& sources, const std::map<std::string, Machine>& all) {
+  std::optional<DefaultChoice> from_env;
+  if (const char* env = std::getenv(kDefaultEnv); env && *env)
+    from_env = DefaultChoice{env, kDefaultEnv};
+  // A wrong name is reported even where a higher-priority source hides it:
+  // it would surface the day that source goes away.
+  const std::optional<DefaultChoice>* choices[] = {&sources.file_default,
+                                                   &sources.modular_default, &from_env};
+  for (const auto* choice : choices)
+    if (*choice) check_default_exists(**choice, all);
+
+  if (from_env) return from_env->name;
+  if (sources.modular_default) return sources.modular_default->name;
+  if (sources.file_default) return sources.file_default->name;
+  // One configured machine is the obvious default; otherwise "local".
+  if (sources.machines.size() == 1) return sources.machines.begin()->first;
+  return "local";
 }
 
 }  // namespace

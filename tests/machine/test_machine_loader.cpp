@@ -255,6 +255,11 @@ void default_naming_an_unknown_machine(void**) {
   home.write("machines.json", R"({"machines": {"cluster1": {}}})");
   std::string default_file = home.write("machines/default.json", R"({"default": "nope"})");
   assert_contains(load_error(home), default_file + ": $.default: names unknown machine \"nope\"");
+  // Hidden behind a valid default.json, a wrong machines.json default is still reported.
+  home.write("machines/default.json", R"({"default": "cluster1"})");
+  home.write("machines.json", R"({"default": "gone", "machines": {"cluster1": {}}})");
+  assert_contains(load_error(home), file + ": $.default: names unknown machine \"gone\"");
+  home.write("machines.json", R"({"machines": {"cluster1": {}}})");
   home.write("machines/default.json", R"({"defualt": "cluster1"})");
   assert_contains(load_error(home), default_file + ": $.defualt: unknown key; did you mean \"default\"?");
 }
