@@ -33,4 +33,17 @@ if [[ "${XRUN_SKIP_SANITIZERS:-}" != 1 ]]; then
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   (cd build/asan && ctest --output-on-failure -j"$jobs" --timeout 900 -LE 'fuzz|install')
 fi
+if [[ "${XRUN_SKIP_SANITIZERS:-}" != 1 ]]; then
+  section "TSan build (concurrency tests)"
+  cmake -S . -B build/tsan -DCMAKE_BUILD_TYPE=Debug -DXRUN_TSAN=ON >/dev/null
+  cmake --build build/tsan -j"$jobs"
+  (cd build/tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 ctest --output-on-failure -L concurrency)
+
+  section "valgrind on the C API tests"
+  for t in build/ci/tests/capi/test_capi_basics build/ci/tests/capi/test_capi_jobs; do
+    XRUN_TOOL=$root/build/ci/xrun valgrind -q --error-exitcode=9 --leak-check=full \
+      --errors-for-leak-kinds=definite "$t" >/dev/null
+    echo "valgrind clean: $t"
+  done
+fi
 section "all tests passed"

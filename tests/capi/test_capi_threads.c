@@ -41,11 +41,12 @@ static void *submit_and_wait(void *arg) {
     return NULL;
 }
 
-static volatile int stop_followers;
+static int stop_followers; /* read and written with __atomic builtins */
+static int stopping_now(void) { return __atomic_load_n(&stop_followers, __ATOMIC_SEQ_CST); }
 
 static void *poller(void *arg) {
     xrun_ctx *ctx = arg;
-    while (!stop_followers) {
+    while (!stopping_now()) {
         int64_t next = 0;
         if (xrun_poll(ctx, &next) != XRUN_OK) fprintf(stderr, "poll: %s\n", xrun_last_error());
         usleep(20000);
@@ -60,7 +61,7 @@ static void *follower(void *arg) {
     int64_t after = 0;
     int draining = 0;
     for (;;) {
-        int stopping = stop_followers;
+        int stopping = stopping_now();
         xrun_events *events = NULL;
         int64_t n = 0;
         if (xrun_events_since(&events, ctx, after, 100) == XRUN_OK) {
@@ -85,7 +86,7 @@ static void test_threads_share_one_context(void **state) {
     xrun_ctx *ctx = open_temp_ctx("threads", NULL);
     pthread_t threads[THREADS], poll_thread, follow_thread;
     struct worker workers[THREADS];
-    stop_followers = 0;
+    __atomic_store_n(&stop_followers, 0, __ATOMIC_SEQ_CST);
     assert_int_equal(pthread_create(&poll_thread, NULL, poller, ctx), 0);
     assert_int_equal(pthread_create(&follow_thread, NULL, follower, ctx), 0);
     for (int t = 0; t < THREADS; ++t) {
@@ -98,7 +99,7 @@ static void test_threads_share_one_context(void **state) {
         failures += workers[t].failures;
     }
     usleep(100000);
-    stop_followers = 1;
+    __atomic_store_n(&stop_followers, 1, __ATOMIC_SEQ_CST);
     pthread_join(poll_thread, NULL);
     pthread_join(follow_thread, NULL);
     assert_int_equal(failures, 0);
