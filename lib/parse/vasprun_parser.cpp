@@ -116,7 +116,11 @@ class VasprunParser final : public CodeParser {
         if (!in_scstep_) step_energy_ = *v;
       }
     } else if (contains(t, "name=\"e_0_energy\"")) {
-      if (auto v = element_number(t)) d_.extra["energy_sigma0_ev"] = *v;
+      // VASP 5 writes a wrong e_0_energy in the block that closes a
+      // calculation (pymatgen reads it from the last electronic step too).
+      if (in_scstep_) {
+        if (auto v = element_number(t)) d_.extra["energy_sigma0_ev"] = *v;
+      }
     } else if (contains(t, "name=\"efermi\"")) {
       if (auto v = element_number(t)) d_.fermi_energy_ev = *v;
     } else if (contains(t, "name=\"version\"")) {
