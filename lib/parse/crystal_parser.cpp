@@ -43,6 +43,7 @@ class CrystalParser final : public CodeParser {
     std::string_view t = ltrim(raw);
     if (block_ != Block::none && in_block(t)) return;
     if (t.empty()) return;
+    scan_common_messages(t, no, picker_);
     switch (t[0]) {
       case '*':
         if (starts(t, "* OPT END")) on_opt_end(t, no);
@@ -101,7 +102,6 @@ class CrystalParser final : public CodeParser {
         if (starts(t, "application called MPI_Abort")) picker_.report("mpi_abort", no, t);
         break;
       default:
-        scan_common_messages(t, no, picker_);
         break;
     }
   }

@@ -1,5 +1,7 @@
 #include "parse/diagnosis.h"
 
+#include <array>
+
 #include "parse/text_scan.h"
 
 namespace xrun::parse {
@@ -110,14 +112,14 @@ constexpr CommonMessage kCommon[] = {
 }  // namespace
 
 void scan_common_messages(std::string_view trimmed, int64_t number, DiagnosisPicker& picker) {
-  if (trimmed.empty()) return;
-  switch (trimmed[0]) {
-    case 's': case '=': case 'P': case 'T': case 'f': case 'I': case 'E':
-    case 'O': case 'A': case 'C': case 'M': case 'a': case 'S': case 'K':
-      break;
-    default:
-      return;
-  }
+  // Most lines start with a character no message starts with: one table
+  // lookup rejects them.
+  static const auto first_chars = [] {
+    std::array<bool, 256> table{};
+    for (const auto& m : kCommon) table[static_cast<unsigned char>(m.prefix[0])] = true;
+    return table;
+  }();
+  if (trimmed.empty() || !first_chars[static_cast<unsigned char>(trimmed[0])]) return;
   for (const auto& m : kCommon) {
     if (m.prefix[0] != trimmed[0]) continue;
     if (!starts(trimmed, m.prefix)) continue;

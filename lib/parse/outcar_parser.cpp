@@ -15,6 +15,7 @@ class OutcarParser final : public CodeParser {
     std::string_view t = ltrim(raw);
     if (block_ != Block::none && in_block(t)) return;
     if (t.empty()) return;
+    scan_common_messages(t, no, picker_);
     switch (t[0]) {
       case 'v':
         if (!d_.program_version && starts(t, "vasp.")) {
@@ -81,7 +82,7 @@ class OutcarParser final : public CodeParser {
         }
         break;
       default:
-        if (!scan_vasp_messages(t, no, picker_)) scan_common_messages(t, no, picker_);
+        scan_vasp_messages(t, no, picker_);
         break;
     }
   }

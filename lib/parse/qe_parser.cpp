@@ -47,6 +47,7 @@ class QeParser final : public CodeParser {
     std::string_view t = ltrim(raw);
     if (block_ != Block::none && in_block(t, no)) return;
     if (t.empty()) return;
+    scan_common_messages(t, no, picker_);
     switch (t[0]) {
       case '!': on_bang(t); break;
       case 'P':
@@ -132,7 +133,7 @@ class QeParser final : public CodeParser {
         if (starts(t, "Maximum CPU time exceeded")) picker_.report("walltime_exceeded", no, t);
         break;
       case 'E':
-        if (starts(t, "End of BFGS")) bfgs_ended_ = true;
+        if (starts(t, "End of BFGS")) bfgs_ended_ = relax_ = true;
         else if (starts(t, "End of band structure calculation")) {
           if (!d_.scf_converged) d_.scf_converged = true;
         } else if (starts(t, "Error in routine")) on_error_routine(t, no);
@@ -156,7 +157,6 @@ class QeParser final : public CodeParser {
         if (starts(t, "%%%%")) start(Block::error);
         break;
       default:
-        scan_common_messages(t, no, picker_);
         break;
     }
   }
