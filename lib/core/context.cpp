@@ -177,6 +177,8 @@ int64_t Context::poll_machine(const std::string& name, bool force) {
 int64_t Context::poll_all() {
   std::map<std::string, bool> machines;
   for (const auto& job : store_->active_jobs("")) machines[job.machine] = true;
+  for (const auto& job : store_->list_jobs("", XRUN_STATE_CREATED, 0))
+    if (starts_with(job.reason, kWaitingForRoom)) machines[job.machine] = true;
   int64_t next = 60000;
   for (const auto& [name, unused] : machines) {
     (void)unused;

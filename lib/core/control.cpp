@@ -51,7 +51,7 @@ JobRecord Context::wait(const std::string& id, int64_t timeout_ms) {
   for (;;) {
     JobRecord record = job(id);
     if (is_terminal(record.state)) return record;
-    if (record.state == XRUN_STATE_CREATED)
+    if (record.state == XRUN_STATE_CREATED && !starts_with(record.reason, kWaitingForRoom))
       throw Error(XRUN_E_STATE, "job " + id + " was not submitted: " + record.reason);
     int64_t next = poll_machine(record.machine, false);
     record = job(id);
@@ -116,6 +116,8 @@ RecoverReport Context::recover() {
     if (!find.empty()) found = sched.parse_find_output(t->run(find));
 
     for (const auto& job : jobs) {
+      JobSpec spec = parse_job_spec(job.spec_json);
+      if (!spec.array_parent.empty()) continue;  // settled with its carrier below
       std::string dir = job.job_dir.empty() ? base + "/" + job.id : job.job_dir;
       std::string scheduler_id;
       if (kept.count(job.id)) {
@@ -127,20 +129,32 @@ RecoverReport Context::recover() {
         } catch (const Error&) {
         }
       }
-      if (scheduler_id.empty() && found.count(job.id)) scheduler_id = found[job.id];
-      JobUpdate update;
-      if (!scheduler_id.empty()) {
-        update.scheduler_id = scheduler_id;
-        update.job_dir = dir;
-        update.submitted_ms = wall_ms();
-        update.reason = "adopted after a crash";
-        if (store_->transition(job.id, {XRUN_STATE_SUBMITTING}, XRUN_STATE_SUBMITTED, update,
-                               "adopted after a crash as " + sched.name() + " job " + scheduler_id))
-          ++report.adopted;
-      } else {
-        update.reason = "not submitted (found neither on the scheduler nor in the job directory); safe to resubmit";
-        if (store_->transition(job.id, {XRUN_STATE_SUBMITTING}, XRUN_STATE_CREATED, update, *update.reason))
-          ++report.reset;
+      if (scheduler_id.empty() && found.count(job.id)) {
+        scheduler_id = found[job.id];
+        // An array task's id ("12_3") names the array by its base ("12").
+        if (spec.array_index) scheduler_id = scheduler_id.substr(0, scheduler_id.find_first_of("_["));
+      }
+      // The job and, for an array, every task it carried.
+      std::vector<std::pair<std::string, std::optional<int64_t>>> members = {{job.id, spec.array_index}};
+      for (const auto& other : jobs) {
+        JobSpec other_spec = parse_job_spec(other.spec_json);
+        if (other_spec.array_parent == job.id) members.emplace_back(other.id, other_spec.array_index);
+      }
+      for (const auto& [member, index] : members) {
+        JobUpdate update;
+        if (!scheduler_id.empty()) {
+          update.scheduler_id = index ? sched.array_task_id(scheduler_id, *index) : scheduler_id;
+          update.job_dir = dir;
+          update.submitted_ms = wall_ms();
+          update.reason = "adopted after a crash";
+          if (store_->transition(member, {XRUN_STATE_SUBMITTING}, XRUN_STATE_SUBMITTED, update,
+                                 "adopted after a crash as " + sched.name() + " job " + *update.scheduler_id))
+            ++report.adopted;
+        } else {
+          update.reason = "not submitted (found neither on the scheduler nor in the job directory); safe to resubmit";
+          if (store_->transition(member, {XRUN_STATE_SUBMITTING}, XRUN_STATE_CREATED, update, *update.reason))
+            ++report.reset;
+        }
       }
     }
   }
