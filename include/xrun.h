@@ -320,8 +320,11 @@ XRUN_API int xrun_job_info_json(char **out_json, xrun_job *job);
 
 /** Wait until the job reaches a terminal state, polling no more often than
  *  its machine allows. `timeout_ms` < 0 waits forever, 0 polls once.
+ *  Failed poll rounds (connection or scheduler down) are retried with
+ *  exponential backoff; only a failure lasting over 5 minutes is returned.
  *  Returns XRUN_OK once terminal (whatever the outcome), XRUN_E_TIMEOUT if
- *  the time ran out first, or a transport/scheduler error. */
+ *  the time ran out first, XRUN_E_STATE for a job that was never sent, or
+ *  XRUN_E_TRANSPORT / XRUN_E_SCHEDULER. */
 XRUN_API int xrun_job_wait(xrun_job *job, int64_t timeout_ms);
 
 /** Cancel the job (kills the whole process group of a direct job; scancel

@@ -45,15 +45,31 @@ void Context::cancel(const std::string& id) {
                      XRUN_STATE_CANCELLED, update, "cancelled by user");
 }
 
+// How long wait() keeps waiting through failed poll rounds before it gives
+// the error to its caller.
+constexpr int64_t kWaitThroughFailuresMs = 300000;
+
 JobRecord Context::wait(const std::string& id, int64_t timeout_ms) {
   const int64_t start = monotonic_ms();
   int64_t delay = 20;
+  int64_t failing_since = 0;
   for (;;) {
     JobRecord record = job(id);
     if (is_terminal(record.state)) return record;
     if (record.state == XRUN_STATE_CREATED && !starts_with(record.reason, kWaitingForRoom))
       throw Error(XRUN_E_STATE, "job " + id + " was not submitted: " + record.reason);
-    int64_t next = poll_machine(record.machine, false);
+    int64_t next;
+    try {
+      next = poll_machine(record.machine, false);
+      failing_since = 0;
+    } catch (const Error& e) {
+      // A scheduler or connection that fails for a while is waited out
+      // (poll rounds back off); one that stays down is reported.
+      if (e.status() != XRUN_E_TRANSPORT && e.status() != XRUN_E_SCHEDULER && e.status() != XRUN_E_TIMEOUT) throw;
+      if (failing_since == 0) failing_since = monotonic_ms();
+      if (monotonic_ms() - failing_since > kWaitThroughFailuresMs) throw;
+      next = 1000;
+    }
     record = job(id);
     if (is_terminal(record.state)) return record;
     int64_t elapsed = monotonic_ms() - start;
