@@ -269,9 +269,18 @@ typedef struct xrun_job xrun_job;
  *   "parse_file": "pw.out",           default: the job's stdout
  *   "depends_on": ["XRUN-ID", ...],   start after these completed
  *   "hold": false,
- *   "cleanup": "keep"|"on_success"|"always"}
+ *   "cleanup": "keep"|"on_success"|"always",
+ *   "array": "0-9"}                    a job array (batch schedulers): one
+ *                                     submission, each task a job of its
+ *                                     own; `*out` is the first task, the
+ *                                     others list it as "array_parent"
+ *  Unknown keys are refused with the closest known key suggested.
  *  The job is written to the store before anything is sent. Blocks while
- *  the job is sent to its machine (connecting if needed).
+ *  the job is sent to its machine (connecting if needed). If the
+ *  scheduler refuses it for a per-user cap (e.g. Slurm's
+ *  QOSMaxSubmitJobPerUserLimit), XRUN_OK is returned and the job waits in
+ *  state created ("waiting_for_room": true in its info); poll rounds send
+ *  it when room frees up.
  *  Returns XRUN_OK, XRUN_E_INVALID (bad spec: the message names the key),
  *  XRUN_E_NOT_FOUND (machine), XRUN_E_TRANSPORT, XRUN_E_SCHEDULER,
  *  XRUN_E_STORE. If sending fails the job stays in the store (state
