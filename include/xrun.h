@@ -269,9 +269,18 @@ typedef struct xrun_job xrun_job;
  *   "parse_file": "pw.out",           default: the job's stdout
  *   "depends_on": ["XRUN-ID", ...],   start after these completed
  *   "hold": false,
- *   "cleanup": "keep"|"on_success"|"always"}
+ *   "cleanup": "keep"|"on_success"|"always",
+ *   "array": "0-9"}                    a job array (batch schedulers): one
+ *                                     submission, each task a job of its
+ *                                     own; `*out` is the first task, the
+ *                                     others list it as "array_parent"
+ *  Unknown keys are refused with the closest known key suggested.
  *  The job is written to the store before anything is sent. Blocks while
- *  the job is sent to its machine (connecting if needed).
+ *  the job is sent to its machine (connecting if needed). If the
+ *  scheduler refuses it for a per-user cap (e.g. Slurm's
+ *  QOSMaxSubmitJobPerUserLimit), XRUN_OK is returned and the job waits in
+ *  state created ("waiting_for_room": true in its info); poll rounds send
+ *  it when room frees up.
  *  Returns XRUN_OK, XRUN_E_INVALID (bad spec: the message names the key),
  *  XRUN_E_NOT_FOUND (machine), XRUN_E_TRANSPORT, XRUN_E_SCHEDULER,
  *  XRUN_E_STORE. If sending fails the job stays in the store (state
@@ -320,8 +329,11 @@ XRUN_API int xrun_job_info_json(char **out_json, xrun_job *job);
 
 /** Wait until the job reaches a terminal state, polling no more often than
  *  its machine allows. `timeout_ms` < 0 waits forever, 0 polls once.
+ *  Failed poll rounds (connection or scheduler down) are retried with
+ *  exponential backoff; only a failure lasting over 5 minutes is returned.
  *  Returns XRUN_OK once terminal (whatever the outcome), XRUN_E_TIMEOUT if
- *  the time ran out first, or a transport/scheduler error. */
+ *  the time ran out first, XRUN_E_STATE for a job that was never sent, or
+ *  XRUN_E_TRANSPORT / XRUN_E_SCHEDULER. */
 XRUN_API int xrun_job_wait(xrun_job *job, int64_t timeout_ms);
 
 /** Cancel the job (kills the whole process group of a direct job; scancel
@@ -345,9 +357,14 @@ XRUN_API int xrun_jobs_list(char **out_json, xrun_ctx *ctx, const char *machine,
  *  NULL) gets how many ms until another round would do anything. */
 XRUN_API int xrun_poll(xrun_ctx *ctx, int64_t *out_next_ms);
 
-/** Reconcile jobs left in created/submitting by a crash: adopt those the
- *  scheduler knows (by their xrun id), mark the others not submitted.
- *  `out_report` (may be NULL) is OWNED JSON {"adopted":n,"reset":n,...}. */
+/** Reconcile jobs left in `submitting` by a crash: adopt those whose
+ *  submission reached the scheduler (the submit output kept in the job
+ *  directory, or the scheduler finding the job by its xrun id) and put the
+ *  others back to `created` ("safe to resubmit"). Jobs touched less than
+ *  30 s ago (env XRUN_RECOVER_SETTLE_MS) are left alone: their submitter may
+ *  still be at work. Blocks for one or two commands per machine.
+ *  `out_report` (may be NULL) is OWNED JSON {"examined":n,"adopted":n,
+ *  "reset":n,"unsent":n,"in_doubt":n}. */
 XRUN_API int xrun_recover(char **out_report, xrun_ctx *ctx);
 
 /* ------------------------------------------------------------------------ */

@@ -1,10 +1,21 @@
 #include "commands.h"
 
+#include <cstdio>
+
+#include "xrun.h"
+
 namespace xrun_tool {
+
+int cmd_version(int, char**) {
+  printf("xrun %s (library %s)\n", XRUN_VERSION_STRING, xrun_version());
+  return 0;
+}
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
-      {"parse", cmd_parse},
+      {"run", cmd_run},         {"submit", cmd_submit},   {"status", cmd_status},   {"list", cmd_list},
+      {"wait", cmd_wait},       {"cancel", cmd_cancel},   {"poll", cmd_poll},       {"events", cmd_events},
+      {"recover", cmd_recover}, {"machines", cmd_machines}, {"parse", cmd_parse},   {"version", cmd_version},
   };
   return table;
 }

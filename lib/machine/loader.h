@@ -20,16 +20,26 @@ struct MachineConfig {
 };
 
 // Throws Error(XRUN_E_CONFIG) with "FILE: $.machines.NAME.key: message".
+// A missing `home` (or "") means nothing is configured. The built-in "local"
+// is always present unless a configured machine is named "local". Default:
+// $XRUN_DEFAULT_MACHINE, else machines/default.json, else machines.json's
+// "default", else the only configured machine, else "local"; every one of
+// these that is set must name a known machine. A machine without
+// "execution" is remote if it names a "host", else local. Walltime and
+// memory are normalized (see machine/units.h).
 MachineConfig load_machines(const std::string& home);
 
 // One machine parsed from a JSON object (used by load_machines; exposed for
-// tests and for machines given inline). `source` and `path` name where it
-// came from in error messages.
+// tests and for machines given inline). `source` names where it came from
+// in error messages; the JSON path starts at "$". Also accepts the "name"
+// (must equal `name`) and "source" (ignored) keys machine_to_json writes.
 Machine parse_machine(const std::string& name, const std::string& json_text,
                       const std::string& source);
 
-// The machine's resolved configuration as JSON (same keys as the file, with
-// defaults filled in, plus "name" and "source").
+// The machine's resolved configuration as compact JSON (same keys as the
+// file, with defaults filled in, plus "name" and "source"). Every key is
+// present; null means not set, or for a local machine's SSH keys, not
+// applicable. Unset auth.method is written as "auto".
 std::string machine_to_json(const Machine& machine);
 
 // The built-in local machine (direct scheduler, workdir ~/.xrun/jobs

@@ -25,6 +25,9 @@ struct Resources {
   Resources merged_with(const Resources& over) const;
 };
 
+bool operator==(const Resources& a, const Resources& b);
+inline bool operator!=(const Resources& a, const Resources& b) { return !(a == b); }
+
 enum class Execution { Local, Remote };
 enum class HostKeyPolicy { Strict, AcceptNew };
 enum class AuthMethod { Agent, Key, Password, KeyboardInteractive, Auto };
@@ -33,6 +36,9 @@ struct Auth {
   AuthMethod method = AuthMethod::Auto;  // Auto: agent, then ~/.ssh keys
   std::optional<std::string> key_file;   // "~" not yet expanded
 };
+
+bool operator==(const Auth& a, const Auth& b);
+inline bool operator!=(const Auth& a, const Auth& b) { return !(a == b); }
 
 struct Machine {
   std::string name;
@@ -64,5 +70,9 @@ struct Machine {
   std::string cleanup = "keep";            // keep|on_success|always
   bool use_sftp = true;                    // false: stream over exec channels
 };
+
+// Every field, `source` included (a reload can tell what changed).
+bool operator==(const Machine& a, const Machine& b);
+inline bool operator!=(const Machine& a, const Machine& b) { return !(a == b); }
 
 }  // namespace xrun

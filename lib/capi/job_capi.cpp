@@ -1,0 +1,267 @@
+// Jobs: submit, open, refresh, wait, cancel, list, poll, recover.
+#include "capi/guard.h"
+#include "capi/handles.h"
+#include "capi/result_handle.h"
+#include "core/state.h"
+#include "parse/parse.h"
+#include "util/clock.h"
+#include "util/json.h"
+
+using namespace xrun;
+using xrun::capi::guarded;
+using xrun::capi::owned_copy;
+using xrun::capi::require;
+
+namespace xrun::capi {
+
+std::string job_record_json(const JobRecord& r) {
+  json::Ptr root = json::object();
+  cJSON* o = root.get();
+  json::set_string(o, "id", r.id);
+  json::set_string(o, "name", r.name);
+  json::set_string(o, "machine", r.machine);
+  json::set_string(o, "state", state_name(r.state));
+  json::set_bool(o, "terminal", is_terminal(r.state));
+  json::set_string(o, "scheduler_id", r.scheduler_id);
+  json::set_optional_int(o, "exit_code", r.exit_code);
+  json::set_string(o, "reason", r.reason);
+  json::set_string(o, "job_dir", r.job_dir);
+  JobSpec spec = parse_job_spec(r.spec_json);
+  json::set_string(o, "stdout", r.job_dir.empty() ? "" : r.job_dir + "/" + spec.own_file("stdout"));
+  json::set_string(o, "stderr", r.job_dir.empty() ? "" : r.job_dir + "/" + spec.own_file("stderr"));
+  auto time = [&](const char* key, const std::optional<int64_t>& ms) {
+    json::set_optional_string(o, key, ms ? std::optional<std::string>(iso8601_utc(*ms)) : std::nullopt);
+  };
+  time("created_at", r.created_ms);
+  time("submitted_at", r.submitted_ms);
+  time("started_at", r.started_ms);
+  time("ended_at", r.ended_ms);
+  if (r.started_ms && r.submitted_ms) json::set_number(o, "queue_wait_s", (*r.started_ms - *r.submitted_ms) / 1000.0);
+  if (r.started_ms && r.ended_ms) json::set_number(o, "run_time_s", (*r.ended_ms - *r.started_ms) / 1000.0);
+  json::set_int(o, "attempts", r.attempts);
+  if (spec.array_index) {
+    json::set_int(o, "array_index", *spec.array_index);
+    json::set_string(o, "array_parent", spec.array_parent.empty() ? r.id : spec.array_parent);
+  }
+  json::set_bool(o, "waiting_for_room", r.state == XRUN_STATE_CREATED && r.reason.rfind(kWaitingForRoom, 0) == 0);
+  json::set_node(o, "spec", json::parse(r.spec_json, "stored job spec", XRUN_E_STORE));
+  if (!r.result_json.empty()) json::set_node(o, "result", json::parse(r.result_json, "stored result", XRUN_E_STORE));
+  return json::print(o);
+}
+
+}  // namespace xrun::capi
+
+namespace {
+
+xrun_job* new_job_handle(const std::shared_ptr<Context>& context, const JobRecord& record) {
+  auto* job = new xrun_job;
+  job->context = context;
+  job->id = record.id;
+  job->record = record;
+  return job;
+}
+
+void reload(xrun_job* job) {
+  JobRecord record = job->context->job(job->id);
+  std::lock_guard<std::mutex> lock(job->mutex);
+  job->record = std::move(record);
+}
+
+}  // namespace
+
+extern "C" {
+
+XRUN_API int xrun_job_submit(xrun_job** out, xrun_ctx* ctx, const char* spec_json) {
+  if (out) *out = nullptr;
+  return guarded([&] {
+    require(out, "out");
+    require(ctx, "ctx");
+    require(spec_json, "spec_json");
+    JobRecord record = ctx->context->submit(parse_job_spec(spec_json));
+    *out = new_job_handle(ctx->context, record);
+  });
+}
+
+XRUN_API int xrun_job_submit_command(xrun_job** out, xrun_ctx* ctx, const char* machine, const char* name,
+                                     const char* command) {
+  if (out) *out = nullptr;
+  return guarded([&] {
+    require(out, "out");
+    require(ctx, "ctx");
+    require(command, "command");
+    JobSpec spec;
+    spec.machine = machine ? machine : "";
+    spec.name = name ? name : "";
+    spec.command = command;
+    // Validate as a JSON spec would be.
+    spec = parse_job_spec(job_spec_to_json(spec));
+    JobRecord record = ctx->context->submit(spec);
+    *out = new_job_handle(ctx->context, record);
+  });
+}
+
+XRUN_API int xrun_job_open(xrun_job** out, xrun_ctx* ctx, const char* id) {
+  if (out) *out = nullptr;
+  return guarded([&] {
+    require(out, "out");
+    require(ctx, "ctx");
+    require(id, "id");
+    *out = new_job_handle(ctx->context, ctx->context->job(id));
+  });
+}
+
+XRUN_API void xrun_job_free(xrun_job* job) { delete job; }
+
+XRUN_API const char* xrun_job_id(xrun_job* job) { return job ? job->id.c_str() : ""; }
+
+XRUN_API int xrun_job_refresh(xrun_job* job) {
+  return guarded([&] {
+    require(job, "job");
+    JobRecord record = job->context->job(job->id);
+    if (!is_terminal(record.state) && record.state != XRUN_STATE_CREATED &&
+        record.state != XRUN_STATE_SUBMITTING)
+      job->context->poll_machine(record.machine, false);
+    reload(job);
+  });
+}
+
+XRUN_API int xrun_job_state(xrun_job* job) {
+  if (!job) return XRUN_STATE_LOST;
+  std::lock_guard<std::mutex> lock(job->mutex);
+  return job->record.state;
+}
+
+XRUN_API int xrun_job_exit_code(xrun_job* job, int* out_code) {
+  return guarded([&] {
+    require(job, "job");
+    require(out_code, "out_code");
+    std::lock_guard<std::mutex> lock(job->mutex);
+    if (!job->record.exit_code)
+      throw Error(XRUN_E_NOT_FOUND, "job " + job->id + " has no exit code (state " +
+                                        state_name(job->record.state) + ")");
+    *out_code = static_cast<int>(*job->record.exit_code);
+  });
+}
+
+XRUN_API const char* xrun_job_scheduler_id(xrun_job* job) {
+  if (!job) return "";
+  std::lock_guard<std::mutex> lock(job->mutex);
+  return job->record.scheduler_id.c_str();
+}
+
+XRUN_API const char* xrun_job_reason(xrun_job* job) {
+  if (!job) return "";
+  std::lock_guard<std::mutex> lock(job->mutex);
+  return job->record.reason.c_str();
+}
+
+XRUN_API int xrun_job_info_json(char** out_json, xrun_job* job) {
+  if (out_json) *out_json = nullptr;
+  return guarded([&] {
+    require(out_json, "out_json");
+    require(job, "job");
+    std::lock_guard<std::mutex> lock(job->mutex);
+    *out_json = owned_copy(capi::job_record_json(job->record));
+  });
+}
+
+XRUN_API int xrun_job_wait(xrun_job* job, int64_t timeout_ms) {
+  return guarded([&] {
+    require(job, "job");
+    try {
+      job->context->wait(job->id, timeout_ms);
+    } catch (...) {
+      reload(job);
+      throw;
+    }
+    reload(job);
+  });
+}
+
+XRUN_API int xrun_job_cancel(xrun_job* job) {
+  return guarded([&] {
+    require(job, "job");
+    try {
+      job->context->cancel(job->id);
+    } catch (...) {
+      reload(job);
+      throw;
+    }
+    reload(job);
+  });
+}
+
+XRUN_API int xrun_job_read_file(char** out_data, size_t* out_size, xrun_job* job, const char* name,
+                                int64_t max_bytes) {
+  if (out_data) *out_data = nullptr;
+  if (out_size) *out_size = 0;
+  return guarded([&] {
+    require(out_data, "out_data");
+    require(job, "job");
+    require(name, "name");
+    std::string file = name;
+    if (file.empty() || file[0] == '/' || file.find("..") != std::string::npos)
+      throw Error(XRUN_E_INVALID, "file name \"" + file + "\" must be relative to the job directory");
+    JobRecord record = job->context->job(job->id);
+    if (record.job_dir.empty()) throw Error(XRUN_E_NOT_FOUND, "job " + job->id + " has no directory yet");
+    Context& context = *job->context;
+    file = parse_job_spec(record.spec_json).own_file(file);
+    std::string data = context.transport(context.machine(record.machine))
+                           ->read_file(record.job_dir + "/" + file, max_bytes > 0 ? max_bytes : (16 << 20));
+    *out_data = owned_copy(data);
+    if (out_size) *out_size = data.size();
+  });
+}
+
+XRUN_API int xrun_jobs_list(char** out_json, xrun_ctx* ctx, const char* machine, int state, int64_t limit) {
+  if (out_json) *out_json = nullptr;
+  return guarded([&] {
+    require(out_json, "out_json");
+    require(ctx, "ctx");
+    json::Ptr list = json::array();
+    for (const auto& record : ctx->context->store().list_jobs(machine ? machine : "", state, limit))
+      cJSON_AddItemToArray(list.get(), json::parse(capi::job_record_json(record), "job").release());
+    *out_json = owned_copy(json::print(list.get()));
+  });
+}
+
+XRUN_API int xrun_poll(xrun_ctx* ctx, int64_t* out_next_ms) {
+  if (out_next_ms) *out_next_ms = 0;
+  return guarded([&] {
+    require(ctx, "ctx");
+    int64_t next = ctx->context->poll_all();
+    if (out_next_ms) *out_next_ms = next;
+  });
+}
+
+XRUN_API int xrun_recover(char** out_report, xrun_ctx* ctx) {
+  if (out_report) *out_report = nullptr;
+  return guarded([&] {
+    require(ctx, "ctx");
+    RecoverReport report = ctx->context->recover();
+    if (out_report) {
+      json::Ptr root = json::object();
+      json::set_int(root.get(), "examined", report.examined);
+      json::set_int(root.get(), "adopted", report.adopted);
+      json::set_int(root.get(), "reset", report.reset);
+      json::set_int(root.get(), "unsent", report.unsent);
+      json::set_int(root.get(), "in_doubt", report.in_doubt);
+      *out_report = owned_copy(json::print(root.get()));
+    }
+  });
+}
+
+XRUN_API int xrun_job_result(xrun_result** out, xrun_job* job) {
+  if (out) *out = nullptr;
+  return guarded([&] {
+    require(out, "out");
+    require(job, "job");
+    JobRecord record = job->context->job(job->id);
+    if (record.result_json.empty())
+      throw Error(XRUN_E_NOT_FOUND, "job " + job->id + " has no parsed result (state " +
+                                        state_name(record.state) + ")");
+    *out = new xrun_result(parse::result_from_json(record.result_json));
+  });
+}
+
+}  // extern "C"

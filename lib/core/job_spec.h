@@ -1,0 +1,47 @@
+// A job spec: what a caller asks for (JSON in through the C ABI). Parsed
+// strictly -- an unknown key is an error naming the closest known one.
+#pragma once
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "machine/machine.h"
+
+namespace xrun {
+
+struct JobSpec {
+  std::string name;
+  std::string machine;                 // "" = default
+  std::optional<std::string> command;  // shell text
+  std::vector<std::string> argv;       // or arguments, each quoted
+  std::optional<std::string> workdir;  // run here instead of the job dir
+  std::map<std::string, std::string> env;
+  Resources resources;
+  std::vector<std::string> upload;     // local paths copied into the job dir
+  std::vector<std::string> retrieve;   // names in the job dir copied back
+  std::optional<std::string> retrieve_to;  // local dir; default <home>/results/<id>
+  std::string parser;                  // "" = none
+  std::string parse_file;              // default "stdout"
+  std::vector<std::string> depends_on; // xrun ids
+  bool hold = false;
+  std::optional<std::string> cleanup;  // keep|on_success|always (machine default)
+  // A job array: "0-9", "1,3,5-7", "0-99%10". One submission; each task is
+  // a job of its own (its stdout is "stdout.<index>").
+  std::string array;
+  // Set by xrun on each task of an array, never by callers.
+  std::optional<int64_t> array_index;
+  std::string array_parent;  // the xrun id of the task that carried the submission
+
+  // The shell text the job runs: command, or argv quoted.
+  std::string shell_command() const;
+  // A file of the job directory as this job sees it: an array task's
+  // "stdout"/"stderr"/"exit_code" carry its index ("stdout.3").
+  std::string own_file(const std::string& name) const;
+};
+
+// Throws Error(XRUN_E_INVALID) naming the key ("job spec: $.resources.nodes: ...").
+JobSpec parse_job_spec(const std::string& json_text);
+std::string job_spec_to_json(const JobSpec& spec);
+
+}  // namespace xrun

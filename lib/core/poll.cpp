@@ -1,0 +1,200 @@
+// One poll round for one machine: ONE status query for all its active
+// jobs, then ONE accounting query for those that left the queue, then ONE
+// read of their exit-code files. A job that left the queue is settled only
+// on evidence; with none it becomes LOST -- never assumed completed.
+#include <set>
+
+#include "core/context.h"
+#include "core/job_files.h"
+#include "core/state.h"
+#include "parse/parse.h"
+#include "transport/local.h"
+#include "util/clock.h"
+#include "util/error.h"
+#include "util/shell_quote.h"
+#include "util/strings.h"
+
+namespace xrun {
+
+namespace {
+
+// How long a batch job may be missing from both queue and accounting before
+// it is declared lost: accounting can lag the queue by a few seconds.
+constexpr int64_t kBatchLostGraceMs = 60000;
+// A job submitted this recently may not be visible to the queue yet.
+constexpr int64_t kJustSubmittedMs = 5000;
+
+// ONE command reading the exit-code files of jobs (id -> path): "<id> <code>"
+// lines for those that have one.
+std::string exit_files_command(const std::vector<std::pair<std::string, std::string>>& files) {
+  std::string s = "__xrun_e() { [ -f \"$2\" ] && echo \"$1 $(head -c 32 \"$2\")\"; true; }";
+  for (const auto& [id, path] : files) s += "; __xrun_e " + quote_for_shell(id) + " " + quote_for_shell(path);
+  return s;
+}
+
+std::map<std::string, JobStatus> parse_exit_files(const CommandResult& result) {
+  std::map<std::string, JobStatus> out;
+  for (const auto& line : split_lines(result.out)) {
+    size_t space = line.find(' ');
+    if (space == std::string::npos) continue;
+    std::string code(trim(line.substr(space + 1)));
+    if (code.empty() || code.find_first_not_of("0123456789") != std::string::npos) continue;
+    JobStatus status;
+    status.exit_code = std::stoi(code.substr(0, 9));
+    status.state = *status.exit_code == 0 ? XRUN_STATE_COMPLETED : XRUN_STATE_FAILED;
+    status.reason = *status.exit_code == 0 ? "" : "NonZeroExitCode";
+    status.raw_state = "exit_code file";
+    out[line.substr(0, space)] = status;
+  }
+  return out;
+}
+
+}  // namespace
+
+void Context::poll_round(const Machine& m) {
+  std::vector<JobRecord> jobs = store_->active_jobs(m.name);
+  if (jobs.empty()) {
+    resend_waiting(m);
+    return;
+  }
+  auto t = transport(m);
+  const Scheduler& sched = scheduler(m);
+  std::vector<TrackedJob> tracked;
+  for (const auto& job : jobs) tracked.push_back({job.id, job.scheduler_id, job.job_dir});
+
+  // A failed query changes nothing: the error propagates, states stay.
+  CommandResult queue = t->run(sched.status_command(tracked));
+  std::map<std::string, JobStatus> statuses = sched.parse_status_output(tracked, queue);
+
+  std::vector<TrackedJob> left;
+  for (const auto& job : tracked)
+    if (!statuses.count(job.job_id)) left.push_back(job);
+  if (!left.empty()) {
+    std::string accounting = sched.accounting_command(left);
+    if (!accounting.empty()) {
+      try {
+        for (auto& [id, status] : sched.parse_accounting_output(left, t->run(accounting)))
+          statuses[id] = status;
+      } catch (const Error& e) {
+        logger_.warn("machine " + m.name + ": accounting query failed: " + e.what());
+      }
+    }
+    std::vector<std::pair<std::string, std::string>> unexplained;
+    for (const auto& job : jobs)
+      if (!statuses.count(job.id))
+        unexplained.emplace_back(job.id, job.job_dir + "/" + parse_job_spec(job.spec_json).own_file("exit_code"));
+    if (!unexplained.empty())
+      for (auto& [id, status] : parse_exit_files(t->run(exit_files_command(unexplained))))
+        statuses[id] = status;
+  }
+
+  const int64_t now = wall_ms();
+  for (const auto& job : jobs) {
+    auto found = statuses.find(job.id);
+    if (found == statuses.end()) {
+      bool batch = sched.name() != "direct";
+      if (job.submitted_ms && now - *job.submitted_ms < kJustSubmittedMs) continue;
+      if (batch) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        auto [it, inserted] = vanished_since_.emplace(job.id, now);
+        if (now - it->second < kBatchLostGraceMs) continue;
+        (void)inserted;
+      }
+      JobStatus lost;
+      lost.state = XRUN_STATE_LOST;
+      lost.reason = "no scheduler record and no exit record";
+      finish_job(m, job, lost);
+      continue;
+    }
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      vanished_since_.erase(job.id);
+    }
+    const JobStatus& status = found->second;
+    if (is_terminal(status.state)) {
+      finish_job(m, job, status);
+      continue;
+    }
+    if (status.state == job.state && status.reason == job.reason) continue;
+    JobUpdate update;
+    update.reason = status.reason;
+    if (status.state == XRUN_STATE_RUNNING && !job.started_ms) update.started_ms = now;
+    std::string message = state_name(status.state);
+    if (!status.reason.empty()) message += " (" + status.reason + ")";
+    store_->transition(job.id, states_leading_to(status.state), status.state, update, message);
+  }
+  // Jobs that left the queue may have made room for waiting ones.
+  resend_waiting(m);
+}
+
+void Context::finish_job(const Machine& m, const JobRecord& job, JobStatus status) {
+  JobSpec spec = parse_job_spec(job.spec_json);
+  auto t = transport(m);
+  JobUpdate update;
+  update.ended_ms = wall_ms();
+  if (status.exit_code) update.exit_code = *status.exit_code;
+
+  // Retrieve what the spec asked for. Local machines need no copy unless a
+  // destination was given: the job directory is already here.
+  std::string local_dir = job.job_dir;
+  bool remote = m.execution == Execution::Remote;
+  std::vector<std::string> wanted;
+  for (const auto& name : spec.retrieve) wanted.push_back(spec.own_file(name));
+  const std::string parse_file = spec.own_file(spec.parse_file);
+  if (!spec.parser.empty()) wanted.push_back(parse_file);
+  if ((remote || spec.retrieve_to) && !wanted.empty() && status.state != XRUN_STATE_LOST) {
+    local_dir = spec.retrieve_to ? expand_user(*spec.retrieve_to) : home_ + "/results/" + job.id;
+    LocalTransport here;
+    here.make_dirs(local_dir, 0755);
+    for (const auto& name : wanted) {
+      try {
+        t->download(job.job_dir + "/" + name, local_dir + "/" + name);
+      } catch (const Error& e) {
+        logger_.warn("job " + job.id + ": cannot retrieve " + name + ": " + e.what());
+      }
+    }
+  }
+
+  // Apply the parser: a failed diagnosis says why a "successful" run failed.
+  if (!spec.parser.empty() && status.state != XRUN_STATE_LOST) {
+    std::string path = local_dir + "/" + parse_file;
+    try {
+      auto result = parse::parse_file(path, spec.parser);
+      update.result_json = result->to_json();
+      std::string diagnosis = result->diagnosis();
+      if (parse::diagnosis_is_failure(diagnosis) && status.state == XRUN_STATE_COMPLETED) {
+        status.state = XRUN_STATE_FAILED;
+        status.reason = diagnosis;
+      }
+    } catch (const Error& e) {
+      logger_.warn("job " + job.id + ": parser " + spec.parser + " on " + path + ": " + e.what());
+      if (status.state == XRUN_STATE_COMPLETED) {
+        status.state = XRUN_STATE_FAILED;
+        status.reason = std::string("output not parsed: ") + e.what();
+      }
+    }
+  }
+
+  std::string cleanup = spec.cleanup.value_or(m.cleanup);
+  // An array's tasks share one directory: it is never removed under them.
+  bool shared_dir = !spec.array.empty();
+  if (!shared_dir && (cleanup == "always" || (cleanup == "on_success" && status.state == XRUN_STATE_COMPLETED))) {
+    try {
+      t->remove(job.job_dir, true);
+    } catch (const Error& e) {
+      logger_.warn("job " + job.id + ": cannot remove " + job.job_dir + ": " + e.what());
+    }
+  }
+
+  update.reason = status.reason;
+  std::string message = state_name(status.state);
+  if (status.exit_code) message += " (exit " + std::to_string(*status.exit_code) + ")";
+  if (!status.reason.empty()) message += ": " + status.reason;
+  store_->transition(job.id, states_leading_to(status.state), status.state, update, message);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    vanished_since_.erase(job.id);
+  }
+}
+
+}  // namespace xrun

@@ -1,0 +1,98 @@
+#include "machine/units.h"
+
+#include <cctype>
+#include <cstdio>
+#include <vector>
+
+namespace xrun {
+
+namespace {
+
+// Digits only, not empty, and small enough that no sum below overflows.
+std::optional<int64_t> parse_count(std::string_view text) {
+  if (text.empty() || text.size() > 9) return std::nullopt;
+  int64_t value = 0;
+  for (char c : text) {
+    if (!std::isdigit(static_cast<unsigned char>(c))) return std::nullopt;
+    value = value * 10 + (c - '0');
+  }
+  return value;
+}
+
+std::vector<std::string_view> split(std::string_view text, char sep) {
+  std::vector<std::string_view> parts;
+  size_t start = 0;
+  for (;;) {
+    size_t at = text.find(sep, start);
+    parts.push_back(text.substr(start, at == std::string_view::npos ? at : at - start));
+    if (at == std::string_view::npos) return parts;
+    start = at + 1;
+  }
+}
+
+}  // namespace
+
+std::optional<int64_t> parse_walltime_seconds(std::string_view text) {
+  int64_t days = 0;
+  std::string_view clock = text;
+  size_t dash = text.find('-');
+  if (dash != std::string_view::npos) {
+    auto d = parse_count(text.substr(0, dash));
+    if (!d) return std::nullopt;
+    days = *d;
+    clock = text.substr(dash + 1);
+  }
+  auto parts = split(clock, ':');
+  int64_t seconds = 0;
+  if (parts.size() == 1 && dash == std::string_view::npos) {
+    auto minutes = parse_count(parts[0]);
+    if (!minutes) return std::nullopt;
+    seconds = *minutes * 60;
+  } else if (parts.size() == 3) {
+    auto h = parse_count(parts[0]), m = parse_count(parts[1]), s = parse_count(parts[2]);
+    if (!h || !m || !s || parts[1].size() != 2 || parts[2].size() != 2 || *m >= 60 || *s >= 60)
+      return std::nullopt;
+    if (dash != std::string_view::npos && *h >= 24) return std::nullopt;
+    seconds = days * 86400 + *h * 3600 + *m * 60 + *s;
+  } else {
+    return std::nullopt;
+  }
+  if (seconds <= 0) return std::nullopt;
+  return seconds;
+}
+
+std::string format_walltime(int64_t seconds) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%02lld:%02lld:%02lld", static_cast<long long>(seconds / 3600),
+                static_cast<long long>(seconds / 60 % 60), static_cast<long long>(seconds % 60));
+  return text;
+}
+
+std::optional<std::string> normalize_memory(std::string_view text) {
+  size_t digits = 0;
+  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+  auto amount = parse_count(text.substr(0, digits));
+  if (!amount || *amount == 0) return std::nullopt;
+  std::string_view unit = text.substr(digits);
+  char letter = 'M';  // a bare number is megabytes, as in Slurm's --mem
+  if (!unit.empty()) {
+    letter = static_cast<char>(std::toupper(static_cast<unsigned char>(unit[0])));
+    bool known = letter == 'K' || letter == 'M' || letter == 'G' || letter == 'T';
+    bool tail_ok = unit.size() == 1 || (unit.size() == 2 && (unit[1] == 'B' || unit[1] == 'b'));
+    if (!known || !tail_ok) return std::nullopt;
+  }
+  return std::to_string(*amount) + letter;
+}
+
+int64_t memory_megabytes(std::string_view normalized) {
+  if (normalized.empty()) return 0;
+  int64_t amount = parse_count(normalized.substr(0, normalized.size() - 1)).value_or(0);
+  switch (normalized.back()) {
+    case 'K': return (amount + 1023) / 1024;
+    case 'G': return amount * 1024;
+    case 'T': return amount * 1024 * 1024;
+    default: return amount;
+  }
+}
+
+}  // namespace xrun

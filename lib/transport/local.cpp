@@ -1,0 +1,341 @@
+#include "transport/local.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include "util/clock.h"
+#include "util/error.h"
+#include "util/strings.h"
+
+extern char** environ;
+
+namespace xrun {
+
+namespace {
+
+std::string errno_text() { return strerror(errno); }
+
+struct Fd {
+  int fd = -1;
+  Fd() = default;
+  explicit Fd(int f) : fd(f) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() { close(); }
+  void close() {
+    if (fd >= 0) ::close(fd);
+    fd = -1;
+  }
+};
+
+void make_pipe(Fd& read_end, Fd& write_end) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) throw Error(XRUN_E_IO, "pipe: " + errno_text());
+  read_end.fd = fds[0];
+  write_end.fd = fds[1];
+}
+
+int wait_child(pid_t pid) {
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return -1;
+  }
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return -1;
+}
+
+void mkdir_p(const std::string& path, mode_t mode) {
+  if (path.empty()) return;
+  std::string partial;
+  size_t pos = 0;
+  while (pos != std::string::npos) {
+    pos = path.find('/', pos + 1);
+    partial = path.substr(0, pos);
+    if (partial.empty()) continue;
+    if (mkdir(partial.c_str(), mode) != 0 && errno != EEXIST)
+      throw Error(XRUN_E_IO, "cannot create directory " + partial + ": " + errno_text());
+  }
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    throw Error(XRUN_E_IO, path + " exists and is not a directory");
+}
+
+void write_all(int fd, const char* data, size_t size, const std::string& path) {
+  while (size > 0) {
+    ssize_t n = ::write(fd, data, size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw Error(XRUN_E_IO, "cannot write " + path + ": " + errno_text());
+    }
+    data += n;
+    size -= static_cast<size_t>(n);
+  }
+}
+
+void write_atomic(const std::string& path, const std::string& content, mode_t mode) {
+  std::string tmp = path + ".xrun-tmp." + std::to_string(getpid());
+  Fd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
+  if (fd.fd < 0) throw Error(XRUN_E_IO, "cannot create " + tmp + ": " + errno_text());
+  try {
+    write_all(fd.fd, content.data(), content.size(), tmp);
+    if (fchmod(fd.fd, mode) != 0 || fsync(fd.fd) != 0)
+      throw Error(XRUN_E_IO, "cannot finish " + tmp + ": " + errno_text());
+  } catch (...) {
+    unlink(tmp.c_str());
+    throw;
+  }
+  fd.close();
+  if (rename(tmp.c_str(), path.c_str()) != 0) {
+    int saved = errno;
+    unlink(tmp.c_str());
+    throw Error(XRUN_E_IO, "cannot rename " + tmp + " to " + path + ": " + strerror(saved));
+  }
+}
+
+std::string read_limited(const std::string& path, int64_t max_bytes) {
+  Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.fd < 0) {
+    xrun_status status = errno == ENOENT ? XRUN_E_NOT_FOUND : XRUN_E_IO;
+    throw Error(status, "cannot read " + path + ": " + errno_text());
+  }
+  std::string out;
+  char buf[65536];
+  while (max_bytes <= 0 || static_cast<int64_t>(out.size()) < max_bytes) {
+    ssize_t n = ::read(fd.fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw Error(XRUN_E_IO, "cannot read " + path + ": " + errno_text());
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  if (max_bytes > 0 && static_cast<int64_t>(out.size()) > max_bytes) out.resize(static_cast<size_t>(max_bytes));
+  return out;
+}
+
+void remove_tree(const std::string& path) {
+  struct stat st;
+  if (lstat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return;
+    throw Error(XRUN_E_IO, "cannot remove " + path + ": " + errno_text());
+  }
+  if (S_ISDIR(st.st_mode)) {
+    DIR* dir = opendir(path.c_str());
+    if (!dir) throw Error(XRUN_E_IO, "cannot open " + path + ": " + errno_text());
+    std::vector<std::string> names;
+    while (struct dirent* entry = readdir(dir)) {
+      std::string name = entry->d_name;
+      if (name != "." && name != "..") names.push_back(name);
+    }
+    closedir(dir);
+    for (const auto& name : names) remove_tree(path + "/" + name);
+    if (rmdir(path.c_str()) != 0) throw Error(XRUN_E_IO, "cannot remove " + path + ": " + errno_text());
+  } else if (unlink(path.c_str()) != 0) {
+    throw Error(XRUN_E_IO, "cannot remove " + path + ": " + errno_text());
+  }
+}
+
+}  // namespace
+
+void copy_tree_local(const std::string& from, const std::string& to) {
+  struct stat st;
+  if (::stat(from.c_str(), &st) != 0) {
+    xrun_status status = errno == ENOENT ? XRUN_E_NOT_FOUND : XRUN_E_IO;
+    throw Error(status, "cannot read " + from + ": " + errno_text());
+  }
+  if (S_ISDIR(st.st_mode)) {
+    mkdir_p(to, st.st_mode & 07777);
+    DIR* dir = opendir(from.c_str());
+    if (!dir) throw Error(XRUN_E_IO, "cannot open " + from + ": " + errno_text());
+    std::vector<std::string> names;
+    while (struct dirent* entry = readdir(dir)) {
+      std::string name = entry->d_name;
+      if (name != "." && name != "..") names.push_back(name);
+    }
+    closedir(dir);
+    for (const auto& name : names) copy_tree_local(from + "/" + name, to + "/" + name);
+    return;
+  }
+  write_atomic(to, read_limited(from, 0), st.st_mode & 07777);
+}
+
+LocalTransport::LocalTransport(int64_t default_timeout_ms) : default_timeout_ms_(default_timeout_ms) {}
+
+CommandResult LocalTransport::run(const std::string& command, const std::string& stdin_data,
+                                  int64_t timeout_ms) {
+  if (timeout_ms <= 0) timeout_ms = default_timeout_ms_;
+  ++commands_;
+  Fd in_read, in_write, out_read, out_write, err_read, err_write;
+  make_pipe(in_read, in_write);
+  make_pipe(out_read, out_write);
+  make_pipe(err_read, err_write);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, in_read.fd, 0);
+  posix_spawn_file_actions_adddup2(&actions, out_write.fd, 1);
+  posix_spawn_file_actions_adddup2(&actions, err_write.fd, 2);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  // Own process group: a timeout kills the command and all it started.
+  posix_spawnattr_setpgroup(&attr, 0);
+  sigset_t defaults;
+  sigemptyset(&defaults);
+  sigaddset(&defaults, SIGPIPE);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF);
+  const char* argv[] = {"/bin/sh", "-c", command.c_str(), nullptr};
+  pid_t pid = -1;
+  int rc = posix_spawn(&pid, "/bin/sh", &actions, &attr, const_cast<char**>(argv), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) throw Error(XRUN_E_IO, std::string("cannot start /bin/sh: ") + strerror(rc));
+  in_read.close();
+  out_write.close();
+  err_write.close();
+
+  CommandResult result;
+  size_t written = 0;
+  if (stdin_data.empty()) in_write.close();
+  const int64_t deadline = monotonic_ms() + timeout_ms;
+  bool timed_out = false;
+  while (out_read.fd >= 0 || err_read.fd >= 0 || in_write.fd >= 0) {
+    struct pollfd fds[3];
+    int count = 0;
+    if (out_read.fd >= 0) fds[count++] = {out_read.fd, POLLIN, 0};
+    if (err_read.fd >= 0) fds[count++] = {err_read.fd, POLLIN, 0};
+    if (in_write.fd >= 0) fds[count++] = {in_write.fd, POLLOUT, 0};
+    int64_t left = deadline - monotonic_ms();
+    if (left <= 0) {
+      timed_out = true;
+      break;
+    }
+    int n = ::poll(fds, static_cast<nfds_t>(count), static_cast<int>(std::min<int64_t>(left, 1000)));
+    if (n < 0 && errno != EINTR) break;
+    for (int i = 0; i < count && n > 0; ++i) {
+      if (fds[i].revents == 0) continue;
+      if (fds[i].fd == in_write.fd) {
+        ssize_t w = ::write(in_write.fd, stdin_data.data() + written, stdin_data.size() - written);
+        if (w > 0) written += static_cast<size_t>(w);
+        if (w < 0 && errno != EINTR && errno != EAGAIN) in_write.close();
+        if (written == stdin_data.size()) in_write.close();
+        continue;
+      }
+      char buf[65536];
+      ssize_t r = ::read(fds[i].fd, buf, sizeof buf);
+      std::string& sink = (fds[i].fd == out_read.fd) ? result.out : result.err;
+      if (r > 0) {
+        sink.append(buf, static_cast<size_t>(r));
+      } else if (r == 0 || (errno != EINTR && errno != EAGAIN)) {
+        if (fds[i].fd == out_read.fd) out_read.close(); else err_read.close();
+      }
+    }
+  }
+  if (timed_out) {
+    kill(-pid, SIGKILL);
+    wait_child(pid);
+    throw Error(XRUN_E_TIMEOUT, "local command timed out after " + std::to_string(timeout_ms) + " ms");
+  }
+  result.exit_status = wait_child(pid);
+  return result;
+}
+
+void LocalTransport::write_file(const std::string& path, const std::string& content, uint32_t mode) {
+  ++transfers_;
+  write_atomic(resolve_path(path), content, mode);
+}
+
+std::string LocalTransport::read_file(const std::string& path, int64_t max_bytes) {
+  ++transfers_;
+  return read_limited(resolve_path(path), max_bytes);
+}
+
+void LocalTransport::upload(const std::string& local_path, const std::string& remote_path) {
+  ++transfers_;
+  copy_tree_local(expand_user(local_path), resolve_path(remote_path));
+}
+
+void LocalTransport::download(const std::string& remote_path, const std::string& local_path) {
+  ++transfers_;
+  copy_tree_local(resolve_path(remote_path), expand_user(local_path));
+}
+
+void LocalTransport::make_dirs(const std::string& path, uint32_t mode) { mkdir_p(resolve_path(path), mode); }
+
+FileInfo LocalTransport::stat(const std::string& path) {
+  FileInfo info;
+  struct stat st;
+  if (::stat(resolve_path(path).c_str(), &st) != 0) return info;
+  info.exists = true;
+  info.is_dir = S_ISDIR(st.st_mode);
+  info.size = static_cast<uint64_t>(st.st_size);
+  info.mode = st.st_mode & 07777;
+  return info;
+}
+
+std::vector<std::string> LocalTransport::list_dir(const std::string& path) {
+  std::string resolved = resolve_path(path);
+  DIR* dir = opendir(resolved.c_str());
+  if (!dir) throw Error(errno == ENOENT ? XRUN_E_NOT_FOUND : XRUN_E_IO, "cannot list " + resolved + ": " + errno_text());
+  std::vector<std::string> names;
+  while (struct dirent* entry = readdir(dir)) {
+    std::string name = entry->d_name;
+    if (name != "." && name != "..") names.push_back(name);
+  }
+  closedir(dir);
+  return names;
+}
+
+void LocalTransport::remove(const std::string& path, bool recursive) {
+  std::string resolved = resolve_path(path);
+  if (resolved == "/" || resolved.empty()) throw Error(XRUN_E_INVALID, "refusing to remove \"" + resolved + "\"");
+  if (recursive) {
+    remove_tree(resolved);
+  } else if (::remove(resolved.c_str()) != 0 && errno != ENOENT) {
+    throw Error(XRUN_E_IO, "cannot remove " + resolved + ": " + errno_text());
+  }
+}
+
+std::string LocalTransport::resolve_path(const std::string& path) {
+  std::string expanded = expand_user(path);
+  if (!expanded.empty() && expanded[0] == '/') return expanded;
+  char cwd[4096];
+  if (!getcwd(cwd, sizeof cwd)) throw Error(XRUN_E_IO, "getcwd: " + errno_text());
+  return std::string(cwd) + "/" + expanded;
+}
+
+std::vector<CheckStep> LocalTransport::check() {
+  CheckStep step;
+  step.step = "run_command";
+  int64_t t0 = monotonic_ms();
+  try {
+    CommandResult r = run("true", "", 10000);
+    step.ok = r.exit_status == 0;
+    if (!step.ok) step.detail = "`true` exited " + std::to_string(r.exit_status);
+  } catch (const Error& e) {
+    step.detail = e.what();
+    step.status = e.status();
+  }
+  step.ms = monotonic_ms() - t0;
+  return {step};
+}
+
+TransportStats LocalTransport::stats() const {
+  TransportStats s;
+  s.commands = commands_.load();
+  s.transfers = transfers_.load();
+  return s;
+}
+
+}  // namespace xrun

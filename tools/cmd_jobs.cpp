@@ -1,0 +1,227 @@
+// xrun status / list / wait / cancel / poll / recover: jobs as the store
+// and the poller see them.
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "commands.h"
+#include "tool_common.h"
+
+namespace xrun_tool {
+
+namespace {
+
+bool usage_error(const char* command, const Args& args, size_t min_pos, size_t max_pos, const char* usage) {
+  if (!args.error.empty()) {
+    fprintf(stderr, "xrun %s: %s\nusage: xrun %s\n", command, args.error.c_str(), usage);
+    return true;
+  }
+  if (args.positional.size() < min_pos || args.positional.size() > max_pos || args.has_dashdash) {
+    fprintf(stderr, "xrun %s: wrong arguments\nusage: xrun %s\n", command, usage);
+    return true;
+  }
+  return false;
+}
+
+std::string short_time(const std::string& iso) {
+  // "2026-11-23T04:34:53.123Z" -> "2026-11-23 04:34:53"
+  if (iso.size() < 19) return iso;
+  std::string s = iso.substr(0, 19);
+  s[10] = ' ';
+  return s;
+}
+
+void print_jobs_table(const char* json_text) {
+  cJSON* list = cJSON_Parse(json_text);
+  std::vector<std::vector<std::string>> rows = {
+      {"ID", "NAME", "MACHINE", "STATE", "SCHED_ID", "EXIT", "CREATED", "REASON"}};
+  const cJSON* job = nullptr;
+  cJSON_ArrayForEach(job, list) {
+    std::string reason = json_str(job, "reason");
+    if (reason.size() > 50) reason = reason.substr(0, 47) + "...";
+    rows.push_back({json_str(job, "id"), json_str(job, "name"), json_str(job, "machine"),
+                    json_str(job, "state"), json_str(job, "scheduler_id"), json_num(job, "exit_code"),
+                    short_time(json_str(job, "created_at")), reason});
+  }
+  cJSON_Delete(list);
+  if (rows.size() == 1) {
+    printf("no jobs\n");
+    return;
+  }
+  print_table(rows);
+}
+
+void print_job_details(xrun_job* job) {
+  char* info = nullptr;
+  if (xrun_job_info_json(&info, job) != XRUN_OK) return;
+  cJSON* o = cJSON_Parse(info);
+  std::vector<std::vector<std::string>> rows;
+  for (const char* key : {"id", "name", "machine", "state", "reason", "scheduler_id", "exit_code", "job_dir",
+                          "created_at", "submitted_at", "started_at", "ended_at", "queue_wait_s",
+                          "run_time_s"}) {
+    std::string value = json_str(o, key);
+    if (value.empty()) value = json_num(o, key);
+    if (!value.empty()) rows.push_back({std::string(key) + ":", value});
+  }
+  const cJSON* result = cJSON_GetObjectItemCaseSensitive(o, "result");
+  if (result) {
+    const cJSON* diagnosis = cJSON_GetObjectItemCaseSensitive(result, "diagnosis");
+    rows.push_back({"diagnosis:", json_str(diagnosis, "code")});
+    std::string energy = json_num(result, "total_energy_ev");
+    if (!energy.empty()) rows.push_back({"total_energy_ev:", energy});
+  }
+  print_table(rows);
+  cJSON_Delete(o);
+  xrun_free(info);
+}
+
+}  // namespace
+
+int cmd_status(int argc, char** argv) {
+  Args args = parse_args(argc, argv, {}, {"--json"});
+  if (usage_error("status", args, 0, 1, "status [--json] [ID]")) return 2;
+  xrun_ctx* ctx = open_context("status");
+  if (!ctx) return 1;
+  int result = 0;
+  if (args.positional.empty()) {
+    // All active jobs, after one poll round.
+    int rc = xrun_poll(ctx, nullptr);
+    if (rc != XRUN_OK) report("status", rc);
+    std::string combined = "[";
+    for (int state : {XRUN_STATE_CREATED, XRUN_STATE_SUBMITTING, XRUN_STATE_SUBMITTED, XRUN_STATE_QUEUED,
+                      XRUN_STATE_HELD, XRUN_STATE_RUNNING}) {
+      char* json = nullptr;
+      if (xrun_jobs_list(&json, ctx, nullptr, state, 0) == XRUN_OK) {
+        std::string part(json);
+        part = part.substr(1, part.size() - 2);
+        if (!part.empty()) combined += (combined.size() > 1 ? "," : "") + part;
+      }
+      xrun_free(json);
+    }
+    combined += "]";
+    if (args.has("--json")) print_json(combined.c_str()); else print_jobs_table(combined.c_str());
+  } else {
+    xrun_job* job = nullptr;
+    int rc = xrun_job_open(&job, ctx, args.positional[0].c_str());
+    if (rc == XRUN_OK) rc = xrun_job_refresh(job);
+    if (rc != XRUN_OK && !job) {
+      result = report("status", rc);
+    } else {
+      if (rc != XRUN_OK) report("status", rc);
+      if (args.has("--json")) {
+        char* info = nullptr;
+        if (xrun_job_info_json(&info, job) == XRUN_OK) print_json(info);
+        xrun_free(info);
+      } else {
+        print_job_details(job);
+      }
+    }
+    xrun_job_free(job);
+  }
+  xrun_ctx_close(ctx);
+  return result;
+}
+
+int cmd_list(int argc, char** argv) {
+  Args args = parse_args(argc, argv, {"-m", "--machine", "--state", "--limit"}, {"--json"});
+  if (usage_error("list", args, 0, 0, "list [-m MACHINE] [--state STATE] [--limit N] [--json]")) return 2;
+  int state = -1;
+  if (args.has("--state")) {
+    std::string wanted = args.value("--state");
+    for (int s = 0; s < 64; ++s)
+      if (wanted == xrun_state_name(s)) state = s;
+    if (state < 0) {
+      fprintf(stderr, "xrun list: unknown state \"%s\" (e.g. running, completed, failed)\n", wanted.c_str());
+      return 2;
+    }
+  }
+  xrun_ctx* ctx = open_context("list");
+  if (!ctx) return 1;
+  std::string machine = args.value("-m", args.value("--machine"));
+  char* json = nullptr;
+  int rc = xrun_jobs_list(&json, ctx, machine.empty() ? nullptr : machine.c_str(), state,
+                          atoll(args.value("--limit", "0").c_str()));
+  int result = 0;
+  if (rc != XRUN_OK) {
+    result = report("list", rc);
+  } else if (args.has("--json")) {
+    print_json(json);
+  } else {
+    print_jobs_table(json);
+  }
+  xrun_free(json);
+  xrun_ctx_close(ctx);
+  return result;
+}
+
+int cmd_wait(int argc, char** argv) {
+  Args args = parse_args(argc, argv, {"--timeout"}, {"--json"});
+  if (usage_error("wait", args, 1, 1, "wait [--timeout SECONDS] [--json] ID")) return 2;
+  xrun_ctx* ctx = open_context("wait");
+  if (!ctx) return 1;
+  xrun_job* job = nullptr;
+  int rc = xrun_job_open(&job, ctx, args.positional[0].c_str());
+  double timeout_s = atof(args.value("--timeout", "-1").c_str());
+  if (rc == XRUN_OK) rc = xrun_job_wait(job, timeout_s >= 0 ? static_cast<int64_t>(timeout_s * 1000) : -1);
+  int result;
+  if (rc != XRUN_OK) {
+    report("wait", rc);
+    result = rc == XRUN_E_TIMEOUT ? 124 : 1;
+  } else {
+    if (args.has("--json")) {
+      char* info = nullptr;
+      if (xrun_job_info_json(&info, job) == XRUN_OK) print_json(info);
+      xrun_free(info);
+    } else {
+      printf("%s %s\n", xrun_job_id(job), xrun_state_name(xrun_job_state(job)));
+    }
+    result = exit_code_for(job);
+  }
+  xrun_job_free(job);
+  xrun_ctx_close(ctx);
+  return result;
+}
+
+int cmd_cancel(int argc, char** argv) {
+  Args args = parse_args(argc, argv, {}, {});
+  if (usage_error("cancel", args, 1, 1, "cancel ID")) return 2;
+  xrun_ctx* ctx = open_context("cancel");
+  if (!ctx) return 1;
+  xrun_job* job = nullptr;
+  int rc = xrun_job_open(&job, ctx, args.positional[0].c_str());
+  if (rc == XRUN_OK) rc = xrun_job_cancel(job);
+  int result = rc == XRUN_OK ? 0 : report("cancel", rc);
+  if (rc == XRUN_OK) printf("%s %s\n", xrun_job_id(job), xrun_state_name(xrun_job_state(job)));
+  xrun_job_free(job);
+  xrun_ctx_close(ctx);
+  return result;
+}
+
+int cmd_poll(int argc, char** argv) {
+  Args args = parse_args(argc, argv, {}, {});
+  if (usage_error("poll", args, 0, 0, "poll")) return 2;
+  xrun_ctx* ctx = open_context("poll");
+  if (!ctx) return 1;
+  int64_t next = 0;
+  int rc = xrun_poll(ctx, &next);
+  int result = rc == XRUN_OK ? 0 : report("poll", rc);
+  if (rc == XRUN_OK) printf("next poll in %lld ms\n", static_cast<long long>(next));
+  xrun_ctx_close(ctx);
+  return result;
+}
+
+int cmd_recover(int argc, char** argv) {
+  Args args = parse_args(argc, argv, {}, {});
+  if (usage_error("recover", args, 0, 0, "recover")) return 2;
+  xrun_ctx* ctx = open_context("recover");
+  if (!ctx) return 1;
+  char* report_json = nullptr;
+  int rc = xrun_recover(&report_json, ctx);
+  int result = rc == XRUN_OK ? 0 : report("recover", rc);
+  if (rc == XRUN_OK) print_json(report_json);
+  xrun_free(report_json);
+  xrun_ctx_close(ctx);
+  return result;
+}
+
+}  // namespace xrun_tool
