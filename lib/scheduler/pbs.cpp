@@ -81,10 +81,9 @@ class PbsScheduler : public Scheduler {
     std::string c = "cd " + quote_for_shell(request.job_dir) + " && qsub";
     c += " -N " + quote_for_shell(job_name(request));
     bool array = !request.array.empty();
-    // One file name would be shared by all subjobs; given a directory, PBS
-    // names each subjob's file <name>.o<seq>.<index> in it.
-    c += " -o " + quote_for_shell(checked_path(array ? request.job_dir + "/" : request.stdout_path));
-    c += " -e " + quote_for_shell(checked_path(array ? request.job_dir + "/" : request.stderr_path));
+    // PBS Pro replaces ^array_index^ in a subjob's paths: stdout.N.
+    c += " -o " + quote_for_shell(checked_path(request.stdout_path) + (array ? ".^array_index^" : ""));
+    c += " -e " + quote_for_shell(checked_path(request.stderr_path) + (array ? ".^array_index^" : ""));
     if (array) {
       auto idx = array_indexes(request.array);
       if (request.array.find_first_of(",%") != std::string::npos || idx.size() < 2)
