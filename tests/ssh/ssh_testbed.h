@@ -22,6 +22,8 @@
 #include <vector>
 
 #include "machine/machine.h"
+#include "test_common.h"
+#include "util/error.h"
 
 namespace sshtest {
 
@@ -231,3 +233,19 @@ class PrivateSshd {
 };
 
 }  // namespace sshtest
+
+namespace sshtest {
+// cmocka is C: an exception escaping a test would terminate the runner.
+template <void (*F)(void**)>
+void guarded(void** state) {
+  try {
+    F(state);
+  } catch (const xrun::Error& e) {
+    fail_msg("uncaught xrun::Error (status %d): %s", static_cast<int>(e.status()), e.what());
+  } catch (const std::exception& e) {
+    fail_msg("uncaught exception: %s", e.what());
+  }
+}
+}  // namespace sshtest
+#define SSH_TEST(f) {#f, sshtest::guarded<f>, nullptr, nullptr, nullptr}
+#define SSH_TEST_ST(f, s, t) {#f, sshtest::guarded<f>, s, t, nullptr}

@@ -158,13 +158,13 @@ static void check_reports_each_step(void**) {
 int main(void) {
   tb = sshtest::load_testbed();
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(pooled_reuse_authenticates_once),
-      cmocka_unit_test(arguments_arrive_unchanged),
-      cmocka_unit_test(stdin_stdout_stderr_exit),
-      cmocka_unit_test(timeout_kills_and_session_survives),
-      cmocka_unit_test(eight_threads_share_two_sessions),
-      cmocka_unit_test(config_file_alias_works),
-      cmocka_unit_test(check_reports_each_step),
+      SSH_TEST(pooled_reuse_authenticates_once),
+      SSH_TEST(arguments_arrive_unchanged),
+      SSH_TEST(stdin_stdout_stderr_exit),
+      SSH_TEST(timeout_kills_and_session_survives),
+      SSH_TEST(eight_threads_share_two_sessions),
+      SSH_TEST(config_file_alias_works),
+      SSH_TEST(check_reports_each_step),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

@@ -30,7 +30,7 @@ class RemoteFiles {
   virtual std::string home() = 0;                                          // absolute
 };
 
-std::unique_ptr<RemoteFiles> sftp_files(Connection& conn, sftp_session sftp);
+std::unique_ptr<RemoteFiles> sftp_files(Connection& conn, sftp_session sftp, int64_t deadline_ms);
 std::unique_ptr<RemoteFiles> exec_files(Connection& conn, int64_t deadline_ms);
 
 // For the shell: "~/a b" -> "$HOME"/'a b'.

@@ -9,6 +9,7 @@
 
 #include "transport/ssh/local_files.h"
 #include "transport/ssh/remote_files.h"
+#include "util/shell_quote.h"
 #include "util/strings.h"
 
 namespace xrun::ssh {
@@ -37,7 +38,8 @@ std::string base_of(const std::string& p) {
 
 class SftpFiles final : public RemoteFiles {
  public:
-  SftpFiles(Connection& conn, sftp_session sftp) : conn_(conn), sftp_(sftp) {}
+  SftpFiles(Connection& conn, sftp_session sftp, int64_t deadline_ms)
+      : conn_(conn), sftp_(sftp), deadline_ms_(deadline_ms) {}
 
   void write_file(const std::string& path, const std::string& content, uint32_t mode) override {
     std::string p = sftp_path(path);
@@ -235,7 +237,7 @@ class SftpFiles final : public RemoteFiles {
   void finish(SftpFilePtr f, const std::string& tmp, const std::string& p, uint32_t mode) {
     sftp_file raw = f.release();
     bool ok = sftp_close(raw) == SSH_OK && sftp_chmod(sftp_, tmp.c_str(), mode & 07777) == SSH_OK &&
-              sftp_rename(sftp_, tmp.c_str(), p.c_str()) == SSH_OK;
+              (sftp_rename(sftp_, tmp.c_str(), p.c_str()) == SSH_OK || replace_existing(tmp, p));
     if (!ok) {
       try {
         fail("cannot finish writing", p);
@@ -246,14 +248,41 @@ class SftpFiles final : public RemoteFiles {
     }
   }
 
+  // SFTP v3 rename refuses an existing target, and libssh 0.10 does not
+  // send OpenSSH's posix-rename extension; rename(2) through mv does the
+  // atomic replace. A server without exec gets a replace through a side
+  // name: never a partial file, but briefly no file.
+  bool replace_existing(const std::string& tmp, const std::string& p) {
+    if (!ssh_is_connected(conn_.session())) return false;
+    SftpAttributesPtr target(sftp_lstat(sftp_, p.c_str()));
+    if (!target) return false;  // the rename failed for another reason
+    try {
+      bool started = false;
+      CommandResult r = conn_.exec("mv -f -- " + quote_for_shell(tmp) + " " + quote_for_shell(p), "",
+                                   deadline_ms_, started);
+      if (r.exit_status == 0) return true;
+    } catch (const Error& e) {
+      if (e.status() == XRUN_E_TRANSPORT) throw;
+    }
+    const std::string aside = tmp + ".old";
+    if (sftp_rename(sftp_, p.c_str(), aside.c_str()) != SSH_OK) return false;
+    if (sftp_rename(sftp_, tmp.c_str(), p.c_str()) != SSH_OK) {
+      sftp_rename(sftp_, aside.c_str(), p.c_str());
+      return false;
+    }
+    sftp_unlink(sftp_, aside.c_str());
+    return true;
+  }
+
   Connection& conn_;
   sftp_session sftp_;
+  int64_t deadline_ms_;
 };
 
 }  // namespace
 
-std::unique_ptr<RemoteFiles> sftp_files(Connection& conn, sftp_session sftp) {
-  return std::make_unique<SftpFiles>(conn, sftp);
+std::unique_ptr<RemoteFiles> sftp_files(Connection& conn, sftp_session sftp, int64_t deadline_ms) {
+  return std::make_unique<SftpFiles>(conn, sftp, deadline_ms);
 }
 
 }  // namespace xrun::ssh

@@ -70,7 +70,7 @@ auto SshTransport::with_files(Op&& op) -> decltype(op(std::declval<RemoteFiles&>
         sf = lease->sftp();
         if (!sf) pool_->sftp_missing = true;
       }
-      std::unique_ptr<RemoteFiles> files = sf ? sftp_files(*lease, sf) : exec_files(*lease, deadline);
+      std::unique_ptr<RemoteFiles> files = sf ? sftp_files(*lease, sf, deadline) : exec_files(*lease, deadline);
       return op(*files);
     } catch (const Error& e) {
       if (e.status() == XRUN_E_TRANSPORT && lease->broken()) {
