@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -187,6 +188,8 @@ class PrivateSshd {
   void start() {
     pid_ = fork();
     if (pid_ == 0) {
+      // If the test dies (a failed assertion skips destructors), so does sshd.
+      prctl(PR_SET_PDEATHSIG, SIGTERM);
       execl("/usr/sbin/sshd", "/usr/sbin/sshd", "-D", "-f", config.c_str(), "-E", log.c_str(), (char*)nullptr);
       _exit(127);
     }
@@ -217,6 +220,9 @@ class PrivateSshd {
   int kill_sessions() {
     int n = 0;
     for (pid_t c : children_of(pid_)) {
+      // The privileged monitor and the unprivileged child that speaks the
+      // protocol: the whole connection dies at once, as in a crash.
+      for (pid_t g : children_of(c)) kill(g, SIGKILL);
       if (kill(c, SIGKILL) == 0) ++n;
     }
     return n;
