@@ -32,7 +32,7 @@ die() { log "$*"; exit 1; }
 running_pid() {
   [[ -f $PIDFILE ]] || return 1
   local pid state
-  pid=$(<"$PIDFILE")
+  pid=$(cat "$PIDFILE" 2>/dev/null) || return 1
   [[ $pid =~ ^[0-9]+$ ]] || return 1
   [[ -r /proc/$pid/stat ]] || return 1
   # A zombie is gone for our purposes (PID 1 here reaps late).

@@ -4,6 +4,7 @@
 // and stopped by pid) for the tests that break or reconfigure a server.
 #pragma once
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -132,15 +133,24 @@ inline bool port_open(int port) {
   return ok;
 }
 
-// Processes whose parent is `ppid` (from /proc).
+// Processes whose parent is `ppid`, from /proc/PID/stat.
 inline std::vector<pid_t> children_of(pid_t ppid) {
   std::vector<pid_t> out;
-  std::string cmd = "ps -o pid= --ppid " + std::to_string(ppid) + " 2>/dev/null";
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return out;
-  int pid;
-  while (fscanf(p, "%d", &pid) == 1) out.push_back(pid);
-  pclose(p);
+  DIR* d = opendir("/proc");
+  if (!d) return out;
+  while (struct dirent* e = readdir(d)) {
+    pid_t pid = atoi(e->d_name);
+    if (pid <= 0) continue;
+    std::string stat = slurp("/proc/" + std::to_string(pid) + "/stat");
+    auto close_paren = stat.rfind(')');
+    if (close_paren == std::string::npos) continue;
+    char state = 0;
+    int parent = 0;
+    if (sscanf(stat.c_str() + close_paren + 1, " %c %d", &state, &parent) == 2 && parent == ppid &&
+        state != 'Z')
+      out.push_back(pid);
+  }
+  closedir(d);
   return out;
 }
 

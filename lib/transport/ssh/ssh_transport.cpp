@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "transport/ssh/session_options.h"
 #include "util/clock.h"
 
 namespace xrun::ssh {
@@ -65,6 +66,8 @@ auto SshTransport::with_files(Op&& op) -> decltype(op(std::declval<RemoteFiles&>
     const int64_t deadline = monotonic_ms() + target_.command_timeout_ms;
     auto lease = pool_->acquire(deadline);
     try {
+      // SFTP requests block on libssh's session timeout.
+      set_blocking_timeout(lease->session(), target_.command_timeout_ms);
       sftp_session sf = nullptr;
       if (target_.use_sftp && !pool_->sftp_missing) {
         sf = lease->sftp();
