@@ -51,9 +51,17 @@ static int setup_mode(void** state, const char* name) {
   *state = m;
   return 0;
 }
-static int setup_sftp(void** s) { return setup_mode(s, "sftp"); }
-static int setup_exec(void** s) { return setup_mode(s, "exec"); }
-static int setup_fallback(void** s) { return setup_mode(s, "no-sftp-server"); }
+static int guarded_setup(void** s, const char* name) {
+  try {
+    return setup_mode(s, name);
+  } catch (const std::exception& e) {
+    fprintf(stderr, "setup (%s) failed: %s\n", name, e.what());
+    return -1;
+  }
+}
+static int setup_sftp(void** s) { return guarded_setup(s, "sftp"); }
+static int setup_exec(void** s) { return guarded_setup(s, "exec"); }
+static int setup_fallback(void** s) { return guarded_setup(s, "no-sftp-server"); }
 static int teardown(void** state) {
   Mode* m = mode_of(state);
   m->t->remove(m->remote_root, true);

@@ -101,10 +101,49 @@ class SftpFiles final : public RemoteFiles {
     finish(std::move(f), tmp, p, mode);
   }
 
+  // Streams to a temporary local file (outputs can be many GB), then
+  // renames it into place with the remote mode.
   void download_file(const std::string& remote, const std::string& local) override {
     FileInfo info = stat(remote);
     if (!info.exists) throw Error(XRUN_E_NOT_FOUND, "no such remote file " + remote + " on " + conn_.target().key());
-    write_local_file_atomic(local, read_file(remote, 0), info.mode);
+    std::string p = sftp_path(remote);
+    SftpFilePtr f(sftp_open(sftp_, p.c_str(), O_RDONLY, 0));
+    if (!f) fail("cannot open", p);
+    const std::string tmp = local + ".xrun-tmp." + temp_suffix();
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) throw Error(XRUN_E_IO, "cannot create local file " + tmp + ": " + strerror(errno));
+    auto local_fail = [&](const std::string& what) {
+      int e = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      throw Error(XRUN_E_IO, what + " " + tmp + ": " + strerror(e));
+    };
+    char buf[kChunk];
+    for (;;) {
+      ssize_t n = sftp_read(f.get(), buf, sizeof buf);
+      if (n < 0) {
+        ::close(fd);
+        ::unlink(tmp.c_str());
+        fail("cannot read", p);
+      }
+      if (n == 0) break;
+      for (ssize_t off = 0; off < n;) {
+        ssize_t w = ::write(fd, buf + off, static_cast<size_t>(n - off));
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0) local_fail("cannot write local file");
+        off += w;
+      }
+    }
+    if (::fchmod(fd, info.mode & 07777) != 0) local_fail("cannot set the mode of");
+    if (::close(fd) != 0) {
+      ::unlink(tmp.c_str());
+      throw Error(XRUN_E_IO, "cannot write local file " + tmp + ": " + strerror(errno));
+    }
+    if (::rename(tmp.c_str(), local.c_str()) != 0) {
+      int e = errno;
+      ::unlink(tmp.c_str());
+      throw Error(XRUN_E_IO, "cannot rename " + tmp + " to " + local + ": " + strerror(e));
+    }
   }
 
   void make_dirs(const std::string& path, uint32_t mode) override {
