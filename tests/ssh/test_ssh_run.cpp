@@ -139,6 +139,27 @@ static void config_file_alias_works(void**) {
   assert_string_equal(r.out.c_str(), (tb.user + "\n").c_str());
 }
 
+static void proxy_jump_through_a_bastion(void**) {
+  sshtest::PrivateSshd bastion(tb, "bastion", "AllowTcpForwarding yes\n");
+  std::string dir = bastion.dir;
+  sshtest::spit(dir + "/client_config", "Host bastion\n  HostName 127.0.0.1\n  Port " + std::to_string(bastion.port) +
+                                            "\n  User " + tb.user + "\n  IdentityFile " + tb.key +
+                                            "\n  IdentitiesOnly yes\n  UserKnownHostsFile " + bastion.known_hosts +
+                                            "\n  StrictHostKeyChecking yes\n  BatchMode yes\n");
+  Machine m = sshtest::testbed_machine(tb);
+  m.proxy_jump = "bastion";
+  m.ssh_config = dir + "/client_config";
+  SshPool pool(SshCallbacks{});
+  auto t = pool.transport_for(m);
+  for (int i = 0; i < 3; ++i) assert_string_equal(t->run("echo via").out.c_str(), "via\n");
+  auto steps = t->check();
+  assert_true(steps.back().ok);
+  assert_true(steps[0].detail.find("ProxyCommand") != std::string::npos);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // Two sessions (the pooled one and the check's) went through the bastion.
+  assert_int_equal(sshtest::count_in_file(bastion.log, "Accepted publickey for " + tb.user), 2);
+}
+
 static void check_reports_each_step(void**) {
   SshPool pool(SshCallbacks{});
   auto t = pool.transport_for(sshtest::testbed_machine(tb));
@@ -164,6 +185,7 @@ int main(void) {
       SSH_TEST(timeout_kills_and_session_survives),
       SSH_TEST(eight_threads_share_two_sessions),
       SSH_TEST(config_file_alias_works),
+      SSH_TEST(proxy_jump_through_a_bastion),
       SSH_TEST(check_reports_each_step),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
