@@ -91,6 +91,32 @@ static void timeout_kills_and_session_survives(void**) {
   assert_int_equal(t->stats().handshakes, 1);
 }
 
+static void unread_stdin_and_waiting_for_a_session(void**) {
+  SshPool pool(SshCallbacks{});
+  Machine m = sshtest::testbed_machine(tb);
+  m.max_sessions = 1;
+  auto t = pool.transport_for(m);
+  // A command that ignores 8 MB of stdin still just succeeds.
+  CommandResult r = t->run("exit 0", std::string(8 << 20, 'z'));
+  assert_int_equal(r.exit_status, 0);
+  // With the only session busy, a caller with a short deadline times out
+  // instead of opening another session.
+  std::thread busy([&] { t->run("sleep 1.5"); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  int64_t t0 = monotonic_ms();
+  try {
+    t->run("true", "", 300);
+    fail_msg("ran a command beyond max_sessions");
+  } catch (const Error& e) {
+    assert_int_equal(e.status(), XRUN_E_TIMEOUT);
+    assert_true(std::string(e.what()).find("max_sessions") != std::string::npos);
+  }
+  assert_true(monotonic_ms() - t0 < 1000);
+  busy.join();
+  assert_int_equal(t->run("true").exit_status, 0);
+  assert_int_equal(t->stats().sessions_opened, 1);
+}
+
 static void eight_threads_share_two_sessions(void**) {
   SshPool pool(SshCallbacks{});
   Machine m = sshtest::testbed_machine(tb);
@@ -183,6 +209,7 @@ int main(void) {
       SSH_TEST(arguments_arrive_unchanged),
       SSH_TEST(stdin_stdout_stderr_exit),
       SSH_TEST(timeout_kills_and_session_survives),
+      SSH_TEST(unread_stdin_and_waiting_for_a_session),
       SSH_TEST(eight_threads_share_two_sessions),
       SSH_TEST(config_file_alias_works),
       SSH_TEST(proxy_jump_through_a_bastion),

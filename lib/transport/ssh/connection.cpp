@@ -353,10 +353,20 @@ CommandResult Connection::exec(const std::string& command, const std::string& st
     bound(target_.command_timeout_ms);
     size_t chunk = std::min<size_t>(stdin_data.size() - off, 64 * 1024);
     int n = ssh_channel_write(ch.get(), stdin_data.data() + off, static_cast<uint32_t>(chunk));
-    if (n < 0) fail_transport("sending stdin failed");
+    if (n < 0) {
+      if (remaining() <= 0) {
+        ssh_channel_request_send_signal(ch.get(), "KILL");
+        throw timed_out("while sending stdin");
+      }
+      // A command that exits without reading all its stdin closes the
+      // channel: that is its business, not a broken connection.
+      if (ssh_is_connected(s) && (ssh_channel_is_closed(ch.get()) || ssh_channel_is_eof(ch.get()))) break;
+      fail_transport("sending stdin failed");
+    }
     off += static_cast<size_t>(n);
   }
-  if (ssh_channel_send_eof(ch.get()) != SSH_OK) fail_transport("sending EOF failed");
+  if (!ssh_channel_is_closed(ch.get()) && ssh_channel_send_eof(ch.get()) != SSH_OK && !ssh_is_connected(s))
+    fail_transport("sending EOF failed");
 
   CommandResult result;
   char buf[32 * 1024];
