@@ -120,6 +120,33 @@ static void server_gone_fails_after_bounded_tries(void**) {
   sshd.start();
 }
 
+static void silent_server_times_out(void**) {
+  // Accepts TCP connections (the kernel does) but never speaks SSH.
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  assert_int_equal(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  assert_int_equal(listen(fd, 16), 0);
+  socklen_t len = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  Machine m = sshtest::machine_for(tb, ntohs(a.sin_port), tb.known_hosts);
+  m.connect_timeout_s = 1;
+  SshPool pool(SshCallbacks{});
+  auto t = pool.transport_for(m);
+  int64_t t0 = monotonic_ms();
+  try {
+    t->run("true", "", 3000);
+    fail_msg("a silent server answered");
+  } catch (const Error& e) {
+    fprintf(stderr, "silent server: %s (%lld ms)\n", e.what(), static_cast<long long>(monotonic_ms() - t0));
+    assert_int_equal(e.status(), XRUN_E_TRANSPORT);
+  }
+  // The caller's deadline bounds the retries too.
+  assert_true(monotonic_ms() - t0 < 3500);
+  close(fd);
+}
+
 static void handshake_budget_is_enforced(void**) {
   sshtest::PrivateSshd sshd(tb, "budget", "");
   SshPool pool(SshCallbacks{});
@@ -183,6 +210,7 @@ int main(void) {
       SSH_TEST(server_restart_is_survived),
       SSH_TEST(server_back_during_backoff),
       SSH_TEST(server_gone_fails_after_bounded_tries),
+      SSH_TEST(silent_server_times_out),
       SSH_TEST(handshake_budget_is_enforced),
       SSH_TEST(idle_sessions_are_closed),
       SSH_TEST(keepalive_keeps_session_against_client_alive),

@@ -105,13 +105,13 @@ void Connection::fail_transport(const std::string& what) {
 }
 
 std::unique_ptr<Connection> Connection::open(const SshTarget& target, const Prompter& prompter,
-                                             const Logger& logger, StepLog* log) {
+                                             const Logger& logger, StepLog* log, int64_t deadline_ms) {
   std::unique_ptr<Connection> c(new Connection(target, prompter, logger));
-  c->connect(log);
+  c->connect(log, deadline_ms);
   return c;
 }
 
-void Connection::connect(StepLog* log) {
+void Connection::connect(StepLog* log, int64_t deadline_ms) {
   StepLog scratch;
   StepLog& steps = log ? *log : scratch;
   const std::string where = target_.key() + " (machine " + target_.machine + ")";
@@ -136,6 +136,7 @@ void Connection::connect(StepLog* log) {
   session_.reset(ssh_new());
   if (!session_) throw Error(XRUN_E_NOMEM, "ssh_new failed");
   apply_session_options(session_.get(), target_);
+  set_blocking_timeout(session_.get(), std::min(target_.connect_timeout_ms, deadline_ms - monotonic_ms()));
   callbacks_ = std::make_unique<SessionCallbacks>();
   memset(&callbacks_->cb, 0, sizeof callbacks_->cb);
   callbacks_->cb.userdata = &prompter_;

@@ -31,10 +31,11 @@ class StepLog {
 
 class Connection {
  public:
-  // Connects, verifies the host key, authenticates. Throws Error with
+  // Connects, verifies the host key, authenticates, within the machine's
+  // connect timeout and the caller's deadline. Throws Error with
   // XRUN_E_TRANSPORT, XRUN_E_HOSTKEY or XRUN_E_AUTH.
   static std::unique_ptr<Connection> open(const SshTarget& target, const Prompter& prompter,
-                                          const Logger& logger, StepLog* log);
+                                          const Logger& logger, StepLog* log, int64_t deadline_ms);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -68,7 +69,7 @@ class Connection {
 
  private:
   Connection(const SshTarget& target, const Prompter& prompter, const Logger& logger);
-  void connect(StepLog* log);
+  void connect(StepLog* log, int64_t deadline_ms);
   void verify_host_key();
   void authenticate();
   int auth_with_key_file(const std::string& path);

@@ -97,7 +97,7 @@ void HostPool::reserve_handshake(int64_t deadline_ms) {
 std::unique_ptr<Connection> HostPool::open_once(StepLog* log, int64_t deadline_ms) {
   reserve_handshake(deadline_ms);
   handshakes_++;
-  auto conn = Connection::open(target_, prompter_, logger_, log);
+  auto conn = Connection::open(target_, prompter_, logger_, log, deadline_ms);
   sessions_opened_++;
   auths_++;
   logger_.debug("opened session " + std::to_string(sessions_opened_.load()) + " to " + target_.key());
