@@ -38,6 +38,7 @@ static void unknown_key_fails_with_fingerprint(void**) {
   sshtest::spit(kh, "");
   Machine m = sshtest::machine_for(tb, tb.port, kh);
   Error e = connect_error(m);
+  fprintf(stderr, "unknown key: %s\n", e.what());
   assert_int_equal(e.status(), XRUN_E_HOSTKEY);
   std::string msg = e.what();
   assert_true(msg.find(host_fingerprint()) != std::string::npos);
@@ -65,6 +66,7 @@ static void changed_key_fails_even_with_accept_new(void**) {
   for (auto policy : {HostKeyPolicy::Strict, HostKeyPolicy::AcceptNew}) {
     m.host_key_policy = policy;
     Error e = connect_error(m);
+    fprintf(stderr, "changed key: %s\n", e.what());
     assert_int_equal(e.status(), XRUN_E_HOSTKEY);
     std::string msg = e.what();
     assert_true(msg.find("CHANGED") != std::string::npos);
@@ -96,6 +98,7 @@ static void wrong_user_key_fails_auth(void**) {
   Machine m = sshtest::testbed_machine(tb);
   m.auth.key_file = key;
   Error e = connect_error(m);
+  fprintf(stderr, "wrong key: %s\n", e.what());
   assert_int_equal(e.status(), XRUN_E_AUTH);
   assert_true(std::string(e.what()).find("refused") != std::string::npos);
   // A missing key file is an authentication failure too, not a crash.

@@ -200,6 +200,19 @@ static void check_reports_each_step(void**) {
   // The checked session joined the pool: the next command needs no handshake.
   assert_int_equal(t->run("true").exit_status, 0);
   assert_int_equal(t->stats().handshakes, 1);
+  // A check never exceeds max_sessions: with the pool full it replaces an
+  // idle session.
+  Machine one = sshtest::testbed_machine(tb);
+  one.max_sessions = 1;
+  SshPool pool1(SshCallbacks{});
+  auto t1 = pool1.transport_for(one);
+  assert_int_equal(t1->run("true").exit_status, 0);
+  assert_true(t1->check().back().ok);
+  TransportStats s = t1->stats();
+  assert_int_equal(s.sessions_open, 1);
+  assert_int_equal(s.handshakes, 2);
+  assert_int_equal(t1->run("true").exit_status, 0);
+  assert_int_equal(t1->stats().handshakes, 2);
 }
 
 int main(void) {

@@ -176,7 +176,9 @@ void Connection::verify_host_key() {
   const std::string type = ssh_key_type_to_char(ssh_key_type(key.get()));
   const std::string offered = type + " key " + fingerprint;
   const std::string file = target_.known_hosts_for_messages();
-  const std::string host = "[" + target_.host + "]:" + std::to_string(target_.port);
+  // As known_hosts writes it.
+  const std::string host =
+      target_.port == 22 ? target_.host : "[" + target_.host + "]:" + std::to_string(target_.port);
   switch (ssh_session_is_known_server(s)) {
     case SSH_KNOWN_HOSTS_OK:
       return;
@@ -258,15 +260,15 @@ void Connection::authenticate() {
   if (rc == SSH_AUTH_ERROR) fail_transport("authentication exchange failed");
   const int offered = ssh_userauth_list(s, nullptr);
   std::string tried;
-  auto attempt = [&](const char* what, auto&& fn) {
+  auto attempt = [&](const std::string& what, auto&& fn) {
     if (!tried.empty()) tried += ", ";
     tried += what;
     rc = fn();
-    if (rc == SSH_AUTH_ERROR) fail_transport(std::string("authentication (") + what + ") failed");
+    if (rc == SSH_AUTH_ERROR) fail_transport("authentication (" + what + ") failed");
     return rc == SSH_AUTH_SUCCESS;
   };
   auto publickey = [&] {
-    if (target_.auth.key_file) return attempt("key file", [&] { return auth_with_key_file(*target_.auth.key_file); });
+    if (target_.auth.key_file) return attempt("key file " + *target_.auth.key_file, [&] { return auth_with_key_file(*target_.auth.key_file); });
     return attempt("agent and default keys", [&] { return ssh_userauth_publickey_auto(s, nullptr, nullptr); });
   };
   bool done = false;

@@ -164,25 +164,55 @@ void HostPool::maintain() {
 
 std::vector<CheckStep> HostPool::check() {
   StepLog log;
+  const int64_t deadline = monotonic_ms() + target_.connect_timeout_ms;
+  // The check's fresh session counts against max_sessions like any other:
+  // it takes the place of an idle one, or waits for a slot.
+  std::unique_ptr<Connection> evicted;
+  {
+    std::unique_lock<std::mutex> lk(mu_);
+    while (live_ >= target_.max_sessions) {
+      if (!idle_.empty()) {
+        evicted = std::move(idle_.front());
+        idle_.pop_front();
+        live_--;
+        break;
+      }
+      int64_t left = deadline - monotonic_ms();
+      if (left <= 0) {
+        log.begin("connect");
+        log.fail(Error(XRUN_E_TIMEOUT, "all " + std::to_string(target_.max_sessions) + " sessions to " +
+                                           target_.key() + " stayed busy (max_sessions)"));
+        return log.steps;
+      }
+      freed_.wait_for(lk, std::chrono::milliseconds(left));
+    }
+    live_++;
+  }
+  evicted.reset();
+  std::unique_ptr<Connection> conn;
   try {
-    const int64_t start = monotonic_ms();
-    auto conn = open_once(&log, start + target_.connect_timeout_ms);
+    conn = open_once(&log, deadline);
+  } catch (const Error& e) {
+    if (log.steps.empty() || log.steps.back().ok) log.fail(e);
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      live_--;
+    }
+    freed_.notify_one();
+    return log.steps;
+  }
+  Lease lease(this, std::move(conn));  // back to the pool whatever happens next
+  try {
     log.begin("run_command");
     bool started = false;
-    CommandResult r = conn->exec("true", "", monotonic_ms() + target_.command_timeout_ms, started);
+    CommandResult r = lease->exec("true", "", monotonic_ms() + target_.command_timeout_ms, started);
     if (r.exit_status != 0)
       throw Error(XRUN_E_TRANSPORT, "`true` exited with " + std::to_string(r.exit_status) + " on " +
                                         target_.key() + (r.err.empty() ? "" : ": " + r.err));
     commands_++;
     log.ok();
-    std::lock_guard<std::mutex> lk(mu_);
-    if (live_ < target_.max_sessions) {
-      live_++;
-      idle_.push_back(std::move(conn));
-      freed_.notify_one();
-    }
   } catch (const Error& e) {
-    if (log.steps.empty() || log.steps.back().ok) log.fail(e);
+    log.fail(e);
   }
   return log.steps;
 }
