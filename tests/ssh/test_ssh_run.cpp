@@ -171,7 +171,11 @@ static void proxy_jump_through_a_bastion(void**) {
   sshtest::spit(dir + "/client_config", "Host bastion\n  HostName 127.0.0.1\n  Port " + std::to_string(bastion.port) +
                                             "\n  User " + tb.user + "\n  IdentityFile " + tb.key +
                                             "\n  IdentitiesOnly yes\n  UserKnownHostsFile " + bastion.known_hosts +
-                                            "\n  StrictHostKeyChecking yes\n  BatchMode yes\n");
+                                            "\n  StrictHostKeyChecking yes\n  BatchMode yes\n" +
+                                            "Host target-via-jump\n  HostName 127.0.0.1\n  Port " +
+                                            std::to_string(tb.port) + "\n  User " + tb.user + "\n  IdentityFile " +
+                                            tb.key + "\n  UserKnownHostsFile " + tb.known_hosts +
+                                            "\n  ProxyJump bastion\n");
   Machine m = sshtest::testbed_machine(tb);
   m.proxy_jump = "bastion";
   m.ssh_config = dir + "/client_config";
@@ -184,6 +188,16 @@ static void proxy_jump_through_a_bastion(void**) {
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   // Two sessions (the pooled one and the check's) went through the bastion.
   assert_int_equal(sshtest::count_in_file(bastion.log, "Accepted publickey for " + tb.user), 2);
+  // The same from the config file alone: ProxyJump inside a Host block.
+  Machine via;
+  via.name = "via-jump";
+  via.execution = Execution::Remote;
+  via.host = "target-via-jump";
+  via.ssh_config = dir + "/client_config";
+  SshPool pool2(SshCallbacks{});
+  assert_string_equal(pool2.transport_for(via)->run("echo jumped").out.c_str(), "jumped\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  assert_int_equal(sshtest::count_in_file(bastion.log, "Accepted publickey for " + tb.user), 3);
 }
 
 static void check_reports_each_step(void**) {

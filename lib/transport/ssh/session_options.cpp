@@ -1,6 +1,7 @@
 #include "transport/ssh/session_options.h"
 
 #include "util/error.h"
+#include "util/shell_quote.h"
 
 namespace xrun::ssh {
 namespace {
@@ -30,6 +31,20 @@ void apply_session_options(ssh_session s, const SshTarget& t) {
     throw Error(XRUN_E_CONFIG, "machine " + t.machine + ": cannot parse ssh config " +
                                    (t.ssh_config.empty() ? std::string("~/.ssh/config") : t.ssh_config) +
                                    ": " + ssh_get_error(s));
+  }
+  // libssh 0.10 turns a config ProxyJump into "ssh ... -W [%h]:%p jump",
+  // which would read the default config, not the machine's: point it at
+  // the same file so that the jump host alias resolves as for `ssh -F`.
+  if (!t.ssh_config.empty() && t.ssh_config != "none" && !t.proxy_command) {
+    char* pc = nullptr;
+    if (ssh_options_get(s, SSH_OPTIONS_PROXYCOMMAND, &pc) == SSH_OK && pc) {
+      std::string cmd = pc;
+      ssh_string_free_char(pc);
+      if (cmd.rfind("ssh ", 0) == 0 && cmd.find(" -F ") == std::string::npos) {
+        cmd = "ssh -F " + quote_for_shell(t.ssh_config) + cmd.substr(3);
+        set(s, SSH_OPTIONS_PROXYCOMMAND, cmd.c_str(), t, "ProxyJump");
+      }
+    }
   }
   // Explicit machine values win over the config file.
   if (t.port != 0) {
