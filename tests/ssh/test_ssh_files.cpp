@@ -114,12 +114,12 @@ static void large_file_round_trip(void** state) {
   const std::string data = random_bytes(8 * 1024 * 1024 + 123, 2);
   std::string local = m->local_root + "/big in.dat";
   sshtest::spit(local, data, 0751);
-  m->t->upload(local, m->remote_root + "/big.dat");
-  FileInfo info = m->t->stat(m->remote_root + "/big.dat");
+  m->t->upload(local, m->remote_root + "/new parent/big.dat");  // parent created
+  FileInfo info = m->t->stat(m->remote_root + "/new parent/big.dat");
   assert_int_equal(info.size, data.size());
   assert_int_equal(info.mode, 0751);
   std::string back = m->local_root + "/big back.dat";
-  m->t->download(m->remote_root + "/big.dat", back);
+  m->t->download(m->remote_root + "/new parent/big.dat", back);
   assert_true(sshtest::slurp(back) == data);
   struct stat st;
   assert_int_equal(::stat(back.c_str(), &st), 0);

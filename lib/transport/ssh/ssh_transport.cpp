@@ -118,6 +118,12 @@ void SshTransport::upload(const std::string& local_path, const std::string& remo
         // Sockets, fifos and devices have no content to send.
       }
     } walker{*this, f};
+    // The destination's parent is created as needed, like the job directory.
+    auto slash = remote_path.find_last_of('/');
+    if (slash != std::string::npos && slash > 0) {
+      std::string parent = remote_path.substr(0, slash);
+      if (parent != "~" && parent != ".") f.make_dirs(parent, 0755);
+    }
     walker.go(local_path, remote_path);
   });
 }
