@@ -2,6 +2,7 @@
 // and parsers. Resources go into #SBATCH directives (checked values only);
 // everything free-form (job name, paths) goes on the sbatch command line,
 // quoted for the shell, where no directive parser can misread it.
+#include <algorithm>
 #include <set>
 
 #include "scheduler/batch_common.h"
@@ -25,6 +26,9 @@ const std::vector<std::string_view> kLimitRefusals = {
     "job submit limit",      // "Job violates accounting/QOS policy (job submit limit, ...)"
     "Resource temporarily unavailable",
 };
+
+// Above this many jobs a status query lists the user's jobs instead.
+constexpr long kMaxListedIds = 300;
 
 std::string job_name(const ScriptRequest& request) {
   // The xrun id goes last, after a '.', so find_command can read it back
@@ -151,7 +155,13 @@ class SlurmScheduler : public Scheduler {
     // -t all: finished jobs stay in slurmctld's memory for MinJobAge, and
     // their final word (TIMEOUT, NODE_FAIL...) is evidence even where
     // there is no accounting. -r: one line per array task.
-    return "squeue -h -r -t all -o '%i|%T|%r' -j " + id_list(jobs, ",");
+    std::string ids = id_list(jobs, ",");
+    // squeue filters a -j list in time that grows with its length (62 ms
+    // of CPU for 2,000 ids against 6 ms for all of a user's jobs, measured
+    // on 22.05): past a few hundred jobs, ask for the user's and filter here.
+    if (std::count(ids.begin(), ids.end(), ',') >= kMaxListedIds)
+      return "squeue -h -r -t all -o '%i|%T|%r' -u \"$(id -un)\"";
+    return "squeue -h -r -t all -o '%i|%T|%r' -j " + ids;
   }
 
   std::map<std::string, JobStatus> parse_status_output(const std::vector<TrackedJob>& jobs,

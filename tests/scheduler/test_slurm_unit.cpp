@@ -158,6 +158,12 @@ static void test_status_recorded(void**) {
   assert_non_null(strstr(cmd.c_str(), "squeue "));
   assert_non_null(strstr(cmd.c_str(), " -j 6,7,8,9,10,11,12,13,14,15_0,15_1,15_2,15_3,16,17,18,19,5"));
   auto map = s->parse_status_output(jobs, result(0, fixture("slurm/squeue_states.txt")));
+  // Many jobs: all of the user's, filtered here (squeue's -j is slow on long lists).
+  std::vector<TrackedJob> many;
+  for (int i = 0; i < 1000; ++i) many.push_back({"m" + std::to_string(i), std::to_string(100 + i), ""});
+  std::string big = s->status_command(many);
+  assert_non_null(strstr(big.c_str(), "-u \"$(id -un)\""));
+  assert_null(strstr(big.c_str(), " -j "));
   auto is = [&](const char* id, xrun_state st, const char* reason) {
     auto it = map.find(std::string("x") + id);
     if (it == map.end()) fail_msg("job %s missing", id);
