@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <set>
 
 #include "util/error.h"
@@ -79,6 +80,8 @@ int64_t memory_megabytes(const std::string& memory) {
   }
   int64_t value = to_int(text, memory, "memory");
   if (value <= 0) throw Error(XRUN_E_INVALID, "memory \"" + memory + "\" is zero");
+  if (value > (int64_t(1) << 50) / factor_kb)
+    throw Error(XRUN_E_INVALID, "memory \"" + memory + "\" is beyond any machine");
   return std::max<int64_t>(1, (value * factor_kb + 1023) / 1024);
 }
 
@@ -164,6 +167,17 @@ std::string expand_array_token(std::string text, const std::string& variable) {
 
 std::string array_task_exit_code_path(const std::string& exit_code_path, int64_t index) {
   return exit_code_path + "." + std::to_string(index);
+}
+
+int leading_int(const std::string& text) {
+  long value = std::strtol(text.c_str(), nullptr, 10);
+  return static_cast<int>(std::max(-1000000L, std::min(1000000L, value)));
+}
+
+long long clamped_integer(double value) {
+  if (!(value > -1e15)) return -1000000000000000LL;  // also NaN
+  if (value > 1e15) return 1000000000000000LL;
+  return static_cast<long long>(value);
 }
 
 bool contains_any(std::string_view text, const std::vector<std::string_view>& needles) {

@@ -53,6 +53,13 @@ std::string expand_array_token(std::string text, const std::string& variable);
 // is `exit_code_path`.
 std::string array_task_exit_code_path(const std::string& exit_code_path, int64_t index);
 
+// The leading integer of `text` ("137 (Killed)" -> 137), clamped to
+// +-1e6 so no caller can overflow with it; 0 when there is none.
+int leading_int(const std::string& text);
+// A JSON number as an integer, clamped the same way (a double outside
+// long long's range would be undefined behaviour to convert).
+long long clamped_integer(double value);
+
 // True if `text` contains any of `needles`.
 bool contains_any(std::string_view text, const std::vector<std::string_view>& needles);
 

@@ -16,7 +16,7 @@ namespace {
 std::string member(const cJSON* record, const char* key) {
   const cJSON* item = cJSON_GetObjectItemCaseSensitive(record, key);
   if (cJSON_IsString(item)) return item->valuestring;
-  if (cJSON_IsNumber(item)) return std::to_string(static_cast<long long>(item->valuedouble));
+  if (cJSON_IsNumber(item)) return std::to_string(clamped_integer(item->valuedouble));
   return "";
 }
 
@@ -86,7 +86,7 @@ JobStatus lsf_status(const LsfRecord& r) {
     s.exit_code = 0;
   } else if (st == "EXIT") {
     const std::string& why = r.exit_reason;
-    if (!r.exit_code.empty()) s.exit_code = std::atoi(r.exit_code.c_str());
+    if (!r.exit_code.empty()) s.exit_code = leading_int(r.exit_code);
     s.reason = why;
     if (starts(why, "TERM_RUNLIMIT") || starts(why, "TERM_DEADLINE")) {
       s.state = XRUN_STATE_TIMEOUT;

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "scheduler/batch_common.h"
 #include "util/error.h"
 #include "util/json.h"
 #include "util/strings.h"
@@ -28,7 +29,7 @@ void flatten_json(const cJSON* job, PbsAttributes& out) {
     if (cJSON_IsString(item)) {
       out[item->string] = item->valuestring;
     } else if (cJSON_IsNumber(item)) {
-      out[item->string] = std::to_string(static_cast<long long>(item->valuedouble));
+      out[item->string] = std::to_string(clamped_integer(item->valuedouble));
     } else if (cJSON_IsObject(item)) {  // Resource_List: {"walltime": ...} -> Resource_List.walltime
       for (const cJSON* sub = item->child; sub; sub = sub->next)
         if (sub->string && cJSON_IsString(sub)) out[std::string(item->string) + "." + sub->string] = sub->valuestring;
@@ -108,7 +109,7 @@ JobStatus pbs_status(const PbsAttributes& a) {
       if (s.reason.empty()) s.reason = "Deleted";
       return s;
     }
-    int code = std::atoi(code_text.c_str());
+    int code = leading_int(code_text);
     if (code == 0) {
       s.state = XRUN_STATE_COMPLETED;
       s.exit_code = 0;

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "scheduler/batch_common.h"
 #include "util/error.h"
 #include "util/strings.h"
 
@@ -105,8 +106,8 @@ JobStatus sge_accounting_status(const std::map<std::string, std::string>& record
   };
   std::string failed = get("failed");        // "0" or "37  : qmaster enforced h_rt, h_cpu, or h_vmem limit"
   std::string exit_text = get("exit_status");  // "0", "137", "137 (Killed)"
-  int failed_code = std::atoi(failed.c_str());
-  int code = std::atoi(exit_text.c_str());
+  int failed_code = leading_int(failed);
+  int code = leading_int(exit_text);
   std::string deleted_by = get("deleted_by");  // newer qacct; "NONE" when not deleted
   s.raw_state = "failed=" + failed + " exit_status=" + exit_text;
   if (!deleted_by.empty() && deleted_by != "NONE") {

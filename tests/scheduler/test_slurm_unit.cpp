@@ -353,6 +353,10 @@ static void test_values(void**) {
   assert_int_equal(memory_megabytes("2gb"), 2048);
   assert_int_equal(memory_megabytes("1GiB"), 1024);
   assert_int_equal(memory_megabytes("100K"), 1);
+  assert_int_equal(status_of([] { memory_megabytes("999999999999T"); }), XRUN_E_INVALID);
+  assert_int_equal(leading_int("137                  (Killed)"), 137);
+  assert_int_equal(leading_int("99999999999999999999"), 1000000);
+  assert_int_equal(clamped_integer(1e300), 1000000000000000LL);
   auto idx = array_indexes("0-6:3,10,2%4");
   std::vector<int64_t> want = {0, 2, 3, 6, 10};
   assert_true(idx == want);
