@@ -11,6 +11,7 @@
 #include "fixture_util.h"
 #include "scheduler/batch_common.h"
 #include "scheduler/scheduler.h"
+#include "scheduler/submit_batch.h"
 #include "batch_testbed.h"
 #include "util/shell_quote.h"
 #include "util/strings.h"
@@ -178,33 +179,30 @@ static void test_dependency_chain(void**) {
 }
 
 static void test_200_held_jobs_in_one_query(void**) {
-  // 200 submissions in ONE shell command (as a batched remote submit
-  // would be), then ONE squeue for all of them.
+  // 200 submissions in ONE shell command (submit_batch_program: dirs,
+  // scripts and sbatch calls), then ONE squeue for all of them.
   const int n = 200;
   std::vector<ScriptRequest> reqs;
-  std::string batch;
+  std::vector<BatchedSubmission> batch;
   for (int i = 0; i < n; ++i) {
     ScriptRequest r = bed->new_job("bulk", "true");
+    r.job_dir += "/j" + std::to_string(i);  // made by the batch itself
+    r.stdout_path = r.job_dir + "/stdout";
+    r.stderr_path = r.job_dir + "/stderr";
+    r.exit_code_path = r.job_dir + "/exit_code";
     r.hold = true;
     std::string script = r.job_dir + "/job.sh";
-    batch += "cat > " + quote_for_shell(script) + " <<'XRUN_EOF'\n" + sched->render_script(r) + "XRUN_EOF\n";
-    batch += sched->submit_command(r, script) + "\n";
+    batch.push_back({r.job_id, r.job_dir, script, sched->render_script(r), sched->submit_command(r, script)});
     reqs.push_back(r);
   }
   auto t0 = std::chrono::steady_clock::now();
-  // Fed on stdin: one argument cannot pass 128 KiB (MAX_ARG_STRLEN).
-  auto out = bed->run("/bin/sh", batch);
+  auto out = bed->run(kSubmitBatchCommand, submit_batch_program(batch));
   double submit_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   assert_int_equal(out.exit_status, 0);
-  auto ids = xrun::split_lines(out.out);
-  assert_int_equal(ids.size(), n);
+  auto results = split_submit_batch_output(out);
+  assert_int_equal(results.size(), n);
   std::vector<TrackedJob> jobs;
-  for (int i = 0; i < n; ++i) {
-    CommandResult one;
-    one.exit_status = 0;
-    one.out = ids[i] + "\n";
-    jobs.push_back(track(reqs[i], sched->parse_submit_output(one)));
-  }
+  for (int i = 0; i < n; ++i) jobs.push_back(track(reqs[i], sched->parse_submit_output(results[reqs[i].job_id])));
   PollRounds poll(*bed, *sched);
   t0 = std::chrono::steady_clock::now();
   auto result = bed->run(sched->status_command(jobs));
