@@ -47,6 +47,9 @@ echo "   xrun: xrun_job_submit {\"command\":\"true\",\"hold\":true} per job (scr
 "$B" submit ssh "$N" 1
 "$B" submit ssh "$N" 8
 "$B" submit local "$N" 1
+echo "   xrun batched: submit_batch_program (mkdir, scripts, $N sbatch) as ONE command through the same transports"
+"$B" batch ssh "$N"
+"$B" batch local "$N"
 scancel -u xruntest; scancel -u root
 
 echo "== one poll round (xrun_poll) over held jobs; own = round wall - the same squeue alone"

@@ -2,6 +2,8 @@
 // scripts/testbed-sshd.sh), run by bench/slurm/bench-slurm.sh beside the
 // raw sbatch loops:
 //   bench_slurm submit MACHINE N THREADS  N held jobs through xrun_job_submit
+//   bench_slurm batch MACHINE N           N held jobs in ONE remote command
+//                                         (submit_batch_program), scheduler level
 //   bench_slurm poll MACHINE N            N held jobs, then poll rounds:
 //                                         scheduler calls, wall ms, own ms
 // MACHINE is "ssh" (remote slurm machine through the libssh pool) or
@@ -21,8 +23,11 @@
 #include <thread>
 #include <vector>
 
+#include "machine/machine.h"
 #include "scheduler/scheduler.h"
+#include "scheduler/submit_batch.h"
 #include "transport/local.h"
+#include "transport/ssh/ssh_pool.h"
 #include "util/json.h"
 #include "xrun.h"
 
@@ -185,11 +190,78 @@ int cmd_poll(const std::string& machine, int n) {
   return 0;
 }
 
+// The scheduler's part of a batched submission, over the same transports
+// core uses: what one remote command for N jobs costs.
+int cmd_batch(const std::string& machine, int n) {
+  std::string d = env_or("TESTBED_DIR", "/tmp/xrun-testbed");
+  xrun::Machine m;
+  m.name = machine;
+  m.scheduler = "slurm";
+  std::shared_ptr<xrun::Transport> transport;
+  std::unique_ptr<xrun::SshPool> pool;
+  std::string base;
+  if (machine == "ssh") {
+    m.execution = xrun::Execution::Remote;
+    m.host = "127.0.0.1";
+    m.port = atoll(env_or("TESTBED_SSH_PORT", "2222").c_str());
+    m.username = "xruntest";
+    m.auth.method = xrun::AuthMethod::Key;
+    m.auth.key_file = d + "/ssh/client_ed25519";
+    m.known_hosts = d + "/ssh/known_hosts";
+    m.ssh_config = "none";
+    pool = std::make_unique<xrun::SshPool>(xrun::SshCallbacks{});
+    transport = pool->transport_for(m);
+    base = transport->resolve_path("~/xrun-bench-batch/" + std::to_string(getpid()));
+  } else {
+    transport = std::make_shared<xrun::LocalTransport>();
+    char tmpl[] = "/tmp/xrun-bench-batch-XXXXXX";
+    base = mkdtemp(tmpl);
+  }
+  transport->run("true");  // connect outside the timing
+  auto sched = xrun::make_scheduler("slurm");
+  auto t0 = Clock::now();
+  std::vector<xrun::BatchedSubmission> batch;
+  for (int i = 0; i < n; ++i) {
+    xrun::ScriptRequest r;
+    r.job_id = "01BENCH" + std::to_string(1000000 + i) + "BATCHXXXXXXXX";
+    r.name = "bench";
+    r.job_dir = base + "/" + r.job_id;
+    r.command = "true";
+    r.stdout_path = r.job_dir + "/stdout";
+    r.stderr_path = r.job_dir + "/stderr";
+    r.exit_code_path = r.job_dir + "/exit_code";
+    r.hold = true;
+    std::string script = r.job_dir + "/job.sh";
+    batch.push_back({r.job_id, r.job_dir, script, sched->render_script(r), sched->submit_command(r, script)});
+  }
+  std::string program = xrun::submit_batch_program(batch);
+  double render_ms = ms_since(t0);
+  auto t1 = Clock::now();
+  xrun::CommandResult out = transport->run(xrun::kSubmitBatchCommand, program);
+  double run_ms = ms_since(t1);
+  auto results = xrun::split_submit_batch_output(out);
+  int ok = 0;
+  for (auto& [key, result] : results) {
+    try {
+      sched->parse_submit_output(result);
+      ++ok;
+    } catch (const std::exception& e) {
+      fprintf(stderr, "bench_slurm: %s: %s\n", key.c_str(), e.what());
+    }
+  }
+  double seconds = ms_since(t0) / 1000;
+  printf("xrun batch   machine=%-5s jobs=%d submitted=%d in ONE command (%zu KiB program)  %.2f s  %.1f jobs/s  "
+         "(render %.1f ms, remote run %.1f ms)\n",
+         machine.c_str(), n, ok, program.size() / 1024, seconds, n / seconds, render_ms, run_ms);
+  return ok == n ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc == 5 && std::string(argv[1]) == "submit") return cmd_submit(argv[2], atoi(argv[3]), atoi(argv[4]));
   if (argc == 4 && std::string(argv[1]) == "poll") return cmd_poll(argv[2], atoi(argv[3]));
-  fprintf(stderr, "usage: bench_slurm submit ssh|local N THREADS | poll ssh|local N\n");
+  if (argc == 4 && std::string(argv[1]) == "batch") return cmd_batch(argv[2], atoi(argv[3]));
+  fprintf(stderr, "usage: bench_slurm submit ssh|local N THREADS | batch ssh|local N | poll ssh|local N\n");
   return 2;
 }
