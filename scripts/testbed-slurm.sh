@@ -124,7 +124,8 @@ cmd_down() {
 write_bind_shim() {
   # slurmdbd 22.05 always binds 0.0.0.0:6819 (TESTBED §2.9): this shim turns
   # a wildcard bind into a loopback one, for slurmdbd only.
-  cat >"$D/lib/bind_loopback.c" <<'EOF'
+  local src=$D/lib/bind_loopback.c.$$
+  cat >"$src" <<'EOF'
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <netinet/in.h>
@@ -152,10 +153,13 @@ int bind(int fd, const struct sockaddr *addr, socklen_t len) {
   return real_bind(fd, addr, len);
 }
 EOF
-  if [[ ! -f $D/lib/bind_loopback.so || $D/lib/bind_loopback.c -nt $D/lib/bind_loopback.so ]]; then
-    gcc -O2 -shared -fPIC -o "$D/lib/bind_loopback.so" "$D/lib/bind_loopback.c" -ldl \
-      || die "cannot build the bind shim (use TESTBED_ACCOUNTING=jobcomp)"
-  fi
+  # Rebuilt only when the source changed, into a temporary name then
+  # renamed: the SGE testbed may ask for it at the same time.
+  if [[ -f $D/lib/bind_loopback.so ]] && cmp -s "$src" "$D/lib/bind_loopback.c"; then rm -f "$src"; return 0; fi
+  gcc -O2 -shared -fPIC -o "$D/lib/bind_loopback.so.$$" "$src" -ldl \
+    || { rm -f "$src"; die "cannot build the bind shim (use TESTBED_ACCOUNTING=jobcomp)"; }
+  mv -f "$D/lib/bind_loopback.so.$$" "$D/lib/bind_loopback.so"
+  mv -f "$src" "$D/lib/bind_loopback.c"
 }
 
 write_slurm_conf() {
