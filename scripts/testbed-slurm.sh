@@ -124,7 +124,7 @@ cmd_down() {
 write_bind_shim() {
   # slurmdbd 22.05 always binds 0.0.0.0:6819 (TESTBED §2.9): this shim turns
   # a wildcard bind into a loopback one, for slurmdbd only.
-  local src=$D/lib/bind_loopback.c.$$
+  local src=$D/lib/bind_loopback.$$.c  # gcc goes by the .c suffix
   cat >"$src" <<'EOF'
 #define _GNU_SOURCE
 #include <dlfcn.h>
