@@ -56,7 +56,8 @@ class Store {
  public:
   // Opens or creates the database at `path` (parent directory must exist),
   // migrating the schema to the current version. Throws Error(XRUN_E_STORE)
-  // naming the path.
+  // naming the path, or if the file's schema is newer than this build.
+  // A Store must not cross fork(): a child process opens its own.
   explicit Store(const std::string& path);
   ~Store();
   Store(const Store&) = delete;
@@ -64,8 +65,12 @@ class Store {
 
   const std::string& path() const;
   int schema_version() const;
+  // The schema version this build creates and understands.
+  static int latest_schema_version();
 
-  // Inserts a new job (state CREATED) and its first event.
+  // Inserts a new job (normally state CREATED) and its first event, in one
+  // transaction. created_ms/updated_ms of 0 mean "now". A duplicate id
+  // throws Error(XRUN_E_STORE).
   void insert_job(const JobRecord& job);
   std::optional<JobRecord> get_job(const std::string& id) const;
   // Newest first. machine "" = all; state < 0 = all; limit <= 0 = all.
@@ -80,11 +85,13 @@ class Store {
   // any), set it to `to`, apply `update`, and append an event with
   // `message`. Returns false (and changes nothing) if the current state
   // was not allowed -- another process got there first. A transition to the
-  // same state with a different reason updates without an event unless the
-  // reason changed.
+  // state the job is already in only updates fields, with no event, unless
+  // the reason changed: then one event (text `message`, or the new reason if
+  // `message` is empty). Throws Error(XRUN_E_NOT_FOUND) for an unknown id.
   bool transition(const std::string& id, const std::vector<xrun_state>& allowed_from,
                   xrun_state to, const JobUpdate& update, const std::string& message);
-  // Applies `update` without a state change or event.
+  // Applies `update` without a state change or event. Throws
+  // Error(XRUN_E_NOT_FOUND) if there is no such job (as does transition).
   void update(const std::string& id, const JobUpdate& update);
 
   std::vector<Event> events_since(int64_t after_seq, int64_t max) const;

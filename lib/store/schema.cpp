@@ -1,0 +1,81 @@
+#include "store/schema.h"
+
+namespace xrun::store {
+
+namespace {
+
+// Version 1: jobs, the append-only event journal, leases and poll times.
+// States are the integer values of xrun_state; the jobs_named view gives
+// them names for someone inspecting the file with the sqlite3 shell.
+const char kVersion1[] = R"sql(
+CREATE TABLE jobs (
+  id            TEXT PRIMARY KEY NOT NULL,
+  machine       TEXT NOT NULL,
+  name          TEXT NOT NULL,
+  state         INTEGER NOT NULL CHECK (state BETWEEN 0 AND 13),
+  scheduler_id  TEXT NOT NULL DEFAULT '',
+  exit_code     INTEGER,
+  reason        TEXT NOT NULL DEFAULT '',
+  spec_json     TEXT NOT NULL DEFAULT '',
+  job_dir       TEXT NOT NULL DEFAULT '',
+  result_json   TEXT NOT NULL DEFAULT '',
+  created_ms    INTEGER NOT NULL,
+  submitted_ms  INTEGER,
+  started_ms    INTEGER,
+  ended_ms      INTEGER,
+  updated_ms    INTEGER NOT NULL,
+  attempts      INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX jobs_by_machine_state ON jobs (machine, state);
+CREATE INDEX jobs_by_state ON jobs (state);
+CREATE INDEX jobs_by_created ON jobs (created_ms, id);
+
+CREATE TABLE events (
+  seq      INTEGER PRIMARY KEY AUTOINCREMENT,
+  time_ms  INTEGER NOT NULL,
+  job_id   TEXT NOT NULL REFERENCES jobs (id),
+  state    INTEGER NOT NULL,
+  message  TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX events_by_job ON events (job_id, seq);
+-- Readers page through events by seq; a rewritten event would be missed.
+CREATE TRIGGER events_append_only BEFORE UPDATE ON events
+BEGIN
+  SELECT RAISE(ABORT, 'events are append-only');
+END;
+
+CREATE TABLE leases (
+  name        TEXT PRIMARY KEY NOT NULL,
+  owner       TEXT NOT NULL,
+  expires_ms  INTEGER NOT NULL
+);
+
+CREATE TABLE polls (
+  name     TEXT PRIMARY KEY NOT NULL,
+  last_ms  INTEGER NOT NULL
+);
+
+CREATE VIEW jobs_named AS
+SELECT jobs.*,
+       CASE state
+         WHEN 0 THEN 'created' WHEN 1 THEN 'submitting' WHEN 2 THEN 'submitted'
+         WHEN 3 THEN 'queued' WHEN 4 THEN 'held' WHEN 5 THEN 'running'
+         WHEN 6 THEN 'completed' WHEN 7 THEN 'failed' WHEN 8 THEN 'cancelled'
+         WHEN 9 THEN 'timeout' WHEN 10 THEN 'out_of_memory' WHEN 11 THEN 'node_fail'
+         WHEN 12 THEN 'preempted' WHEN 13 THEN 'lost' ELSE 'unknown'
+       END AS state_name
+FROM jobs;
+)sql";
+
+}  // namespace
+
+const std::vector<Migration>& migrations() {
+  static const std::vector<Migration> list = {
+      {1, kVersion1},
+  };
+  return list;
+}
+
+int latest_schema_version() { return migrations().back().version; }
+
+}  // namespace xrun::store
