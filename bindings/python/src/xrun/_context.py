@@ -2,7 +2,7 @@
 import json
 import os
 
-from ._ffi import ffi, lib, text, cstr
+from ._ffi import DEFINES, ffi, lib, text, cstr
 from ._handle import Handle
 from ._jobs import Event, Job, State, _state
 from .errors import check, take_string
@@ -59,7 +59,7 @@ class Context(Handle):
 
     def __init__(self, home=None, store_path=None, log=None, log_level=lib.XRUN_LOG_WARN, prompt=None):
         opts = ffi.new("xrun_options *")
-        check(lib.xrun_options_init(opts, lib.XRUN_OPTIONS_VERSION))
+        check(lib.xrun_options_init(opts, DEFINES["XRUN_OPTIONS_VERSION"]))
         keep = []  # C strings must outlive the call (the library copies them)
         if home is not None:
             keep.append(ffi.new("char[]", cstr(os.fspath(home))))

@@ -26,6 +26,9 @@ class State(enum.IntEnum):
     PREEMPTED = lib.XRUN_STATE_PREEMPTED
     LOST = lib.XRUN_STATE_LOST
 
+    def __str__(self):
+        return self.label
+
     @property
     def label(self):
         """The library's name for the state ("running")."""
