@@ -345,9 +345,14 @@ XRUN_API int xrun_jobs_list(char **out_json, xrun_ctx *ctx, const char *machine,
  *  NULL) gets how many ms until another round would do anything. */
 XRUN_API int xrun_poll(xrun_ctx *ctx, int64_t *out_next_ms);
 
-/** Reconcile jobs left in created/submitting by a crash: adopt those the
- *  scheduler knows (by their xrun id), mark the others not submitted.
- *  `out_report` (may be NULL) is OWNED JSON {"adopted":n,"reset":n,...}. */
+/** Reconcile jobs left in `submitting` by a crash: adopt those whose
+ *  submission reached the scheduler (the submit output kept in the job
+ *  directory, or the scheduler finding the job by its xrun id) and put the
+ *  others back to `created` ("safe to resubmit"). Jobs touched less than
+ *  30 s ago (env XRUN_RECOVER_SETTLE_MS) are left alone: their submitter may
+ *  still be at work. Blocks for one or two commands per machine.
+ *  `out_report` (may be NULL) is OWNED JSON {"examined":n,"adopted":n,
+ *  "reset":n,"unsent":n,"in_doubt":n}. */
 XRUN_API int xrun_recover(char **out_report, xrun_ctx *ctx);
 
 /* ------------------------------------------------------------------------ */

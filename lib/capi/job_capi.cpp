@@ -237,6 +237,8 @@ XRUN_API int xrun_recover(char** out_report, xrun_ctx* ctx) {
       json::set_int(root.get(), "examined", report.examined);
       json::set_int(root.get(), "adopted", report.adopted);
       json::set_int(root.get(), "reset", report.reset);
+      json::set_int(root.get(), "unsent", report.unsent);
+      json::set_int(root.get(), "in_doubt", report.in_doubt);
       *out_report = owned_copy(json::print(root.get()));
     }
   });

@@ -31,7 +31,11 @@ struct ContextOptions {
 };
 
 struct RecoverReport {
-  int64_t examined = 0, adopted = 0, reset = 0;
+  int64_t examined = 0;  // jobs in created or submitting
+  int64_t adopted = 0;   // found on the scheduler: now submitted
+  int64_t reset = 0;     // found nowhere: back to created, safe to resubmit
+  int64_t unsent = 0;    // created: never sent
+  int64_t in_doubt = 0;  // submitting too recently to decide; try later
   std::vector<std::string> messages;
 };
 

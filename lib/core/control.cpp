@@ -1,5 +1,6 @@
 // Cancel, wait and crash recovery.
 #include <chrono>
+#include <cstdlib>
 #include <thread>
 
 #include "core/context.h"
@@ -66,12 +67,29 @@ JobRecord Context::wait(const std::string& id, int64_t timeout_ms) {
   }
 }
 
+// A job in SUBMITTING may belong to a live process that is sending it right
+// now, or to a dead one whose submit shell is still finishing (a shell on
+// the target outlives its caller). Only jobs untouched for this long are
+// reconciled; XRUN_RECOVER_SETTLE_MS overrides it (tests use a short one).
+static int64_t recover_settle_ms() {
+  const char* env = getenv("XRUN_RECOVER_SETTLE_MS");
+  if (env && *env) return std::max<int64_t>(0, atoll(env));
+  return 30000;
+}
+
 RecoverReport Context::recover() {
   RecoverReport report;
   std::map<std::string, std::vector<JobRecord>> by_machine;
+  const int64_t settled_before = wall_ms() - recover_settle_ms();
   for (const auto& job : store_->unsent_jobs()) {
     ++report.examined;
-    if (job.state == XRUN_STATE_SUBMITTING) by_machine[job.machine].push_back(job);
+    if (job.state != XRUN_STATE_SUBMITTING) {
+      ++report.unsent;
+    } else if (job.updated_ms > settled_before) {
+      ++report.in_doubt;
+    } else {
+      by_machine[job.machine].push_back(job);
+    }
   }
   for (auto& [name, jobs] : by_machine) {
     const Machine& m = machine(name);

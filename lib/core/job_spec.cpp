@@ -43,6 +43,10 @@ std::string JobSpec::shell_command() const {
 }
 
 JobSpec parse_job_spec(const std::string& json_text) {
+  // cJSON would silently cut a string at \u0000; no shell value can hold
+  // a NUL anyway, so refuse it instead of running something else.
+  if (json_text.find("\\u0000") != std::string::npos)
+    throw Error(XRUN_E_INVALID, "job spec: strings cannot contain NUL (\\u0000)");
   json::Ptr root = json::parse(json_text, "job spec");
   if (!cJSON_IsObject(root.get())) throw Error(XRUN_E_INVALID, "job spec: expected a JSON object");
   const cJSON* obj = root.get();

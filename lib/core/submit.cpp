@@ -117,7 +117,15 @@ void Context::send_job(const Machine& m, const JobSpec& spec, JobRecord& record)
     t->write_file(job_files::script(job_dir), sched.render_script(req), 0700);
     submit = recorded_submit(sched.submit_command(req, job_files::script(job_dir)), job_dir);
   } catch (const Error& e) {
-    // Nothing reached the scheduler: the job may safely be sent again.
+    // Nothing reached the scheduler: the job may safely be sent again, and
+    // no half-made job directory is left behind (e.g. on a full disk).
+    if (t && !job_dir.empty()) {
+      try {
+        t->remove(job_dir, true);
+      } catch (const Error& cleanup) {
+        logger_.warn("job " + id + ": cannot remove " + job_dir + ": " + cleanup.what());
+      }
+    }
     JobUpdate update;
     update.reason = std::string("not submitted: ") + e.what();
     store_->transition(id, {XRUN_STATE_SUBMITTING}, XRUN_STATE_CREATED, update, *update.reason);

@@ -33,8 +33,14 @@ class Result {
 std::unique_ptr<Result> parse_file(const std::string& path, const std::string& parser);
 std::unique_ptr<Result> parse_buffer(std::string_view data, const std::string& parser);
 
-// Rebuilds a Result from its to_json() text (a job's stored result).
+// Rebuilds a Result from the JSON that Result::to_json() produced (e.g. a
+// job's stored result). Throws Error(XRUN_E_INVALID) if `json` is not such
+// an object.
 std::unique_ptr<Result> result_from_json(const std::string& json);
+
+// parse_file also reads "X.err", "X.CRASH" and "CRASH" next to a cut-off
+// output "X.out": when they tell why the run stopped (an allocation failure,
+// an MPI abort), their diagnosis is used, with diagnosis.file naming them.
 
 // Whether a diagnosis code means the run failed (anything but "ok" and
 // warnings such as "ok_with_warnings").

@@ -22,13 +22,13 @@ class DirectScheduler : public Scheduler {
   std::string render_script(const ScriptRequest& request) const override {
     if (!request.depends_on.empty())
       throw Error(XRUN_E_UNSUPPORTED, "the direct scheduler cannot wait for dependencies");
+    if (request.hold) throw Error(XRUN_E_UNSUPPORTED, "the direct scheduler cannot hold a job");
     std::string s = "#!/bin/bash\n";
     s += "# xrun job " + request.job_id + "\n";
     return s + script_body(request);
   }
 
   std::string submit_command(const ScriptRequest& request, const std::string& script_path) const override {
-    if (request.hold) throw Error(XRUN_E_UNSUPPORTED, "the direct scheduler cannot hold a job");
     // In a non-interactive shell a background job shares the shell's
     // process group, so setsid does not fork and $! is the new session
     // leader: the pid is also the process group id that cancel kills.
@@ -98,7 +98,8 @@ class DirectScheduler : public Scheduler {
 
   std::string cancel_command(const std::vector<TrackedJob>& jobs) const override {
     // TERM the whole process group, then KILL whatever is left after a
-    // grace period, detached so the caller does not wait for it.
+    // grace period, detached so the caller does not wait for it. No "--":
+    // dash's kill refuses it, and "kill -TERM -PGID" works in every shell.
     std::string groups;
     for (const auto& job : jobs) {
       if (job.scheduler_id.empty() ||
@@ -106,7 +107,7 @@ class DirectScheduler : public Scheduler {
         throw Error(XRUN_E_STATE, "job " + job.job_id + " has no process to cancel");
       groups += " -" + job.scheduler_id;
     }
-    return "kill -TERM --" + groups + " 2>/dev/null; (sleep 5; kill -KILL --" + groups +
+    return "kill -TERM" + groups + " 2>/dev/null; (sleep 5; kill -KILL" + groups +
            " 2>/dev/null) </dev/null >/dev/null 2>&1 & true";
   }
 

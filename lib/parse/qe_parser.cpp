@@ -1,0 +1,478 @@
+// Quantum ESPRESSO pw.x standard output (scf, nscf, bands, relax, vc-relax,
+// md). Lines are dispatched on their first non-blank character so most are
+// rejected after one comparison.
+#include <cmath>
+
+#include "parse/code_parser.h"
+#include "parse/text_scan.h"
+#include "parse/units.h"
+
+namespace xrun::parse {
+
+namespace {
+
+// Messages of pw.x that name a failure class, as matched by
+// aiida-quantumespresso's PwParser (parsers/parse_raw/pw.py) and its exit
+// codes (calculations/pw.py).
+struct QeMessage {
+  std::string_view marker;
+  std::string_view code;
+};
+constexpr QeMessage kQeMessages[] = {
+    {"Maximum CPU time exceeded", "walltime_exceeded"},
+    {"convergence NOT achieved", "scf_not_converged"},
+    {"history already reset at previous step: stopping", "bfgs_history_failure"},
+    {"problems computing cholesky", "cholesky_failed"},
+    {"charge is wrong", "charge_is_wrong"},
+    {"not orthogonal operation", "symmetry_non_orthogonal_operation"},
+    {"dexx is negative", "dexx_negative"},
+    {"too many bands are not converged", "too_many_bands_not_converged"},
+    {"S matrix not positive definite", "s_matrix_not_positive_definite"},
+    {"zhegvd failed", "zhegvd_failed"},
+    {"[Q, R] = qr(X, 0) failed", "qr_failed"},
+    {"G_par is NOT a reciprocal lattice vector", "g_par_not_reciprocal"},
+    {"eigenvectors failed to converge", "eigenvectors_not_converged"},
+    {"Not enough space allocated for radial FFT", "radial_fft_volume_contraction"},
+    {"some nodes have no k-points", "npools_too_high"},
+    {"invalid number of pools", "npools_too_high"},
+};
+
+constexpr int kMaxErrorLines = 40;
+
+enum class Block { none, axes, sites, cell, positions, forces, stress, error };
+
+class QeParser final : public CodeParser {
+ public:
+  void line(std::string_view raw, int64_t no) override {
+    std::string_view t = ltrim(raw);
+    if (block_ != Block::none && in_block(t, no)) return;
+    if (t.empty()) return;
+    scan_common_messages(t, no, picker_);
+    switch (t[0]) {
+      case '!': on_bang(t); break;
+      case 'P':
+        if (starts(t, "Program PWSCF")) on_program(t);
+        else if (starts(t, "PWSCF") && contains(t, "WALL")) on_timing(t);
+        break;
+      case 'l':
+        if (starts(t, "lattice parameter (alat)")) {
+          if (auto v = number_after(t, "=")) alat_bohr_ = *v;
+        }
+        break;
+      case 'c':
+        if (starts(t, "crystal axes:")) start(Block::axes);
+        else if (starts(t, "convergence has been achieved")) on_scf_done(t);
+        else if (starts(t, "convergence NOT achieved")) {
+          d_.scf_converged = false;
+          picker_.report("scf_not_converged", no, t);
+        } else if (starts(t, "c_bands:") && contains(t, "not converged")) {
+          picker_.warn("eigenvalues_not_converged", no, t);
+        }
+        break;
+      case 'C':
+        if (starts(t, "CELL_PARAMETERS")) on_cell_header(t);
+        break;
+      case 'A':
+        if (starts(t, "ATOMIC_POSITIONS")) on_positions_header(t);
+        break;
+      case 't':
+        if (starts(t, "the Fermi energy is")) {
+          if (auto v = number_after(t, "is")) d_.fermi_energy_ev = *v;
+        } else if (starts(t, "the spin up/dw Fermi energies are")) {
+          double v[2];
+          if (numbers_in(t.substr(33), v, 2) == 2) {
+            d_.extra["fermi_energy_up_ev"] = v[0];
+            d_.extra["fermi_energy_down_ev"] = v[1];
+          }
+        } else if (starts(t, "total   stress")) {
+          if (auto p = number_after(t, "P=")) d_.extra["pressure_kbar"] = *p;
+          start(Block::stress);
+        } else if (starts(t, "total magnetization")) {
+          if (auto v = number_after(t, "=")) d_.extra["total_magnetization"] = *v;
+        }
+        break;
+      case 'h':
+        if (starts(t, "highest occupied, lowest unoccupied level")) {
+          double v[2];
+          size_t colon = t.find(':');
+          if (colon != std::string_view::npos && numbers_in(t.substr(colon + 1), v, 2) == 2) {
+            d_.homo_ev = v[0];
+            d_.lumo_ev = v[1];
+            d_.band_gap_ev = v[1] - v[0];
+          }
+        } else if (starts(t, "highest occupied level")) {
+          size_t colon = t.find(':');
+          double v;
+          std::string_view rest = colon == std::string_view::npos ? std::string_view() : t.substr(colon + 1);
+          if (next_number(rest, &v)) d_.homo_ev = v;
+        } else if (starts(t, "history already reset")) {
+          picker_.report("bfgs_history_failure", no, t);
+        }
+        break;
+      case 'F':
+        if (starts(t, "Forces acting on atoms")) {
+          start(Block::forces);
+          pending_vectors_.clear();
+        } else if (starts(t, "Final energy")) {
+          if (auto v = number_after(t, "=")) d_.extra["final_energy_native"] = *v;
+        } else if (starts(t, "Final enthalpy")) {
+          if (auto v = number_after(t, "=")) d_.extra["final_enthalpy_native"] = *v;
+        }
+        break;
+      case 'T':
+        if (starts(t, "Total force")) {
+          if (auto v = number_after(t, "=")) d_.extra["total_force_ry_per_bohr"] = *v;
+        } else if (starts(t, "The maximum number of steps has been reached")) {
+          max_steps_line_ = no;
+        }
+        break;
+      case 'J':
+        if (starts(t, "JOB DONE")) job_done_ = true;
+        break;
+      case 'M':
+        if (starts(t, "Maximum CPU time exceeded")) picker_.report("walltime_exceeded", no, t);
+        break;
+      case 'E':
+        if (starts(t, "End of BFGS")) bfgs_ended_ = relax_ = true;
+        else if (starts(t, "End of band structure calculation")) {
+          if (!d_.scf_converged) d_.scf_converged = true;
+        } else if (starts(t, "Error in routine")) on_error_routine(t, no);
+        break;
+      case 'b':
+        if (starts(t, "bfgs converged")) d_.geometry_converged = true;
+        break;
+      case 'B':
+        if (starts(t, "BFGS Geometry Optimization")) relax_ = true;
+        break;
+      case 's':
+        if (starts(t, "site n.") && contains(t, "(alat units)")) {
+          start(Block::sites);
+          pending_vectors_.clear();
+          pending_symbols_.clear();
+        } else if (starts(t, "some nodes have no k-points")) {
+          picker_.report("npools_too_high", no, t);
+        }
+        break;
+      case '%':
+        if (starts(t, "%%%%")) start(Block::error);
+        break;
+      default:
+        break;
+    }
+  }
+
+  ResultData finish() override {
+    if (in_error_) close_error_block();
+    finish_block();
+    d_.code = "qe";
+    d_.file_type = "pw.x stdout";
+    d_.native_unit = "Ry";
+    // Hybrid functionals print the EXX-converged energy on '!!' lines; the
+    // '!' lines are then inner cycles.
+    const bool hybrid = n_double_bang_ > 0;
+    d_.total_energy_native = hybrid ? last_double_bang_ : last_bang_;
+    d_.n_ionic_steps = hybrid ? n_double_bang_ : n_bang_;
+    d_.ionic_energies_ev = hybrid ? std::move(double_bang_ev_) : std::move(bang_ev_);
+    d_.ionic_energies_truncated = d_.n_ionic_steps > static_cast<int64_t>(d_.ionic_energies_ev.size());
+    if (relax_ && !d_.geometry_converged) {
+      d_.geometry_converged = false;
+      if (max_steps_line_ > 0) {
+        picker_.report("geometry_not_converged", max_steps_line_,
+                       "The maximum number of steps has been reached.");
+      } else if (job_done_ && bfgs_ended_) {
+        picker_.report("geometry_not_converged", last_number_, "End of BFGS Geometry Optimization without convergence");
+      }
+    }
+    if (!job_done_) report_truncated(picker_, "no 'JOB DONE.' line: the output ends early");
+    picker_.finish(d_);
+    // A run that failed before any SCF converged did not converge.
+    if (!d_.scf_converged && diagnosis_is_failure(d_.diagnosis.code)) d_.scf_converged = false;
+    return std::move(d_);
+  }
+
+ private:
+  void start(Block b) {
+    finish_block();
+    block_ = b;
+    rows_ = 0;
+    if (b == Block::error) {
+      in_error_ = true;
+      error_routine_.clear();
+      error_routine_line_ = 0;
+    }
+  }
+
+  // Handles a line inside a block; false if the block ended and the line
+  // should be dispatched normally.
+  bool in_block(std::string_view t, int64_t no) {
+    switch (block_) {
+      case Block::axes: {
+        if (t.empty()) return true;
+        if (!starts(t, "a(") || rows_ >= 3) break;
+        double v[4];
+        if (numbers_in(t.substr(2), v, 4) == 4 && alat_bohr_ && !cell_from_parameters_) {
+          Mat3& c = axes_;
+          for (int k = 0; k < 3; ++k) c[rows_][k] = v[k + 1] * *alat_bohr_ * units::kAngstromPerBohr;
+        }
+        if (++rows_ == 3 && alat_bohr_ && !cell_from_parameters_) d_.final_cell_angstrom = axes_;
+        return true;
+      }
+      case Block::sites: {
+        if (t.empty() || !contains(t, "tau(")) break;
+        if (pending_vectors_.size() >= kMaxAtoms) return true;
+        double v[4];
+        size_t eq = t.find('=');
+        std::string_view rest = t.substr(eq == std::string_view::npos ? t.size() : eq + 1);
+        if (numbers_in(rest, v, 3) == 3 && alat_bohr_) {
+          const double s = *alat_bohr_ * units::kAngstromPerBohr;
+          pending_vectors_.push_back({v[0] * s, v[1] * s, v[2] * s});
+          std::string_view after_index = ltrim(t.substr(std::min(t.find(' '), t.size())));
+          pending_symbols_.emplace_back(after_index.substr(0, std::min(after_index.find(' '), after_index.size())));
+        }
+        return true;
+      }
+      case Block::cell: {
+        if (rows_ >= 3) break;
+        double v[3];
+        if (numbers_in(t, v, 3) != 3) break;
+        for (int k = 0; k < 3; ++k) pending_cell_[rows_][k] = v[k] * cell_scale_;
+        if (++rows_ == 3) {
+          d_.final_cell_angstrom = pending_cell_;
+          cell_from_parameters_ = true;
+        }
+        return true;
+      }
+      case Block::positions: {
+        if (t.empty() || starts(t, "End") || starts(t, "CELL_") || starts(t, "ATOMIC_")) break;
+        if (pending_vectors_.size() >= kMaxAtoms) return true;
+        size_t sp = t.find_first_of(" \t");
+        if (sp == std::string_view::npos) break;
+        double v[3];
+        if (numbers_in(t.substr(sp), v, 3) != 3) break;
+        pending_vectors_.push_back({v[0], v[1], v[2]});
+        pending_symbols_.emplace_back(t.substr(0, sp));
+        return true;
+      }
+      case Block::forces: {
+        if (t.empty() && pending_vectors_.empty()) return true;
+        if (!starts(t, "atom") || !contains(t, "force")) break;
+        if (pending_vectors_.size() >= kMaxAtoms) return true;
+        double v[3];
+        size_t eq = t.find('=');
+        if (eq != std::string_view::npos && numbers_in(t.substr(eq + 1), v, 3) == 3) {
+          const double s = units::kEvPerAngstromPerRyPerBohr;
+          pending_vectors_.push_back({v[0] * s, v[1] * s, v[2] * s});
+        }
+        return true;
+      }
+      case Block::stress: {
+        double v[6];
+        if (rows_ >= 3 || numbers_in(t, v, 6) != 6) break;
+        for (int k = 0; k < 3; ++k) pending_cell_[rows_][k] = v[k + 3];
+        if (++rows_ == 3) d_.stress_kbar = pending_cell_;
+        return true;
+      }
+      case Block::error: {
+        // A stray "%%%%" must not swallow the rest of the file.
+        if (++rows_ > kMaxErrorLines) {
+          close_error_block();
+          break;
+        }
+        if (starts(t, "%%%%")) {
+          close_error_block();
+          block_ = Block::none;
+          return true;
+        }
+        if (t.empty() || starts(t, "task #")) return true;
+        if (starts(t, "Error in routine") || starts(t, "from ")) {
+          error_routine_ = std::string(t.substr(0, 120));
+          error_routine_line_ = no;
+          return true;
+        }
+        on_error_message(t, no);
+        if (error_outside_block_) {
+          close_error_block();
+          block_ = Block::none;
+        }
+        return true;
+      }
+      case Block::none: break;
+    }
+    finish_block();
+    block_ = Block::none;
+    return false;
+  }
+
+  // Commits what a finished block collected.
+  void finish_block() {
+    if (block_ == Block::sites || block_ == Block::positions) {
+      if (!pending_vectors_.empty()) {
+        if (block_ == Block::positions) convert_positions();
+        d_.final_positions_angstrom = std::move(pending_vectors_);
+        d_.symbols = std::move(pending_symbols_);
+      }
+    } else if (block_ == Block::forces && !pending_vectors_.empty()) {
+      d_.forces_ev_per_angstrom = std::move(pending_vectors_);
+    }
+    pending_vectors_.clear();
+    pending_symbols_.clear();
+    block_ = Block::none;
+  }
+
+  void convert_positions() {
+    for (auto& p : pending_vectors_) {
+      switch (positions_unit_) {
+        case 'a':  // alat
+          if (alat_bohr_) {
+            for (double& x : p) x *= *alat_bohr_ * units::kAngstromPerBohr;
+          }
+          break;
+        case 'b':
+          for (double& x : p) x *= units::kAngstromPerBohr;
+          break;
+        case 'c':  // crystal: fractions of the current cell
+          if (d_.final_cell_angstrom) {
+            const Mat3& c = *d_.final_cell_angstrom;
+            Vec3 f = p;
+            for (int k = 0; k < 3; ++k) p[k] = f[0] * c[0][k] + f[1] * c[1][k] + f[2] * c[2][k];
+          }
+          break;
+        default:  // angstrom
+          break;
+      }
+    }
+  }
+
+  void on_bang(std::string_view t) {
+    const bool dbl = starts(t, "!!");
+    if (!contains(t, "total energy")) return;
+    auto v = number_after(t, "=");
+    if (!v) return;
+    if (dbl) {
+      ++n_double_bang_;
+      last_double_bang_ = *v;
+      if (double_bang_ev_.size() < kMaxIonicEnergies) double_bang_ev_.push_back(*v * units::kEvPerRydberg);
+    } else {
+      ++n_bang_;
+      last_bang_ = *v;
+      if (bang_ev_.size() < kMaxIonicEnergies) bang_ev_.push_back(*v * units::kEvPerRydberg);
+    }
+  }
+
+  void on_program(std::string_view t) {
+    size_t v = t.find("v.");
+    if (v != std::string_view::npos) {
+      std::string_view rest = t.substr(v + 2);
+      d_.program_version = std::string(rest.substr(0, std::min(rest.find(' '), rest.size())));
+    }
+    cell_from_parameters_ = false;  // a new run starts (concatenated outputs)
+  }
+
+  void on_timing(std::string_view t) {
+    size_t colon = t.find(':');
+    size_t cpu = t.find("CPU");
+    size_t wall = t.find("WALL");
+    if (colon == std::string_view::npos || cpu == std::string_view::npos || wall == std::string_view::npos ||
+        !(colon < cpu && cpu < wall))
+      return;
+    if (auto c = parse_duration(t.substr(colon + 1, cpu - colon - 1))) d_.cpu_time_s = *c;
+    if (auto w = parse_duration(t.substr(cpu + 3, wall - cpu - 3))) d_.wall_time_s = *w;
+  }
+
+  void on_scf_done(std::string_view t) {
+    d_.scf_converged = true;
+    if (auto n = number_after(t, "in")) d_.n_scf_iterations = static_cast<int64_t>(*n);
+  }
+
+  void on_cell_header(std::string_view t) {
+    start(Block::cell);
+    cell_scale_ = 1.0;
+    if (contains(t, "bohr")) {
+      cell_scale_ = units::kAngstromPerBohr;
+    } else if (contains(t, "alat")) {
+      if (auto a = number_after(t, "alat=")) alat_bohr_ = *a;
+      cell_scale_ = alat_bohr_ ? *alat_bohr_ * units::kAngstromPerBohr : NAN;
+    }
+  }
+
+  void on_positions_header(std::string_view t) {
+    start(Block::positions);
+    pending_vectors_.clear();
+    pending_symbols_.clear();
+    if (contains(t, "crystal")) positions_unit_ = 'c';
+    else if (contains(t, "bohr")) positions_unit_ = 'b';
+    else if (contains(t, "alat")) positions_unit_ = 'a';
+    else positions_unit_ = 'A';
+  }
+
+  void on_error_routine(std::string_view t, int64_t no) {
+    // An "Error in routine" outside a %%%% block (e.g. on stderr).
+    error_routine_ = std::string(t.substr(0, 120));
+    error_routine_line_ = no;
+    finish_block();
+    in_error_ = true;
+    error_outside_block_ = true;
+    rows_ = 0;
+    block_ = Block::error;
+  }
+
+  void on_error_message(std::string_view t, int64_t no) {
+    std::string text = error_routine_.empty() ? std::string(t) : error_routine_ + " " + std::string(t);
+    std::string_view code = classify_error(t);
+    picker_.report(code, no, text);
+    error_reported_ = true;
+  }
+
+  std::string_view classify_error(std::string_view message) const {
+    for (const auto& m : kQeMessages) {
+      if (contains(message, m.marker)) return m.code;
+    }
+    std::string_view r = error_routine_;
+    if (contains(r, "broyden")) return "broyden_factorization_failed";
+    if (contains(r, "readpp") || contains(r, "read_pseudo") || contains(r, "upf") ||
+        ((contains(message, ".UPF") || contains(message, ".upf")) && contains(message, "not found")))
+      return "missing_pseudopotential";
+    if (contains(r, "namelist") || contains(r, "card") || contains(r, "iosys") || contains(r, "read_input") ||
+        contains(message, "reading namelist") || contains(message, "namelist"))
+      return "input_error";
+    if (contains(message, "not found") || contains(message, "file not found")) return "missing_file";
+    return "crashed";
+  }
+
+  void close_error_block() {
+    if (!error_reported_ && !error_routine_.empty()) {
+      picker_.report("crashed", error_routine_line_, error_routine_);
+    }
+    in_error_ = false;
+    error_outside_block_ = false;
+    error_reported_ = false;
+    error_routine_.clear();
+  }
+
+  ResultData d_;
+  DiagnosisPicker picker_;
+  Block block_ = Block::none;
+  int rows_ = 0;
+  std::optional<double> alat_bohr_;
+  Mat3 axes_{};
+  Mat3 pending_cell_{};
+  double cell_scale_ = 1.0;
+  bool cell_from_parameters_ = false;
+  char positions_unit_ = 'A';
+  std::vector<Vec3> pending_vectors_;
+  std::vector<std::string> pending_symbols_;
+  int64_t n_bang_ = 0, n_double_bang_ = 0;
+  std::optional<double> last_bang_, last_double_bang_;
+  std::vector<double> bang_ev_, double_bang_ev_;
+  bool job_done_ = false, relax_ = false, bfgs_ended_ = false;
+  int64_t max_steps_line_ = 0;
+  bool in_error_ = false, error_reported_ = false, error_outside_block_ = false;
+  std::string error_routine_;
+  int64_t error_routine_line_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<CodeParser> make_qe_parser() { return std::make_unique<QeParser>(); }
+
+}  // namespace xrun::parse

@@ -1,0 +1,106 @@
+#include "parse/vasp_messages.h"
+
+#include "parse/text_scan.h"
+
+namespace xrun::parse {
+
+namespace {
+
+struct VaspMessage {
+  std::string_view marker;
+  std::string_view code;
+};
+
+constexpr VaspMessage kVaspMessages[] = {
+    {"Tetrahedron method fails", "tet"},
+    {"tetrahedron method fails", "tet"},
+    {"Fatal error detecting k-mesh", "tet"},
+    {"Fatal error: unable to match k-point", "tet"},
+    {"Routine TETIRR needs special values", "tetirr"},
+    {"rotation matrix was not found (increase SYMPREC)", "inv_rot_mat"},
+    {"BRMIX: very serious problems", "brmix"},
+    {"Sub-Space-Matrix is not hermitian in DAV", "subspacematrix"},
+    {"Could not get correct shifts", "incorrect_shift"},
+    {"REAL_OPTLAY: internal error", "real_optlay"},
+    {"REAL_OPT: internal ERROR", "real_optlay"},
+    {"ERROR RSPHER", "rspher"},
+    {"DENTET", "dentet"},
+    {"TOO FEW BANDS", "too_few_bands"},
+    {"ERROR: the triple product of the basis vectors", "triple_product"},
+    {"Found some non-integer element in rotation matrix", "rot_matrix"},
+    {"SGRCON", "rot_matrix"},
+    {"BRIONS problems: POTIM should be increased", "brions"},
+    {"internal error in subroutine PRICEL", "pricel"},
+    {"PRICELV: current lattice and primitive lattice are incommensurate", "pricelv"},
+    {"LAPACK: Routine ZPOTRF failed", "zpotrf"},
+    {"Routine ZPOTRF ZTRTRI", "zpotrf"},
+    {"One of the lattice vectors is very long (>50 A), but AMIN", "amin"},
+    {"ZBRENT: fatal internal in", "zbrent"},
+    {"ZBRENT: fatal error in bracketing", "zbrent"},
+    {"ZBRENT:  can not reach accuracy", "zbrent"},
+    {"ERROR in subspace rotation PSSYEVX", "pssyevx"},
+    {"ERROR in subspace rotation PDSYEVX", "pdsyevx"},
+    {"WARNING in EDDRMM: call to ZHEGV failed", "eddrmm"},
+    {"Error EDDDAV: Call to ZHEGV failed", "edddav"},
+    {"ALGO=A and IALGO=5X tend to fail", "algo_tet"},
+    {"EDWAV: internal error, the gradient is not orthogonal", "grad_not_orth"},
+    {"ERROR: SBESSELITER : nicht konvergent", "nicht_konv"},
+    {"ERROR EDDIAG: Call to routine ZHEEV failed", "zheev"},
+    {"ERROR in EDDIAG: call to ZHEEV/ZHEEVX/DSYEV/DSYEVX failed", "eddiag"},
+    {"ELF: KPAR>1 not implemented", "elf_kpar"},
+    {"ELF not implemented for non collinear case", "elf_ncl"},
+    {"RHOSYG", "rhosyg"},
+    {"POSMAP", "posmap"},
+    {"group operation missing", "point_group"},
+    {"determination of the symmetry of your systems shows a strong", "symprec_noise"},
+    {"PEAD routines do not work for NCORE", "dfpt_ncore"},
+    {"remove the tag NPAR from the INCAR file", "dfpt_ncore"},
+    {"Inconsistent Bravais lattice", "bravais"},
+    {"number of bands is not sufficient", "nbands_not_sufficient"},
+    {"HNFORM: k-point generating", "hnform"},
+    {"while reading plane", "coef"},
+    {"while reading WAVECAR", "coef"},
+    {"internal error in SET_CORE_WF", "set_core_wf"},
+    {"Error reading item", "read_error"},
+    {"Error code was IERR= 5", "read_error"},
+    {"internal error in subroutine IBZKPT", "ibzkpt"},
+    {"not all point group operations", "ibzkpt"},
+    {"LRF_COMMUTATOR internal error", "lrf_comm"},
+    {"internal error in GENERATE_KPOINTS_TRANS: number of G-vector changed in star", "kpoints_trans"},
+    {"Reciprocal lattice and k-lattice belong to different class of lattices", "mesh_symmetry"},
+    {"small aliasing (wrap around) errors must be expected", "aliasing"},
+    {"Your FFT grids (NGX,NGY,NGZ) are not sufficient for an accurate", "aliasing_incar"},
+};
+
+// VASP can keep going after these; they are kept as warnings.
+bool is_warning(std::string_view code) {
+  return code == "aliasing" || code == "aliasing_incar" || code == "symprec_noise" || code == "dentet";
+}
+
+}  // namespace
+
+bool scan_vasp_messages(std::string_view line, int64_t number, DiagnosisPicker& picker) {
+  // Every marker has at least 4 upper- or lower-case letters; a line of
+  // numbers (most of an OUTCAR) is rejected by this cheap test first.
+  bool has_letter = false;
+  for (char c : line) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')) {
+      has_letter = true;
+      break;
+    }
+  }
+  if (!has_letter) return false;
+  for (const auto& m : kVaspMessages) {
+    if (contains(line, m.marker)) {
+      if (is_warning(m.code)) {
+        picker.warn(m.code, number, line);
+      } else {
+        picker.report(m.code, number, line);
+      }
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace xrun::parse

@@ -1,0 +1,237 @@
+// VASP vasprun.xml, read line by line: VASP writes one element per line, so
+// no XML tree is built and memory stays bounded.
+#include <cmath>
+
+#include "parse/code_parser.h"
+#include "parse/text_scan.h"
+
+namespace xrun::parse {
+
+namespace {
+
+enum class Block { none, basis, positions, forces, stress, eigenvalues };
+
+// The text between the first '>' and the next '<'.
+std::string_view element_text(std::string_view t) {
+  size_t gt = t.find('>');
+  if (gt == std::string_view::npos) return {};
+  std::string_view rest = t.substr(gt + 1);
+  return trim(rest.substr(0, std::min(rest.find('<'), rest.size())));
+}
+
+std::optional<double> element_number(std::string_view t) {
+  std::string_view text = element_text(t);
+  double v;
+  if (!next_number(text, &v)) return std::nullopt;
+  return v;
+}
+
+class VasprunParser final : public CodeParser {
+ public:
+  void line(std::string_view raw, int64_t no) override {
+    std::string_view t = ltrim(raw);
+    if (t.size() < 2 || t[0] != '<') return;
+    if (block_ != Block::none && in_block(t)) return;
+    switch (t[1]) {
+      case 'i':
+        if (starts(t, "<i ")) on_item(t);
+        break;
+      case 'c':
+        if (starts(t, "<calculation")) {
+          ++d_.n_ionic_steps;
+          scsteps_ = 0;
+        }
+        break;
+      case 's':
+        if (starts(t, "<scstep")) {
+          ++scsteps_;
+          in_scstep_ = true;
+        } else if (starts(t, "<structure")) {
+          in_structure_ = !contains(t, "primitive_cell");
+          have_basis_ = false;
+          pending_positions_.clear();
+        }
+        break;
+      case 'v':
+        if (starts(t, "<varray")) on_varray(t);
+        break;
+      case 'e':
+        if (starts(t, "<eigenvalues") && projected_depth_ == 0) {
+          start(Block::eigenvalues);
+          vbm_.reset();
+          cbm_.reset();
+        }
+        break;
+      case 'p':
+        if (starts(t, "<projected")) ++projected_depth_;
+        break;
+      case '/':
+        on_close(t, no);
+        break;
+      default:
+        break;
+    }
+  }
+
+  ResultData finish() override {
+    d_.code = "vasp";
+    d_.file_type = "vasprun.xml";
+    d_.native_unit = "eV";
+    d_.total_energy_native = last_energy_;
+    if (d_.n_ionic_steps > 0 && nelm_) {
+      // The last electronic loop used all NELM steps: not converged (the
+      // rule of pymatgen's Vasprun.converged_electronic).
+      d_.scf_converged = last_scsteps_ < *nelm_;
+      d_.n_scf_iterations = last_scsteps_;
+    }
+    const bool relaxing = ibrion_ && *ibrion_ >= 1 && *ibrion_ <= 3 && nsw_ && *nsw_ > 1;
+    if (relaxing && completed_) d_.geometry_converged = d_.n_ionic_steps < *nsw_;
+    if (vbm_ && cbm_) {
+      d_.extra["vbm_ev"] = *vbm_;
+      d_.extra["cbm_ev"] = *cbm_;
+      d_.band_gap_ev = std::max(*cbm_ - *vbm_, 0.0);
+    }
+    if (d_.scf_converged == false) {
+      picker_.report("scf_not_converged", last_calc_line_, "the last electronic loop reached NELM");
+    }
+    if (d_.geometry_converged == false) {
+      picker_.report("geometry_not_converged", last_calc_line_, "NSW ionic steps done");
+    }
+    if (!completed_) report_truncated(picker_, "no '</modeling>': the run did not finish");
+    picker_.finish(d_);
+    return std::move(d_);
+  }
+
+ private:
+  void start(Block b) {
+    block_ = b;
+    rows_ = 0;
+    pending_.clear();
+  }
+
+  void on_item(std::string_view t) {
+    if (contains(t, "name=\"e_fr_energy\"")) {
+      if (auto v = element_number(t)) {
+        last_energy_ = *v;
+        if (!in_scstep_) step_energy_ = *v;
+      }
+    } else if (contains(t, "name=\"e_0_energy\"")) {
+      // VASP 5 writes a wrong e_0_energy in the block that closes a
+      // calculation (pymatgen reads it from the last electronic step too).
+      if (in_scstep_) {
+        if (auto v = element_number(t)) d_.extra["energy_sigma0_ev"] = *v;
+      }
+    } else if (contains(t, "name=\"efermi\"")) {
+      if (auto v = element_number(t)) d_.fermi_energy_ev = *v;
+    } else if (contains(t, "name=\"version\"")) {
+      std::string_view v = element_text(t);
+      if (!v.empty()) d_.program_version = std::string(v.substr(0, 80));
+    } else if (contains(t, "name=\"NELM\"")) {
+      nelm_ = element_number(t);
+    } else if (contains(t, "name=\"NSW\"")) {
+      nsw_ = element_number(t);
+    } else if (contains(t, "name=\"IBRION\"")) {
+      ibrion_ = element_number(t);
+    }
+  }
+
+  void on_varray(std::string_view t) {
+    if (contains(t, "name=\"basis\"") && in_structure_) start(Block::basis);
+    else if (contains(t, "name=\"positions\"") && in_structure_) start(Block::positions);
+    else if (contains(t, "name=\"forces\"")) start(Block::forces);
+    else if (contains(t, "name=\"stress\"")) start(Block::stress);
+  }
+
+  bool in_block(std::string_view t) {
+    if (block_ == Block::eigenvalues) {
+      if (starts(t, "</eigenvalues")) {
+        block_ = Block::none;
+        return true;
+      }
+      if (starts(t, "<r>")) {
+        double v[3];
+        if (numbers_in(t.substr(3), v, 3) == 2) {
+          // pymatgen's occupation tolerance for band edges.
+          if (v[1] > 1e-8) {
+            if (!vbm_ || v[0] > *vbm_) vbm_ = v[0];
+          } else {
+            if (!cbm_ || v[0] < *cbm_) cbm_ = v[0];
+          }
+        }
+      }
+      return true;
+    }
+    if (starts(t, "<v")) {
+      double v[3];
+      if (numbers_in(element_text(t), v, 3) == 3) {
+        if (block_ == Block::basis && rows_ < 3) {
+          basis_[rows_++] = {v[0], v[1], v[2]};
+          if (rows_ == 3) have_basis_ = true;
+        } else if (pending_.size() < kMaxAtoms) {
+          pending_.push_back({v[0], v[1], v[2]});
+        }
+      }
+      return true;
+    }
+    if (starts(t, "</varray")) {
+      switch (block_) {
+        case Block::positions: pending_positions_ = std::move(pending_); break;
+        case Block::forces: d_.forces_ev_per_angstrom = std::move(pending_); break;
+        case Block::stress:
+          if (pending_.size() == 3) d_.stress_kbar = Mat3{pending_[0], pending_[1], pending_[2]};
+          break;
+        default: break;
+      }
+      pending_.clear();
+      block_ = Block::none;
+      return true;
+    }
+    return false;
+  }
+
+  void on_close(std::string_view t, int64_t no) {
+    if (starts(t, "</scstep")) {
+      in_scstep_ = false;
+    } else if (starts(t, "</calculation")) {
+      last_scsteps_ = scsteps_;
+      last_calc_line_ = no;
+      if (step_energy_) d_.add_ionic_energy(*step_energy_);
+      step_energy_.reset();
+    } else if (starts(t, "</structure")) {
+      if (in_structure_ && have_basis_) {
+        d_.final_cell_angstrom = basis_;
+        if (!pending_positions_.empty()) {
+          // positions are fractions of the basis
+          for (auto& p : pending_positions_) {
+            Vec3 f = p;
+            for (int k = 0; k < 3; ++k) p[k] = f[0] * basis_[0][k] + f[1] * basis_[1][k] + f[2] * basis_[2][k];
+          }
+          d_.final_positions_angstrom = std::move(pending_positions_);
+        }
+      }
+      pending_positions_.clear();
+      in_structure_ = false;
+    } else if (starts(t, "</projected")) {
+      if (projected_depth_ > 0) --projected_depth_;
+    } else if (starts(t, "</modeling")) {
+      completed_ = true;
+    }
+  }
+
+  ResultData d_;
+  DiagnosisPicker picker_;
+  Block block_ = Block::none;
+  int rows_ = 0;
+  Mat3 basis_{};
+  bool have_basis_ = false, in_structure_ = false, in_scstep_ = false, completed_ = false;
+  int projected_depth_ = 0;
+  std::vector<Vec3> pending_, pending_positions_;
+  std::optional<double> last_energy_, step_energy_, nelm_, nsw_, ibrion_, vbm_, cbm_;
+  int64_t scsteps_ = 0, last_scsteps_ = 0, last_calc_line_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<CodeParser> make_vasprun_parser() { return std::make_unique<VasprunParser>(); }
+
+}  // namespace xrun::parse

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# The xrun tool end to end on the built-in local machine: exit codes,
+# output, --json keys, clear errors for bad arguments and bad config.
+set -u
+X=${XRUN_TOOL:?run through ctest}
+export XRUN_HOME=$(mktemp -d /tmp/xrun-tool-test-XXXXXX)
+pass=0 fail=0
+check() {  # check "what" <command that must succeed>
+  local what=$1; shift
+  if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $what" >&2; fi
+}
+
+out=$("$X" run -q -- echo "hello world"); rc=$?
+check "run prints the job's output" test "$out" = "hello world"
+check "run exits 0 on success" test $rc -eq 0
+
+"$X" run -q -- sh -c 'exit 3'; rc=$?
+check "run exits with the job's exit code (3)" test $rc -eq 3
+
+id=$("$X" submit --name "my job" -- sh -c 'sleep 0.2; echo done' | tail -1)
+check "submit prints a 26-character id on its last line" test ${#id} -eq 26
+"$X" wait --timeout 20 "$id" >/dev/null; rc=$?
+check "wait exits 0 for a completed job" test $rc -eq 0
+json=$("$X" status --json "$id")
+for key in id machine state scheduler_id exit_code created_at submitted_at started_at ended_at; do
+  check "status --json has \"$key\"" grep -q "\"$key\":" <<<"$json"
+done
+check "status --json says completed" grep -q '"state":[[:space:]]*"completed"' <<<"$json"
+
+list=$("$X" list --json --state completed)
+check "list --json --state completed has the job" grep -q "$id" <<<"$list"
+check "list table has a header" grep -q "^ID " <<<"$("$X" list)"
+
+id=$("$X" submit -- sleep 30 | tail -1)
+"$X" cancel "$id" >/dev/null; rc=$?
+check "cancel succeeds" test $rc -eq 0
+check "cancelled job shows as cancelled" grep -q '"state":[[:space:]]*"cancelled"' <<<"$("$X" status --json "$id")"
+"$X" cancel "$id" 2>/dev/null; rc=$?
+check "cancel of a finished job fails" test $rc -ne 0
+
+events=$("$X" events)
+check "events lists transitions" grep -q "completed" <<<"$events"
+check "machines list shows local" grep -q "local" <<<"$("$X" machines list)"
+check "machines show local is JSON" grep -q '"scheduler":[[:space:]]*"direct"' <<<"$("$X" machines show local)"
+"$X" machines check local >/dev/null; rc=$?
+check "machines check local passes" test $rc -eq 0
+
+err=$("$X" run 2>&1); rc=$?
+check "run without a command exits 2" test $rc -eq 2
+check "run without a command says why" grep -q "nothing to run" <<<"$err"
+err=$("$X" frobnicate 2>&1); rc=$?
+check "unknown command exits 2" test $rc -eq 2
+err=$("$X" list --bogus 2>&1); rc=$?
+check "unknown option exits 2 and names it" bash -c "[ $rc -eq 2 ] && grep -q -- --bogus <<<'$err'"
+err=$("$X" status 01ARZ3NDEKTSV4RRFFQ69G5FAV 2>&1); rc=$?
+check "unknown job id fails with NOT_FOUND" bash -c "[ $rc -ne 0 ] && grep -q XRUN_E_NOT_FOUND <<<'$err'"
+
+printf '{"machines": {"c1": {"execution": "remote", "host": "h", "remot_auth": {}}}}' > "$XRUN_HOME/machines.json"
+err=$("$X" machines list 2>&1); rc=$?
+check "malformed machines.json fails" test $rc -ne 0
+check "message names the file" grep -qF "$XRUN_HOME/machines.json" <<<"$err"
+check "message names the JSON path" grep -qF '$.machines.c1.remot_auth' <<<"$err"
+check "message suggests the key" grep -qF 'did you mean "auth"' <<<"$err"
+
+rm -rf "$XRUN_HOME"
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
