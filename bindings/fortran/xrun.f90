@@ -463,22 +463,32 @@ contains
     call c_xrun_free(p)
   end function take_string
 
-  !> Reports a status the intrinsic way: into stat/errmsg when given,
-  !> otherwise a failure stops the program with the library's message.
-  subroutine report(status, stat, errmsg)
+  !> The text of a failure: "XRUN_E_NAME: the library's message" ("" for
+  !> XRUN_OK). Read right after the failing call, on the same thread. (A
+  !> subroutine, not a function: gfortran 12 crashes compiling the
+  !> function form.)
+  subroutine status_message(status, message)
     integer(c_int), intent(in) :: status
-    integer, intent(out), optional :: stat
-    character(len=:), allocatable, intent(out), optional :: errmsg
-    character(len=:), allocatable :: message
+    character(len=:), allocatable, intent(out) :: message
     if (status /= XRUN_OK) then
-       message = xrun_status_name(int(status)) // ": " // xrun_last_error()
+       message = f_string(c_xrun_status_name(status)) // ": " // f_string(c_xrun_last_error())
     else
        message = ""
     end if
-    if (present(errmsg)) errmsg = message
+  end subroutine status_message
+
+  !> Reports a status the intrinsic way: into `stat` when given, otherwise
+  !> a failure stops the program with the library's message. Wrappers set
+  !> `errmsg` themselves, before this: gfortran 12 mishandles an optional
+  !> deferred-length argument handed on to another optional dummy.
+  subroutine report(status, stat)
+    integer(c_int), intent(in) :: status
+    integer, intent(out), optional :: stat
+    character(len=:), allocatable :: message
     if (present(stat)) then
        stat = int(status)
     else if (status /= XRUN_OK) then
+       call status_message(status, message)
        error stop message
     end if
   end subroutine report
@@ -546,7 +556,8 @@ contains
        end if
        status = c_xrun_ctx_open(ctx%ptr, opts)
     end if
-    call report(status, stat, errmsg)
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
   end subroutine xrun_ctx_open
 
   !> Drop the caller's reference; jobs and machines still open keep the
@@ -602,7 +613,8 @@ contains
     integer(c_int) :: status
     status = c_xrun_machines_list(out, ctx%ptr)
     json = take_string(out)
-    call report(status, stat, errmsg)
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
   end subroutine xrun_machines_list
 
   subroutine xrun_machines_default(ctx, name, stat, errmsg)
@@ -614,7 +626,8 @@ contains
     integer(c_int) :: status
     status = c_xrun_machines_default(out, ctx%ptr)
     name = take_string(out)
-    call report(status, stat, errmsg)
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
   end subroutine xrun_machines_default
 
   !> Open a machine by name (absent or "": the default). Never connects.
@@ -630,7 +643,8 @@ contains
     else
        status = c_xrun_machine_open(machine%ptr, ctx%ptr, c_null_char)
     end if
-    call report(status, stat, errmsg)
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
   end subroutine xrun_machine_open
 
   subroutine xrun_machine_free(machine)
@@ -654,7 +668,8 @@ contains
     integer(c_int) :: status
     status = c_xrun_machine_json(out, machine%ptr)
     json = take_string(out)
-    call report(status, stat, errmsg)
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
   end subroutine xrun_machine_json
 
   !> Check a machine step by step; `report_json` is set even when a step
@@ -668,7 +683,8 @@ contains
     integer(c_int) :: status
     status = c_xrun_machine_check(out, machine%ptr)
     report_json = take_string(out)
-    call report(status, stat, errmsg)
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
   end subroutine xrun_machine_check
 
   subroutine xrun_machine_stats(machine, json, stat, errmsg)
@@ -680,7 +696,8 @@ contains
     integer(c_int) :: status
     status = c_xrun_machine_stats(out, machine%ptr)
     json = take_string(out)
-    call report(status, stat, errmsg)
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
   end subroutine xrun_machine_stats
 
   ! ---- jobs ----------------------------------------------------------------
@@ -692,7 +709,10 @@ contains
     character(len=*), intent(in) :: spec_json
     integer, intent(out), optional :: stat
     character(len=:), allocatable, intent(out), optional :: errmsg
-    call report(c_xrun_job_submit(job%ptr, ctx%ptr, c_string(spec_json)), stat, errmsg)
+    integer(c_int) :: status
+    status = c_xrun_job_submit(job%ptr, ctx%ptr, c_string(spec_json))
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
   end subroutine xrun_job_submit
 
   !> Submit a shell command line: the JSON-free way. `machine` absent: the
@@ -704,6 +724,7 @@ contains
     character(len=*), intent(in), optional :: machine, name
     integer, intent(out), optional :: stat
     character(len=:), allocatable, intent(out), optional :: errmsg
+    integer(c_int) :: status
     character(kind=c_char, len=:), allocatable, target :: c_machine, c_name
     type(c_ptr) :: p_machine, p_name
     p_machine = c_null_ptr
@@ -716,8 +737,9 @@ contains
        c_name = c_string(name)
        p_name = c_loc(c_name)
     end if
-    call report(c_xrun_job_submit_command(job%ptr, ctx%ptr, p_machine, p_name, c_string(command)), &
-         stat, errmsg)
+    status = c_xrun_job_submit_command(job%ptr, ctx%ptr, p_machine, p_name, c_string(command))
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
   end subroutine xrun_job_submit_command
 
   !> Open a job by its xrun id (XRUN_E_NOT_FOUND if unknown).
@@ -727,7 +749,10 @@ contains
     character(len=*), intent(in) :: id
     integer, intent(out), optional :: stat
     character(len=:), allocatable, intent(out), optional :: errmsg
-    call report(c_xrun_job_open(job%ptr, ctx%ptr, c_string(id)), stat, errmsg)
+    integer(c_int) :: status
+    status = c_xrun_job_open(job%ptr, ctx%ptr, c_string(id))
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
   end subroutine xrun_job_open
 
   !> Release the handle (never cancels the job).
@@ -748,7 +773,10 @@ contains
     type(xrun_job), intent(inout) :: job
     integer, intent(out), optional :: stat
     character(len=:), allocatable, intent(out), optional :: errmsg
-    call report(c_xrun_job_refresh(job%ptr), stat, errmsg)
+    integer(c_int) :: status
+    status = c_xrun_job_refresh(job%ptr)
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
   end subroutine xrun_job_refresh
 
   !> The XRUN_STATE_* as of the last open/refresh/wait/cancel.
@@ -763,9 +791,12 @@ contains
     integer, intent(out) :: code
     integer, intent(out), optional :: stat
     character(len=:), allocatable, intent(out), optional :: errmsg
+    integer(c_int) :: status
     integer(c_int) :: c_code
     c_code = 0
-    call report(c_xrun_job_exit_code(job%ptr, c_code), stat, errmsg)
+    status = c_xrun_job_exit_code(job%ptr, c_code)
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
     code = int(c_code)
   end subroutine xrun_job_exit_code
 
@@ -790,7 +821,8 @@ contains
     integer(c_int) :: status
     status = c_xrun_job_info_json(out, job%ptr)
     json = take_string(out)
-    call report(status, stat, errmsg)
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
   end subroutine xrun_job_info_json
 
   !> Wait until the job is terminal, at most `timeout_ms` (< 0: forever,
@@ -800,7 +832,10 @@ contains
     integer(c_int64_t), intent(in) :: timeout_ms
     integer, intent(out), optional :: stat
     character(len=:), allocatable, intent(out), optional :: errmsg
-    call report(c_xrun_job_wait(job%ptr, timeout_ms), stat, errmsg)
+    integer(c_int) :: status
+    status = c_xrun_job_wait(job%ptr, timeout_ms)
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
   end subroutine job_wait_i64
 
   subroutine job_wait_i32(job, timeout_ms, stat, errmsg)
@@ -808,7 +843,10 @@ contains
     integer(c_int32_t), intent(in) :: timeout_ms
     integer, intent(out), optional :: stat
     character(len=:), allocatable, intent(out), optional :: errmsg
-    call report(c_xrun_job_wait(job%ptr, int(timeout_ms, c_int64_t)), stat, errmsg)
+    integer(c_int) :: status
+    status = c_xrun_job_wait(job%ptr, int(timeout_ms, c_int64_t))
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
   end subroutine job_wait_i32
 
   !> Cancel the job; XRUN_E_STATE if it already ended.
@@ -816,7 +854,10 @@ contains
     type(xrun_job), intent(inout) :: job
     integer, intent(out), optional :: stat
     character(len=:), allocatable, intent(out), optional :: errmsg
-    call report(c_xrun_job_cancel(job%ptr), stat, errmsg)
+    integer(c_int) :: status
+    status = c_xrun_job_cancel(job%ptr)
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
   end subroutine xrun_job_cancel
 
   !> The content of a file in the job's directory ("stdout", ...).
@@ -844,7 +885,8 @@ contains
        end do
        call c_xrun_free(out)
     end if
-    call report(status, stat, errmsg)
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
   end subroutine xrun_job_read_file
 
   !> Job records as a JSON array, newest first. `state` absent or < 0: all.
@@ -871,7 +913,8 @@ contains
     if (present(limit)) c_limit = int(limit, c_int64_t)
     status = c_xrun_jobs_list(out, ctx%ptr, p_machine, c_state, c_limit)
     json = take_string(out)
-    call report(status, stat, errmsg)
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
   end subroutine xrun_jobs_list
 
   !> One poll round over all machines; `next_ms` says when another round
@@ -881,8 +924,11 @@ contains
     integer(c_int64_t), intent(out), optional :: next_ms
     integer, intent(out), optional :: stat
     character(len=:), allocatable, intent(out), optional :: errmsg
+    integer(c_int) :: status
     integer(c_int64_t) :: next
-    call report(c_xrun_poll(ctx%ptr, next), stat, errmsg)
+    status = c_xrun_poll(ctx%ptr, next)
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
     if (present(next_ms)) next_ms = next
   end subroutine xrun_poll
 
@@ -895,7 +941,8 @@ contains
     integer(c_int) :: status
     status = c_xrun_recover(out, ctx%ptr)
     report_json = take_string(out)
-    call report(status, stat, errmsg)
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
   end subroutine xrun_recover
 
   ! ---- events --------------------------------------------------------------
@@ -909,11 +956,14 @@ contains
     integer, intent(in), optional :: max
     integer, intent(out), optional :: stat
     character(len=:), allocatable, intent(out), optional :: errmsg
+    integer(c_int) :: status
     integer(c_int64_t) :: limit
     limit = 0
     if (present(max)) limit = int(max, c_int64_t)
     call xrun_events_free(events)
-    call report(c_xrun_events_since(events%ptr, ctx%ptr, after_seq, limit), stat, errmsg)
+    status = c_xrun_events_since(events%ptr, ctx%ptr, after_seq, limit)
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
   end subroutine xrun_events_since
 
   subroutine xrun_events_free(events)
@@ -969,7 +1019,8 @@ contains
     integer(c_int) :: status
     status = c_xrun_events_json(out, events%ptr)
     json = take_string(out)
-    call report(status, stat, errmsg)
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
   end subroutine xrun_events_json
 
   ! ---- parsed results ------------------------------------------------------
@@ -982,6 +1033,7 @@ contains
     character(len=*), intent(in), optional :: parser
     integer, intent(out), optional :: stat
     character(len=:), allocatable, intent(out), optional :: errmsg
+    integer(c_int) :: status
     character(kind=c_char, len=:), allocatable, target :: c_parser
     type(c_ptr) :: p_parser
     p_parser = c_null_ptr
@@ -990,7 +1042,9 @@ contains
        p_parser = c_loc(c_parser)
     end if
     call xrun_result_free(res)
-    call report(c_xrun_parse_file(res%ptr, c_string(path), p_parser), stat, errmsg)
+    status = c_xrun_parse_file(res%ptr, c_string(path), p_parser)
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
   end subroutine xrun_parse_file
 
   !> Parse output text held in memory.
@@ -1000,6 +1054,7 @@ contains
     character(len=*), intent(in), optional :: parser
     integer, intent(out), optional :: stat
     character(len=:), allocatable, intent(out), optional :: errmsg
+    integer(c_int) :: status
     character(kind=c_char, len=:), allocatable, target :: c_parser
     type(c_ptr) :: p_parser
     p_parser = c_null_ptr
@@ -1008,7 +1063,9 @@ contains
        p_parser = c_loc(c_parser)
     end if
     call xrun_result_free(res)
-    call report(c_xrun_parse_buffer(res%ptr, data, int(len(data), c_size_t), p_parser), stat, errmsg)
+    status = c_xrun_parse_buffer(res%ptr, data, int(len(data), c_size_t), p_parser)
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
   end subroutine xrun_parse_buffer
 
   !> The parsed result of a job whose spec named a parser;
@@ -1018,8 +1075,11 @@ contains
     type(xrun_job), intent(in) :: job
     integer, intent(out), optional :: stat
     character(len=:), allocatable, intent(out), optional :: errmsg
+    integer(c_int) :: status
     call xrun_result_free(res)
-    call report(c_xrun_job_result(res%ptr, job%ptr), stat, errmsg)
+    status = c_xrun_job_result(res%ptr, job%ptr)
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
   end subroutine xrun_job_result
 
   subroutine xrun_result_free(res)
@@ -1037,7 +1097,8 @@ contains
     integer(c_int) :: status
     status = c_xrun_result_json(out, res%ptr)
     json = take_string(out)
-    call report(status, stat, errmsg)
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
   end subroutine xrun_result_json
 
   !> A number by its JSON key ("total_energy_ev"); stat = XRUN_E_NOT_FOUND
@@ -1048,8 +1109,11 @@ contains
     real(c_double), intent(out) :: value
     integer, intent(out), optional :: stat
     character(len=:), allocatable, intent(out), optional :: errmsg
+    integer(c_int) :: status
     value = 0
-    call report(c_xrun_result_double(res%ptr, c_string(key), value), stat, errmsg)
+    status = c_xrun_result_double(res%ptr, c_string(key), value)
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
   end subroutine xrun_result_double
 
   function xrun_result_code(res) result(s)
