@@ -253,9 +253,7 @@ XRUN_API int xrun_job_result(xrun_result** out, xrun_job* job) {
     if (record.result_json.empty())
       throw Error(XRUN_E_NOT_FOUND, "job " + job->id + " has no parsed result (state " +
                                         state_name(record.state) + ")");
-    auto* result = new xrun_result;
-    result->result = parse::result_from_json(record.result_json);
-    *out = result;
+    *out = new xrun_result(parse::result_from_json(record.result_json));
   });
 }
 

@@ -5,9 +5,11 @@
 namespace xrun {
 
 std::unique_ptr<Scheduler> make_direct_scheduler();
+std::unique_ptr<Scheduler> make_slurm_scheduler();
 
 std::unique_ptr<Scheduler> make_scheduler(const std::string& name) {
   if (name == "direct") return make_direct_scheduler();
+  if (name == "slurm") return make_slurm_scheduler();
   throw Error(XRUN_E_CONFIG, "unknown scheduler \"" + name +
                                  "\" (known: direct, slurm, pbs, sge, lsf)");
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "machine/machine.h"
+#include "util/error.h"
 #include "xrun.h"
 
 namespace xrun {
@@ -33,6 +34,10 @@ struct ScriptRequest {
   std::string exit_code_path;  // <job_dir>/exit_code, written by the script
   std::vector<std::string> depends_on;  // scheduler ids that must complete ok
   bool hold = false;
+  // "" or the task indexes of a job array ("0-9", "1,3,5-7", "0-99%10"):
+  // one submission, many tasks, each tracked as its own job (its id from
+  // Scheduler::array_task_id). Task N writes exit_code_path + "." + N.
+  std::string array;
 };
 
 // A job the poller asks about.
@@ -48,6 +53,15 @@ struct JobStatus {
   std::string reason;       // "Priority", "NonZeroExitCode", "TimeLimit", ...
   std::string raw_state;    // the scheduler's word: "PENDING", "R", ...
   std::optional<int> exit_code;
+};
+
+// Thrown by parse_submit_output when the scheduler refused a submission
+// for a site limit that frees up as jobs end (a per-user queue cap such as
+// Slurm's QOSMaxSubmitJobPerUserLimit): the job should stay waiting in xrun
+// and be submitted again later, not fail.
+class SubmitRefusedForLimit : public Error {
+ public:
+  using Error::Error;
 };
 
 class Scheduler {
@@ -91,6 +105,14 @@ class Scheduler {
   virtual std::map<std::string, std::string> parse_find_output(const CommandResult& result) const {
     (void)result;
     return {};
+  }
+
+  // The scheduler id of task `index` of the array submitted as `base_id`
+  // ("12_3" for Slurm); "" when the scheduler has no arrays.
+  virtual std::string array_task_id(const std::string& base_id, int64_t index) const {
+    (void)base_id;
+    (void)index;
+    return "";
   }
 
   // Commands `xrun machines check` expects on the machine ("sbatch", ...).

@@ -1,0 +1,175 @@
+#include "scheduler/batch_common.h"
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+
+#include "util/error.h"
+
+namespace xrun {
+
+const char* const kArrayTaskToken = "@XRUN_ARRAY_TASK@";
+
+namespace {
+
+bool all_digits(std::string_view text) {
+  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+int64_t to_int(std::string_view digits, const std::string& whole, const char* what) {
+  if (!all_digits(digits) || digits.size() > 12)
+    throw Error(XRUN_E_INVALID, std::string(what) + " \"" + whole + "\" is not valid");
+  return std::stoll(std::string(digits));
+}
+
+}  // namespace
+
+int64_t walltime_seconds(const std::string& walltime) {
+  const char* what = "walltime";
+  std::string_view rest = walltime;
+  int64_t days = 0;
+  bool has_days = false;
+  if (auto dash = rest.find('-'); dash != std::string_view::npos) {
+    days = to_int(rest.substr(0, dash), walltime, what);
+    rest = rest.substr(dash + 1);
+    has_days = true;
+  }
+  std::vector<std::string> parts = split_fields(rest, ':');
+  if (parts.empty() || parts.size() > 3)
+    throw Error(XRUN_E_INVALID, "walltime \"" + walltime + "\" is not [D-]HH:MM:SS");
+  std::vector<int64_t> v;
+  for (const auto& p : parts) v.push_back(to_int(p, walltime, what));
+  int64_t seconds = 0;
+  if (has_days) {  // D-HH, D-HH:MM, D-HH:MM:SS
+    seconds = v[0] * 3600 + (v.size() > 1 ? v[1] * 60 : 0) + (v.size() > 2 ? v[2] : 0);
+  } else if (v.size() == 1) {  // MM
+    seconds = v[0] * 60;
+  } else if (v.size() == 2) {  // MM:SS
+    seconds = v[0] * 60 + v[1];
+  } else {
+    seconds = v[0] * 3600 + v[1] * 60 + v[2];
+  }
+  seconds += days * 86400;
+  if (seconds <= 0) throw Error(XRUN_E_INVALID, "walltime \"" + walltime + "\" is zero");
+  return seconds;
+}
+
+std::string hms(int64_t seconds) {
+  char buf[64];
+  snprintf(buf, sizeof buf, "%02lld:%02lld:%02lld", static_cast<long long>(seconds / 3600),
+           static_cast<long long>(seconds / 60 % 60), static_cast<long long>(seconds % 60));
+  return buf;
+}
+
+int64_t memory_megabytes(const std::string& memory) {
+  std::string text = memory;
+  for (auto& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (text.size() > 2 && text.compare(text.size() - 2, 2, "IB") == 0) text.resize(text.size() - 2);
+  else if (text.size() > 1 && text.back() == 'B') text.pop_back();
+  int64_t factor_kb = 1024;  // no unit: megabytes
+  if (!text.empty() && !std::isdigit(static_cast<unsigned char>(text.back()))) {
+    switch (text.back()) {
+      case 'K': factor_kb = 1; break;
+      case 'M': factor_kb = 1024; break;
+      case 'G': factor_kb = 1024 * 1024; break;
+      case 'T': factor_kb = 1024LL * 1024 * 1024; break;
+      default: throw Error(XRUN_E_INVALID, "memory \"" + memory + "\" has an unknown unit (K, M, G, T)");
+    }
+    text.pop_back();
+  }
+  int64_t value = to_int(text, memory, "memory");
+  if (value <= 0) throw Error(XRUN_E_INVALID, "memory \"" + memory + "\" is zero");
+  return std::max<int64_t>(1, (value * factor_kb + 1023) / 1024);
+}
+
+int64_t positive_count(const std::optional<int64_t>& value, const char* what, int64_t fallback) {
+  if (!value) return fallback;
+  if (*value < 1 || *value > 10000000)
+    throw Error(XRUN_E_INVALID, std::string(what) + " must be a positive number, not " + std::to_string(*value));
+  return *value;
+}
+
+const std::string& checked_scheduler_id(const TrackedJob& job, std::string_view allowed_extra) {
+  const std::string& id = job.scheduler_id;
+  bool ok = !id.empty() && id[0] >= '0' && id[0] <= '9' && id.size() < 256;
+  for (char c : id) {
+    bool plain = (c >= '0' && c <= '9');
+    if (!plain && allowed_extra.find(c) == std::string_view::npos) ok = false;
+  }
+  if (!ok)
+    throw Error(XRUN_E_STATE, "job " + job.job_id + " has no valid scheduler id (\"" + id + "\")");
+  return id;
+}
+
+std::vector<int64_t> array_indexes(const std::string& spec) {
+  std::string_view body = spec;
+  if (auto pct = body.find('%'); pct != std::string_view::npos) {
+    to_int(body.substr(pct + 1), spec, "array limit");
+    body = body.substr(0, pct);
+  }
+  std::set<int64_t> out;
+  for (const auto& item : split_fields(body, ',')) {
+    std::string_view range = item;
+    int64_t step = 1;
+    if (auto colon = range.find(':'); colon != std::string_view::npos) {
+      step = to_int(range.substr(colon + 1), spec, "array step");
+      range = range.substr(0, colon);
+      if (step < 1) throw Error(XRUN_E_INVALID, "array \"" + spec + "\" has a zero step");
+    }
+    int64_t first, last;
+    if (auto dash = range.find('-'); dash != std::string_view::npos) {
+      first = to_int(range.substr(0, dash), spec, "array");
+      last = to_int(range.substr(dash + 1), spec, "array");
+    } else {
+      first = last = to_int(range, spec, "array");
+    }
+    if (last < first) throw Error(XRUN_E_INVALID, "array \"" + spec + "\" has a decreasing range");
+    for (int64_t i = first; i <= last; i += step) {
+      out.insert(i);
+      if (out.size() > 100000) throw Error(XRUN_E_INVALID, "array \"" + spec + "\" has too many tasks");
+    }
+  }
+  if (out.empty()) throw Error(XRUN_E_INVALID, "array \"" + spec + "\" names no task");
+  return {out.begin(), out.end()};
+}
+
+std::map<std::string, std::string> ids_by_scheduler_id(const std::vector<TrackedJob>& jobs) {
+  std::map<std::string, std::string> out;
+  for (const auto& job : jobs)
+    if (!job.scheduler_id.empty()) out[job.scheduler_id] = job.job_id;
+  return out;
+}
+
+std::vector<std::string> split_fields(std::string_view line, char sep) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (;;) {
+    size_t pos = line.find(sep, start);
+    if (pos == std::string_view::npos) {
+      out.emplace_back(line.substr(start));
+      return out;
+    }
+    out.emplace_back(line.substr(start, pos - start));
+    start = pos + 1;
+  }
+}
+
+std::string expand_array_token(std::string text, const std::string& variable) {
+  const std::string token = kArrayTaskToken;
+  const std::string with = "'\"$" + variable + "\"'";
+  for (size_t pos = text.find(token); pos != std::string::npos; pos = text.find(token, pos + with.size()))
+    text.replace(pos, token.size(), with);
+  return text;
+}
+
+std::string array_task_exit_code_path(const std::string& exit_code_path, int64_t index) {
+  return exit_code_path + "." + std::to_string(index);
+}
+
+bool contains_any(std::string_view text, const std::vector<std::string_view>& needles) {
+  for (auto n : needles)
+    if (text.find(n) != std::string_view::npos) return true;
+  return false;
+}
+
+}  // namespace xrun

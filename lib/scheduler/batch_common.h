@@ -1,0 +1,59 @@
+// Helpers the batch schedulers (slurm, pbs, sge, lsf) share: checked
+// resource values, scheduler-id lists, array specs and exit codes. Pure
+// functions; each throws Error(XRUN_E_INVALID) naming the bad value.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "scheduler/scheduler.h"
+
+namespace xrun {
+
+// "MM", "MM:SS", "HH:MM:SS", "D-HH", "D-HH:MM", "D-HH:MM:SS" (Slurm's forms)
+// -> seconds. Throws for anything else.
+int64_t walltime_seconds(const std::string& walltime);
+// Seconds -> "HH:MM:SS" with hours unbounded (PBS, SGE).
+std::string hms(int64_t seconds);
+
+// "500M", "64G", "2T", "1024" (MB), optional trailing "B" or "iB",
+// any case -> megabytes (at least 1). Throws for anything else.
+int64_t memory_megabytes(const std::string& memory);
+
+// A resource count that must be >= 1.
+int64_t positive_count(const std::optional<int64_t>& value, const char* what, int64_t fallback);
+
+// Scheduler ids are digits, optionally followed by one of "_N" / "[N]" /
+// ".server" depending on the scheduler; `allowed_extra` lists the extra
+// characters allowed after the first digit. Throws naming the xrun job.
+const std::string& checked_scheduler_id(const TrackedJob& job, std::string_view allowed_extra);
+
+// "0-9", "1,3,5-7", "0-99:2", each with an optional "%N" limit -> the task
+// indexes, ascending, no duplicates. At most 100000 tasks.
+std::vector<int64_t> array_indexes(const std::string& spec);
+
+// scheduler id -> xrun id, for the parsers.
+std::map<std::string, std::string> ids_by_scheduler_id(const std::vector<TrackedJob>& jobs);
+
+// Splits `line` at each `sep` (empty fields kept).
+std::vector<std::string> split_fields(std::string_view line, char sep);
+
+// The exit_code_path of an array job carries this token; the renderer turns
+// it into the task index variable of its scheduler, so each task records
+// its own exit status (exit_code.<index>).
+extern const char* const kArrayTaskToken;
+// Replaces kArrayTaskToken in single-quoted shell text by
+// '"$<variable>"' (closing, expanding, reopening the quotes).
+std::string expand_array_token(std::string text, const std::string& variable);
+
+// The exit-code file of task `index` of an array job whose exit_code_path
+// is `exit_code_path`.
+std::string array_task_exit_code_path(const std::string& exit_code_path, int64_t index);
+
+// True if `text` contains any of `needles`.
+bool contains_any(std::string_view text, const std::vector<std::string_view>& needles);
+
+}  // namespace xrun
