@@ -10,9 +10,15 @@
 ! machine is used ($XRUN_HOME, else ~/.xrun; the built-in `local` machine
 ! when nothing is configured). Exits non-zero if any job fails.
 program fortran_driver
+  implicit none
+  ! In a subroutine, so every allocatable is released on return.
+  call drive()
+
+contains
+
+subroutine drive()
   use, intrinsic :: iso_c_binding
   use xrun
-  implicit none
 
   interface
      function usleep(us) bind(c, name="usleep") result(r)
@@ -114,4 +120,6 @@ program fortran_driver
   end do
   call xrun_ctx_close(ctx)
   if (failures > 0) error stop 1
+end subroutine drive
+
 end program fortran_driver

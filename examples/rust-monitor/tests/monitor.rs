@@ -8,10 +8,35 @@ use std::time::Duration;
 use xrun::{Context, Options, State};
 use xrun_monitor::monitor::Monitor;
 
+/// Under ASan the runner preloads the runtime: the jobs the library starts
+/// must not inherit it, the monitor binary (linked to the ASan library)
+/// must. Returns the removed preload.
+fn sanitizer_preload() -> Option<String> {
+    static SAVED: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    SAVED
+        .get_or_init(|| {
+            let preload = std::env::var("LD_PRELOAD").ok().filter(|p| p.contains("libasan"));
+            if preload.is_some() {
+                std::env::remove_var("LD_PRELOAD");
+            }
+            preload
+        })
+        .clone()
+}
+
+fn monitor_command() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_xrun-monitor"));
+    if let Some(preload) = sanitizer_preload() {
+        command.env("LD_PRELOAD", preload);
+    }
+    command
+}
+
 struct TempHome(PathBuf);
 
 impl TempHome {
     fn new(tag: &str) -> TempHome {
+        sanitizer_preload();
         let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
         let dir = std::env::temp_dir().join(format!("xrun-monitor-{}-{}-{}", tag, std::process::id(), nanos));
         std::fs::create_dir_all(&dir).unwrap();
@@ -83,8 +108,7 @@ fn binary_prints_the_table() {
     let mut bad = ctx.submit_command("exit 4", None, Some("bad-job")).unwrap();
     assert_eq!(bad.wait(WAIT).unwrap(), State::Failed);
 
-    let exe = env!("CARGO_BIN_EXE_xrun-monitor");
-    let out = Command::new(exe).arg("--home").arg(&home.0).arg("--once").output().unwrap();
+    let out = monitor_command().arg("--home").arg(&home.0).arg("--once").output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8(out.stdout).unwrap();
     let line = |id: &str| text.lines().find(|l| l.starts_with(id)).unwrap_or_else(|| panic!("{} in\n{}", id, text)).to_string();
@@ -93,7 +117,7 @@ fn binary_prints_the_table() {
     assert!(line(bad.id()).contains("local"), "{}", text);
     assert!(!text.contains('\x1b'), "--once prints no escapes");
 
-    let out = Command::new(exe)
+    let out = monitor_command()
         .args(["--iterations", "2", "--interval", "50", "--home"])
         .arg(&home.0)
         .output()
@@ -105,7 +129,7 @@ fn binary_prints_the_table() {
 
     let bad_home = TempHome::new("badcfg");
     std::fs::write(bad_home.0.join("machines.json"), r#"{"machines": {"x": {"bogus": 1}}}"#).unwrap();
-    let out = Command::new(exe).arg("--home").arg(&bad_home.0).arg("--once").output().unwrap();
+    let out = monitor_command().arg("--home").arg(&bad_home.0).arg("--once").output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("XRUN_E_CONFIG"));
 }

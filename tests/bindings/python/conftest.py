@@ -18,6 +18,11 @@ if not os.environ.get("XRUN_LIBRARY"):
         raise pytest.UsageError("libxrun.so not found at %s: build it, or set XRUN_LIBRARY/XRUN_BINARY_DIR" % library)
     os.environ["XRUN_LIBRARY"] = library
 
+# Under ASan the interpreter runs with the runtime preloaded; the commands
+# the library starts (jobs, poll scripts) must not inherit it.
+if "libasan" in os.environ.get("LD_PRELOAD", ""):
+    del os.environ["LD_PRELOAD"]
+
 if os.environ.get("XRUN_TEST_INSTALLED") != "1":
     sys.path.insert(0, os.path.join(REPO, "bindings", "python", "src"))
 

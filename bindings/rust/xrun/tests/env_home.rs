@@ -2,11 +2,12 @@
 //! binary: the environment is process-wide.
 mod common;
 
-use common::{TempDir, WAIT};
+use common::{drop_sanitizer_preload, TempDir, WAIT};
 use xrun::{Context, State};
 
 #[test]
 fn default_options_use_xrun_home() {
+    drop_sanitizer_preload();
     let home = TempDir::new("env");
     std::env::set_var("XRUN_HOME", home.path());
     std::env::remove_var("XRUN_DEFAULT_MACHINE");

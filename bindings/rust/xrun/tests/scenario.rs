@@ -5,10 +5,11 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{count, json_str, si_scf, si_scf_energy_ev, TempDir, WAIT};
+use common::{count, drop_sanitizer_preload, json_str, si_scf, si_scf_energy_ev, TempDir, WAIT};
 use xrun::{Context, ErrorCode, Options, State};
 
 fn open(home: &TempDir) -> Context {
+    drop_sanitizer_preload();
     Context::open(Options::new().home(home.path())).expect("context opens on an empty home")
 }
 
@@ -51,6 +52,7 @@ fn bad_config_is_a_config_error() {
         r#"{"machines": {"m1": {"execution": "local", "scheduler": "direct", "remot_auth": {}}}}"#,
     )
     .unwrap();
+    drop_sanitizer_preload();
     let err = Context::open(Options::new().home(home.path())).err().expect("a bad config must fail");
     assert_eq!(err.code(), ErrorCode::Config);
     assert_eq!(err.name(), "XRUN_E_CONFIG");
@@ -217,6 +219,7 @@ fn job_keeps_context_alive_after_drop() {
 fn log_callback_receives_lines() {
     use std::sync::{Arc, Mutex};
     let home = TempDir::new("log");
+    drop_sanitizer_preload();
     let lines = Arc::new(Mutex::new(Vec::new()));
     let sink = lines.clone();
     let ctx = Context::open(

@@ -3,6 +3,23 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+/// Under ASan (the runtime preloaded by the test runner) the commands the
+/// library starts must not inherit the preload: call before opening a
+/// context. Returns the preload that was removed, for child programs that
+/// do need it.
+pub fn drop_sanitizer_preload() -> Option<String> {
+    static SAVED: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    SAVED
+        .get_or_init(|| {
+            let preload = std::env::var("LD_PRELOAD").ok().filter(|p| p.contains("libasan"));
+            if preload.is_some() {
+                std::env::remove_var("LD_PRELOAD");
+            }
+            preload
+        })
+        .clone()
+}
+
 pub const WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// A fresh, empty directory under the system temp dir, removed on drop.
