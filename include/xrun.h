@@ -269,9 +269,18 @@ typedef struct xrun_job xrun_job;
  *   "parse_file": "pw.out",           default: the job's stdout
  *   "depends_on": ["XRUN-ID", ...],   start after these completed
  *   "hold": false,
- *   "cleanup": "keep"|"on_success"|"always"}
+ *   "cleanup": "keep"|"on_success"|"always",
+ *   "array": "0-9"}                    a job array (batch schedulers): one
+ *                                     submission, each task a job of its
+ *                                     own; `*out` is the first task, the
+ *                                     others list it as "array_parent"
+ *  Unknown keys are refused with the closest known key suggested.
  *  The job is written to the store before anything is sent. Blocks while
- *  the job is sent to its machine (connecting if needed).
+ *  the job is sent to its machine (connecting if needed). If the
+ *  scheduler refuses it for a per-user cap (e.g. Slurm's
+ *  QOSMaxSubmitJobPerUserLimit), XRUN_OK is returned and the job waits in
+ *  state created ("waiting_for_room": true in its info); poll rounds send
+ *  it when room frees up.
  *  Returns XRUN_OK, XRUN_E_INVALID (bad spec: the message names the key),
  *  XRUN_E_NOT_FOUND (machine), XRUN_E_TRANSPORT, XRUN_E_SCHEDULER,
  *  XRUN_E_STORE. If sending fails the job stays in the store (state
@@ -320,8 +329,11 @@ XRUN_API int xrun_job_info_json(char **out_json, xrun_job *job);
 
 /** Wait until the job reaches a terminal state, polling no more often than
  *  its machine allows. `timeout_ms` < 0 waits forever, 0 polls once.
+ *  Failed poll rounds (connection or scheduler down) are retried with
+ *  exponential backoff; only a failure lasting over 5 minutes is returned.
  *  Returns XRUN_OK once terminal (whatever the outcome), XRUN_E_TIMEOUT if
- *  the time ran out first, or a transport/scheduler error. */
+ *  the time ran out first, XRUN_E_STATE for a job that was never sent, or
+ *  XRUN_E_TRANSPORT / XRUN_E_SCHEDULER. */
 XRUN_API int xrun_job_wait(xrun_job *job, int64_t timeout_ms);
 
 /** Cancel the job (kills the whole process group of a direct job; scancel

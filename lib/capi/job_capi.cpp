@@ -26,8 +26,9 @@ std::string job_record_json(const JobRecord& r) {
   json::set_optional_int(o, "exit_code", r.exit_code);
   json::set_string(o, "reason", r.reason);
   json::set_string(o, "job_dir", r.job_dir);
-  json::set_string(o, "stdout", r.job_dir.empty() ? "" : r.job_dir + "/stdout");
-  json::set_string(o, "stderr", r.job_dir.empty() ? "" : r.job_dir + "/stderr");
+  JobSpec spec = parse_job_spec(r.spec_json);
+  json::set_string(o, "stdout", r.job_dir.empty() ? "" : r.job_dir + "/" + spec.own_file("stdout"));
+  json::set_string(o, "stderr", r.job_dir.empty() ? "" : r.job_dir + "/" + spec.own_file("stderr"));
   auto time = [&](const char* key, const std::optional<int64_t>& ms) {
     json::set_optional_string(o, key, ms ? std::optional<std::string>(iso8601_utc(*ms)) : std::nullopt);
   };
@@ -38,6 +39,11 @@ std::string job_record_json(const JobRecord& r) {
   if (r.started_ms && r.submitted_ms) json::set_number(o, "queue_wait_s", (*r.started_ms - *r.submitted_ms) / 1000.0);
   if (r.started_ms && r.ended_ms) json::set_number(o, "run_time_s", (*r.ended_ms - *r.started_ms) / 1000.0);
   json::set_int(o, "attempts", r.attempts);
+  if (spec.array_index) {
+    json::set_int(o, "array_index", *spec.array_index);
+    json::set_string(o, "array_parent", spec.array_parent.empty() ? r.id : spec.array_parent);
+  }
+  json::set_bool(o, "waiting_for_room", r.state == XRUN_STATE_CREATED && r.reason.rfind(kWaitingForRoom, 0) == 0);
   json::set_node(o, "spec", json::parse(r.spec_json, "stored job spec", XRUN_E_STORE));
   if (!r.result_json.empty()) json::set_node(o, "result", json::parse(r.result_json, "stored result", XRUN_E_STORE));
   return json::print(o);
@@ -199,6 +205,7 @@ XRUN_API int xrun_job_read_file(char** out_data, size_t* out_size, xrun_job* job
     JobRecord record = job->context->job(job->id);
     if (record.job_dir.empty()) throw Error(XRUN_E_NOT_FOUND, "job " + job->id + " has no directory yet");
     Context& context = *job->context;
+    file = parse_job_spec(record.spec_json).own_file(file);
     std::string data = context.transport(context.machine(record.machine))
                            ->read_file(record.job_dir + "/" + file, max_bytes > 0 ? max_bytes : (16 << 20));
     *out_data = owned_copy(data);

@@ -20,6 +20,12 @@ struct Context::PollGate {
   std::condition_variable done;
   bool running = false;
   int64_t generation = 0;  // rounds completed
+  // After a failed round (scheduler or connection down), rounds back off
+  // exponentially -- 1 s, 2 s, 4 s ... up to 5 min -- instead of hammering a
+  // struggling scheduler; a success resets it. States are never changed by
+  // a failed round.
+  int failures = 0;
+  int64_t retry_at_ms = 0;
 };
 
 static std::string default_home() {
@@ -141,7 +147,9 @@ int64_t Context::poll_machine(const std::string& name, bool force) {
       gate.done.wait(lock, [&] { return gate.generation != seen; });
       return interval;
     }
-    int64_t since = wall_ms() - store_->last_poll_ms(key);
+    const int64_t now = wall_ms();
+    if (!force && now < gate.retry_at_ms) return gate.retry_at_ms - now;
+    int64_t since = now - store_->last_poll_ms(key);
     if (!force && since < interval) return interval - since;
     gate.running = true;
   }
@@ -169,7 +177,22 @@ int64_t Context::poll_machine(const std::string& name, bool force) {
       }
     }
   } release{*store_, key, owner_};
-  poll_round(m);
+  try {
+    poll_round(m);
+  } catch (const Error& e) {
+    std::lock_guard<std::mutex> lock(gate.mutex);
+    gate.failures = std::min(gate.failures + 1, 20);
+    int64_t backoff = std::min<int64_t>(int64_t(1000) << std::min(gate.failures - 1, 9), 300000);
+    gate.retry_at_ms = wall_ms() + std::max(backoff, interval);
+    logger_.warn("machine " + m.name + ": poll failed (" + std::to_string(gate.failures) +
+                 " in a row), next try in " + std::to_string(backoff) + " ms: " + e.what());
+    throw;
+  }
+  {
+    std::lock_guard<std::mutex> lock(gate.mutex);
+    gate.failures = 0;
+    gate.retry_at_ms = 0;
+  }
   store_->set_last_poll_ms(key, wall_ms());
   return interval;
 }
@@ -177,6 +200,8 @@ int64_t Context::poll_machine(const std::string& name, bool force) {
 int64_t Context::poll_all() {
   std::map<std::string, bool> machines;
   for (const auto& job : store_->active_jobs("")) machines[job.machine] = true;
+  for (const auto& job : store_->list_jobs("", XRUN_STATE_CREATED, 0))
+    if (starts_with(job.reason, kWaitingForRoom)) machines[job.machine] = true;
   int64_t next = 60000;
   for (const auto& [name, unused] : machines) {
     (void)unused;

@@ -22,6 +22,10 @@ namespace xrun {
 
 class SshPool;
 
+// The reason prefix of a job that waits in xrun because the scheduler's
+// per-user cap refused it; such jobs are sent again by poll rounds.
+extern const char* const kWaitingForRoom;
+
 struct ContextOptions {
   std::string home;        // "" = $XRUN_HOME or ~/.xrun
   std::string store_path;  // "" = <home>/xrun.db
@@ -73,13 +77,19 @@ class Context {
   // Waits until terminal or timeout (<0 forever); returns the record.
   JobRecord wait(const std::string& id, int64_t timeout_ms);
   RecoverReport recover();
+  // Whether jobs of `machine` ("" = any) wait for room on their scheduler.
+  bool has_waiting(const std::string& machine) const;
 
  private:
   struct PollGate;  // single-flight per machine within this process
   PollGate& poll_gate(const std::string& machine);
   void poll_round(const Machine& machine);
   void finish_job(const Machine& machine, const JobRecord& job, JobStatus status);
-  void send_job(const Machine& machine, const JobSpec& spec, JobRecord& record);
+  // Sends one submission (a job, or an array carried by records[0]).
+  // Returns false if the scheduler's per-user cap refused it (the jobs
+  // wait, CREATED, with kWaitingForRoom) or another process is sending it.
+  bool send_job(const Machine& machine, const JobSpec& spec, const std::vector<JobRecord>& records);
+  void resend_waiting(const Machine& machine);
 
   std::string home_;
   std::string store_path_;

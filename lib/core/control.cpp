@@ -45,15 +45,31 @@ void Context::cancel(const std::string& id) {
                      XRUN_STATE_CANCELLED, update, "cancelled by user");
 }
 
+// How long wait() keeps waiting through failed poll rounds before it gives
+// the error to its caller.
+constexpr int64_t kWaitThroughFailuresMs = 300000;
+
 JobRecord Context::wait(const std::string& id, int64_t timeout_ms) {
   const int64_t start = monotonic_ms();
   int64_t delay = 20;
+  int64_t failing_since = 0;
   for (;;) {
     JobRecord record = job(id);
     if (is_terminal(record.state)) return record;
-    if (record.state == XRUN_STATE_CREATED)
+    if (record.state == XRUN_STATE_CREATED && !starts_with(record.reason, kWaitingForRoom))
       throw Error(XRUN_E_STATE, "job " + id + " was not submitted: " + record.reason);
-    int64_t next = poll_machine(record.machine, false);
+    int64_t next;
+    try {
+      next = poll_machine(record.machine, false);
+      failing_since = 0;
+    } catch (const Error& e) {
+      // A scheduler or connection that fails for a while is waited out
+      // (poll rounds back off); one that stays down is reported.
+      if (e.status() != XRUN_E_TRANSPORT && e.status() != XRUN_E_SCHEDULER && e.status() != XRUN_E_TIMEOUT) throw;
+      if (failing_since == 0) failing_since = monotonic_ms();
+      if (monotonic_ms() - failing_since > kWaitThroughFailuresMs) throw;
+      next = 1000;
+    }
     record = job(id);
     if (is_terminal(record.state)) return record;
     int64_t elapsed = monotonic_ms() - start;
@@ -116,6 +132,8 @@ RecoverReport Context::recover() {
     if (!find.empty()) found = sched.parse_find_output(t->run(find));
 
     for (const auto& job : jobs) {
+      JobSpec spec = parse_job_spec(job.spec_json);
+      if (!spec.array_parent.empty()) continue;  // settled with its carrier below
       std::string dir = job.job_dir.empty() ? base + "/" + job.id : job.job_dir;
       std::string scheduler_id;
       if (kept.count(job.id)) {
@@ -127,20 +145,32 @@ RecoverReport Context::recover() {
         } catch (const Error&) {
         }
       }
-      if (scheduler_id.empty() && found.count(job.id)) scheduler_id = found[job.id];
-      JobUpdate update;
-      if (!scheduler_id.empty()) {
-        update.scheduler_id = scheduler_id;
-        update.job_dir = dir;
-        update.submitted_ms = wall_ms();
-        update.reason = "adopted after a crash";
-        if (store_->transition(job.id, {XRUN_STATE_SUBMITTING}, XRUN_STATE_SUBMITTED, update,
-                               "adopted after a crash as " + sched.name() + " job " + scheduler_id))
-          ++report.adopted;
-      } else {
-        update.reason = "not submitted (found neither on the scheduler nor in the job directory); safe to resubmit";
-        if (store_->transition(job.id, {XRUN_STATE_SUBMITTING}, XRUN_STATE_CREATED, update, *update.reason))
-          ++report.reset;
+      if (scheduler_id.empty() && found.count(job.id)) {
+        scheduler_id = found[job.id];
+        // An array task's id ("12_3") names the array by its base ("12").
+        if (spec.array_index) scheduler_id = scheduler_id.substr(0, scheduler_id.find_first_of("_["));
+      }
+      // The job and, for an array, every task it carried.
+      std::vector<std::pair<std::string, std::optional<int64_t>>> members = {{job.id, spec.array_index}};
+      for (const auto& other : jobs) {
+        JobSpec other_spec = parse_job_spec(other.spec_json);
+        if (other_spec.array_parent == job.id) members.emplace_back(other.id, other_spec.array_index);
+      }
+      for (const auto& [member, index] : members) {
+        JobUpdate update;
+        if (!scheduler_id.empty()) {
+          update.scheduler_id = index ? sched.array_task_id(scheduler_id, *index) : scheduler_id;
+          update.job_dir = dir;
+          update.submitted_ms = wall_ms();
+          update.reason = "adopted after a crash";
+          if (store_->transition(member, {XRUN_STATE_SUBMITTING}, XRUN_STATE_SUBMITTED, update,
+                                 "adopted after a crash as " + sched.name() + " job " + *update.scheduler_id))
+            ++report.adopted;
+        } else {
+          update.reason = "not submitted (found neither on the scheduler nor in the job directory); safe to resubmit";
+          if (store_->transition(member, {XRUN_STATE_SUBMITTING}, XRUN_STATE_CREATED, update, *update.reason))
+            ++report.reset;
+        }
       }
     }
   }

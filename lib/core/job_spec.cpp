@@ -11,7 +11,8 @@ namespace {
 
 const std::vector<std::string> kSpecKeys = {
     "name", "machine", "command", "argv", "workdir", "env", "resources", "upload", "retrieve",
-    "retrieve_to", "parser", "parse_file", "depends_on", "hold", "cleanup"};
+    "retrieve_to", "parser", "parse_file", "depends_on", "hold", "cleanup", "array",
+    "array_index", "array_parent"};
 const std::vector<std::string> kResourceKeys = {"nodes", "tasks_per_node", "cpus_per_task", "memory",
                                                 "walltime", "partition", "account", "qos"};
 
@@ -36,6 +37,12 @@ std::optional<int64_t> positive(const cJSON* obj, const char* key, const std::st
 }
 
 }  // namespace
+
+std::string JobSpec::own_file(const std::string& name) const {
+  if (array_index && (name == "stdout" || name == "stderr" || name == "exit_code"))
+    return name + "." + std::to_string(*array_index);
+  return name;
+}
 
 std::string JobSpec::shell_command() const {
   if (command) return *command;
@@ -68,6 +75,9 @@ JobSpec parse_job_spec(const std::string& json_text) {
     spec.depends_on = json::get_string_array(obj, "depends_on", path).value_or(std::vector<std::string>{});
     spec.hold = json::get_bool(obj, "hold", path).value_or(false);
     spec.cleanup = json::get_string(obj, "cleanup", path);
+    spec.array = json::get_string(obj, "array", path).value_or("");
+    spec.array_index = json::get_int(obj, "array_index", path);
+    spec.array_parent = json::get_string(obj, "array_parent", path).value_or("");
   } catch (const Error& e) {
     throw Error(XRUN_E_INVALID, std::string("job spec: ") + e.what());
   }
@@ -160,6 +170,9 @@ std::string job_spec_to_json(const JobSpec& spec) {
   if (!spec.depends_on.empty()) json::set_node(o, "depends_on", string_array(spec.depends_on));
   if (spec.hold) json::set_bool(o, "hold", true);
   if (spec.cleanup) json::set_string(o, "cleanup", *spec.cleanup);
+  if (!spec.array.empty()) json::set_string(o, "array", spec.array);
+  if (spec.array_index) json::set_int(o, "array_index", *spec.array_index);
+  if (!spec.array_parent.empty()) json::set_string(o, "array_parent", spec.array_parent);
   return json::print(o);
 }
 

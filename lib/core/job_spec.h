@@ -26,9 +26,18 @@ struct JobSpec {
   std::vector<std::string> depends_on; // xrun ids
   bool hold = false;
   std::optional<std::string> cleanup;  // keep|on_success|always (machine default)
+  // A job array: "0-9", "1,3,5-7", "0-99%10". One submission; each task is
+  // a job of its own (its stdout is "stdout.<index>").
+  std::string array;
+  // Set by xrun on each task of an array, never by callers.
+  std::optional<int64_t> array_index;
+  std::string array_parent;  // the xrun id of the task that carried the submission
 
   // The shell text the job runs: command, or argv quoted.
   std::string shell_command() const;
+  // A file of the job directory as this job sees it: an array task's
+  // "stdout"/"stderr"/"exit_code" carry its index ("stdout.3").
+  std::string own_file(const std::string& name) const;
 };
 
 // Throws Error(XRUN_E_INVALID) naming the key ("job spec: $.resources.nodes: ...").

@@ -24,11 +24,11 @@ constexpr int64_t kBatchLostGraceMs = 60000;
 // A job submitted this recently may not be visible to the queue yet.
 constexpr int64_t kJustSubmittedMs = 5000;
 
-// ONE command reading the exit-code files of `jobs`: "<id> <code>" lines.
-std::string exit_files_command(const std::vector<TrackedJob>& jobs) {
+// ONE command reading the exit-code files of jobs (id -> path): "<id> <code>"
+// lines for those that have one.
+std::string exit_files_command(const std::vector<std::pair<std::string, std::string>>& files) {
   std::string s = "__xrun_e() { [ -f \"$2\" ] && echo \"$1 $(head -c 32 \"$2\")\"; true; }";
-  for (const auto& job : jobs)
-    s += "; __xrun_e " + quote_for_shell(job.job_id) + " " + quote_for_shell(job_files::exit_code(job.job_dir));
+  for (const auto& [id, path] : files) s += "; __xrun_e " + quote_for_shell(id) + " " + quote_for_shell(path);
   return s;
 }
 
@@ -53,7 +53,10 @@ std::map<std::string, JobStatus> parse_exit_files(const CommandResult& result) {
 
 void Context::poll_round(const Machine& m) {
   std::vector<JobRecord> jobs = store_->active_jobs(m.name);
-  if (jobs.empty()) return;
+  if (jobs.empty()) {
+    resend_waiting(m);
+    return;
+  }
   auto t = transport(m);
   const Scheduler& sched = scheduler(m);
   std::vector<TrackedJob> tracked;
@@ -76,9 +79,10 @@ void Context::poll_round(const Machine& m) {
         logger_.warn("machine " + m.name + ": accounting query failed: " + e.what());
       }
     }
-    std::vector<TrackedJob> unexplained;
-    for (const auto& job : left)
-      if (!statuses.count(job.job_id)) unexplained.push_back(job);
+    std::vector<std::pair<std::string, std::string>> unexplained;
+    for (const auto& job : jobs)
+      if (!statuses.count(job.id))
+        unexplained.emplace_back(job.id, job.job_dir + "/" + parse_job_spec(job.spec_json).own_file("exit_code"));
     if (!unexplained.empty())
       for (auto& [id, status] : parse_exit_files(t->run(exit_files_command(unexplained))))
         statuses[id] = status;
@@ -119,6 +123,8 @@ void Context::poll_round(const Machine& m) {
     if (!status.reason.empty()) message += " (" + status.reason + ")";
     store_->transition(job.id, states_leading_to(status.state), status.state, update, message);
   }
+  // Jobs that left the queue may have made room for waiting ones.
+  resend_waiting(m);
 }
 
 void Context::finish_job(const Machine& m, const JobRecord& job, JobStatus status) {
@@ -132,8 +138,10 @@ void Context::finish_job(const Machine& m, const JobRecord& job, JobStatus statu
   // destination was given: the job directory is already here.
   std::string local_dir = job.job_dir;
   bool remote = m.execution == Execution::Remote;
-  std::vector<std::string> wanted = spec.retrieve;
-  if (!spec.parser.empty()) wanted.push_back(spec.parse_file);
+  std::vector<std::string> wanted;
+  for (const auto& name : spec.retrieve) wanted.push_back(spec.own_file(name));
+  const std::string parse_file = spec.own_file(spec.parse_file);
+  if (!spec.parser.empty()) wanted.push_back(parse_file);
   if ((remote || spec.retrieve_to) && !wanted.empty() && status.state != XRUN_STATE_LOST) {
     local_dir = spec.retrieve_to ? expand_user(*spec.retrieve_to) : home_ + "/results/" + job.id;
     LocalTransport here;
@@ -149,7 +157,7 @@ void Context::finish_job(const Machine& m, const JobRecord& job, JobStatus statu
 
   // Apply the parser: a failed diagnosis says why a "successful" run failed.
   if (!spec.parser.empty() && status.state != XRUN_STATE_LOST) {
-    std::string path = local_dir + "/" + spec.parse_file;
+    std::string path = local_dir + "/" + parse_file;
     try {
       auto result = parse::parse_file(path, spec.parser);
       update.result_json = result->to_json();
@@ -168,7 +176,9 @@ void Context::finish_job(const Machine& m, const JobRecord& job, JobStatus statu
   }
 
   std::string cleanup = spec.cleanup.value_or(m.cleanup);
-  if (cleanup == "always" || (cleanup == "on_success" && status.state == XRUN_STATE_COMPLETED)) {
+  // An array's tasks share one directory: it is never removed under them.
+  bool shared_dir = !spec.array.empty();
+  if (!shared_dir && (cleanup == "always" || (cleanup == "on_success" && status.state == XRUN_STATE_COMPLETED))) {
     try {
       t->remove(job.job_dir, true);
     } catch (const Error& e) {

@@ -1,16 +1,21 @@
 // Submission: record first, then send. A job is in the store (CREATED)
 // before anything leaves this process; SUBMITTING marks the window in which
-// a crash leaves the outcome unknown, which recover() settles.
+// a crash leaves the outcome unknown, which recover() settles. A job array
+// is one submission carried by its first task; every task is a job.
 #include <unistd.h>
 
 #include "core/context.h"
 #include "core/job_files.h"
+#include "scheduler/batch_common.h"
 #include "util/clock.h"
 #include "util/error.h"
 #include "util/ids.h"
 #include "util/shell_quote.h"
+#include "util/strings.h"
 
 namespace xrun {
+
+const char* const kWaitingForRoom = "waiting for room on the scheduler: ";
 
 namespace {
 
@@ -29,11 +34,9 @@ std::string recorded_submit(const std::string& submit, const std::string& job_di
          "; printf '%s\\n' \"$__xrun_out\"; exit $__xrun_rc";
 }
 
-}  // namespace
-
-static ScriptRequest script_request(const Machine& m, const JobSpec& spec, const std::string& id,
-                                    const std::string& job_dir, const std::string& run_dir,
-                                    const std::vector<std::string>& dependency_ids) {
+ScriptRequest script_request(const Machine& m, const JobSpec& spec, const std::string& id,
+                             const std::string& job_dir, const std::string& run_dir,
+                             const std::vector<std::string>& dependency_ids) {
   ScriptRequest req;
   req.job_id = id;
   req.name = spec.name;
@@ -50,14 +53,19 @@ static ScriptRequest script_request(const Machine& m, const JobSpec& spec, const
   req.exit_code_path = job_files::exit_code(job_dir);
   req.depends_on = dependency_ids;
   req.hold = spec.hold;
+  req.array = spec.array;
   return req;
 }
+
+}  // namespace
 
 JobRecord Context::submit(const JobSpec& spec_in) {
   JobSpec spec = spec_in;
   const Machine& m = machine(spec.machine);
   spec.machine = m.name;
   const Scheduler& sched = scheduler(m);
+  if (spec.array_index || !spec.array_parent.empty())
+    throw Error(XRUN_E_INVALID, "job spec: \"array_index\" and \"array_parent\" are set by xrun, not by callers");
 
   for (const auto& path : spec.upload) {
     if (access(path.c_str(), R_OK) != 0)
@@ -74,35 +82,67 @@ JobRecord Context::submit(const JobSpec& spec_in) {
       throw Error(XRUN_E_STATE, "job spec: $.depends_on: job " + dep + " has not been submitted");
     dependency_ids.push_back(parent->scheduler_id);
   }
+  std::vector<int64_t> indexes;
+  if (!spec.array.empty()) {
+    if (sched.array_task_id("1", 0).empty())
+      throw Error(XRUN_E_UNSUPPORTED, "the " + sched.name() + " scheduler has no job arrays");
+    try {
+      indexes = array_indexes(spec.array);
+    } catch (const Error& e) {
+      throw Error(XRUN_E_INVALID, std::string("job spec: $.array: ") + e.what());
+    }
+  }
   // Render once with placeholder paths: a spec the scheduler cannot carry
   // is refused before anything is recorded.
   sched.render_script(script_request(m, spec, "00000000000000000000000000", "/xrun-check",
                                      "/xrun-check", dependency_ids));
 
-  JobRecord record;
-  record.id = new_job_id();
-  record.machine = m.name;
-  record.name = spec.name;
-  record.state = XRUN_STATE_CREATED;
-  record.spec_json = job_spec_to_json(spec);
-  record.created_ms = wall_ms();
-  record.updated_ms = record.created_ms;
-  store_->insert_job(record);
-  logger_.info("job " + record.id + " recorded on machine " + m.name);
-  send_job(m, spec, record);
-  return job(record.id);
+  // Record every job (each array task is one) before anything is sent.
+  std::vector<JobRecord> records;
+  size_t count = indexes.empty() ? 1 : indexes.size();
+  for (size_t i = 0; i < count; ++i) {
+    JobRecord record;
+    record.id = new_job_id();
+    record.machine = m.name;
+    record.state = XRUN_STATE_CREATED;
+    JobSpec own = spec;
+    if (!indexes.empty()) {
+      own.array_index = indexes[i];
+      own.array_parent = i == 0 ? "" : records[0].id;
+      record.name = spec.name + "[" + std::to_string(indexes[i]) + "]";
+    } else {
+      record.name = spec.name;
+    }
+    record.spec_json = job_spec_to_json(own);
+    record.created_ms = wall_ms();
+    record.updated_ms = record.created_ms;
+    store_->insert_job(record);
+    records.push_back(record);
+  }
+  logger_.info("job " + records[0].id + " recorded on machine " + m.name +
+               (count > 1 ? " with " + std::to_string(count) + " array tasks" : ""));
+  send_job(m, spec, records);
+  return job(records[0].id);
 }
 
-void Context::send_job(const Machine& m, const JobSpec& spec, JobRecord& record) {
-  const std::string& id = record.id;
+bool Context::send_job(const Machine& m, const JobSpec& spec, const std::vector<JobRecord>& records) {
+  const std::string& id = records[0].id;
+  // Every job of the submission moves to SUBMITTING first (compare-and-set:
+  // two processes resending a waiting job cannot both send it).
   JobUpdate attempt;
   attempt.bump_attempts = true;
-  if (!store_->transition(id, {XRUN_STATE_CREATED}, XRUN_STATE_SUBMITTING, attempt, "submitting"))
-    throw Error(XRUN_E_STATE, "job " + id + " is no longer waiting to be sent");
+  for (size_t i = 0; i < records.size(); ++i) {
+    if (!store_->transition(records[i].id, {XRUN_STATE_CREATED}, XRUN_STATE_SUBMITTING, attempt, "submitting")) {
+      if (i == 0) return false;  // someone else is sending it
+      throw Error(XRUN_E_STATE, "array task " + records[i].id + " is no longer waiting to be sent");
+    }
+  }
+  auto settle = [&](xrun_state to, const JobUpdate& update, const std::string& message) {
+    for (const auto& r : records) store_->transition(r.id, {XRUN_STATE_SUBMITTING}, to, update, message);
+  };
 
   const Scheduler& sched = scheduler(m);
   std::string job_dir;
-  ScriptRequest req;
   std::string submit;
   std::shared_ptr<Transport> t;
   try {
@@ -111,7 +151,7 @@ void Context::send_job(const Machine& m, const JobSpec& spec, JobRecord& record)
     std::string run_dir = spec.workdir ? t->resolve_path(*spec.workdir) : job_dir;
     std::vector<std::string> dependency_ids;
     for (const auto& dep : spec.depends_on) dependency_ids.push_back(job(dep).scheduler_id);
-    req = script_request(m, spec, id, job_dir, run_dir, dependency_ids);
+    ScriptRequest req = script_request(m, spec, id, job_dir, run_dir, dependency_ids);
     t->make_dirs(job_dir, 0755);
     for (const auto& path : spec.upload) t->upload(path, job_dir + "/" + base_name(path));
     t->write_file(job_files::script(job_dir), sched.render_script(req), 0700);
@@ -128,7 +168,7 @@ void Context::send_job(const Machine& m, const JobSpec& spec, JobRecord& record)
     }
     JobUpdate update;
     update.reason = std::string("not submitted: ") + e.what();
-    store_->transition(id, {XRUN_STATE_SUBMITTING}, XRUN_STATE_CREATED, update, *update.reason);
+    settle(XRUN_STATE_CREATED, update, *update.reason);
     throw;
   }
 
@@ -141,34 +181,74 @@ void Context::send_job(const Machine& m, const JobSpec& spec, JobRecord& record)
     JobUpdate update;
     update.reason = std::string("submission outcome unknown: ") + e.what();
     update.job_dir = job_dir;
-    store_->transition(id, {XRUN_STATE_SUBMITTING}, XRUN_STATE_SUBMITTING, update, *update.reason);
+    settle(XRUN_STATE_SUBMITTING, update, *update.reason);
     throw;
   }
   std::string scheduler_id;
   try {
     scheduler_id = sched.parse_submit_output(result);
+  } catch (const SubmitRefusedForLimit& e) {
+    // A per-user cap: the job waits in xrun and is sent again when a poll
+    // round sees room (resend_waiting), instead of failing.
+    JobUpdate update;
+    update.reason = std::string(kWaitingForRoom) + e.what();
+    settle(XRUN_STATE_CREATED, update, *update.reason);
+    logger_.info("job " + id + " waits: " + e.what());
+    return false;
   } catch (const Error& e) {
     JobUpdate update;
     update.reason = std::string("refused by the scheduler: ") + e.what();
     update.job_dir = job_dir;
-    store_->transition(id, {XRUN_STATE_SUBMITTING}, XRUN_STATE_CREATED, update, *update.reason);
+    settle(XRUN_STATE_CREATED, update, *update.reason);
     throw;
   }
 
-  JobUpdate done;
-  done.scheduler_id = scheduler_id;
-  done.job_dir = job_dir;
-  done.submitted_ms = wall_ms();
-  done.reason = "";
-  store_->transition(id, {XRUN_STATE_SUBMITTING}, XRUN_STATE_SUBMITTED, done,
-                     "submitted as " + sched.name() + " job " + scheduler_id);
-  if (sched.name() == "direct") {
-    // A direct job is running as soon as it is started.
-    JobUpdate running;
-    running.started_ms = *done.submitted_ms;
-    store_->transition(id, {XRUN_STATE_SUBMITTED}, XRUN_STATE_RUNNING, running, "running");
+  const int64_t now = wall_ms();
+  for (const auto& r : records) {
+    JobSpec own = parse_job_spec(r.spec_json);
+    JobUpdate done;
+    done.scheduler_id = own.array_index ? sched.array_task_id(scheduler_id, *own.array_index) : scheduler_id;
+    done.job_dir = job_dir;
+    done.submitted_ms = now;
+    done.reason = "";
+    store_->transition(r.id, {XRUN_STATE_SUBMITTING}, XRUN_STATE_SUBMITTED, done,
+                       "submitted as " + sched.name() + " job " + *done.scheduler_id);
+    if (sched.name() == "direct") {
+      // A direct job is running as soon as it is started.
+      JobUpdate running;
+      running.started_ms = now;
+      store_->transition(r.id, {XRUN_STATE_SUBMITTED}, XRUN_STATE_RUNNING, running, "running");
+    }
   }
   logger_.info("job " + id + " submitted as " + sched.name() + " job " + scheduler_id);
+  return true;
+}
+
+void Context::resend_waiting(const Machine& m) {
+  // Oldest first, and stop at the first refusal: the cap is still reached.
+  std::vector<JobRecord> waiting = store_->list_jobs(m.name, XRUN_STATE_CREATED, 0);
+  for (auto it = waiting.rbegin(); it != waiting.rend(); ++it) {
+    if (!starts_with(it->reason, kWaitingForRoom)) continue;
+    JobSpec spec = parse_job_spec(it->spec_json);
+    if (!spec.array_parent.empty()) continue;  // sent with its carrier
+    std::vector<JobRecord> records = {*it};
+    if (!spec.array.empty()) {
+      for (const auto& other : waiting) {
+        if (other.id == it->id || !starts_with(other.reason, kWaitingForRoom)) continue;
+        if (parse_job_spec(other.spec_json).array_parent == it->id) records.push_back(other);
+      }
+    }
+    JobSpec carrier = spec;
+    carrier.array_index.reset();
+    carrier.array_parent.clear();
+    if (!send_job(m, carrier, records)) break;
+  }
+}
+
+bool Context::has_waiting(const std::string& machine) const {
+  for (const auto& job : store_->list_jobs(machine, XRUN_STATE_CREATED, 0))
+    if (starts_with(job.reason, kWaitingForRoom)) return true;
+  return false;
 }
 
 }  // namespace xrun

@@ -1,0 +1,467 @@
+#include "transport/ssh/connection.h"
+
+#include <libssh/callbacks.h>
+#include <netdb.h>
+#include <poll.h>
+
+#include <cstring>
+
+#include "transport/ssh/session_options.h"
+#include "util/clock.h"
+
+namespace xrun::ssh {
+
+// ---------------------------------------------------------------- StepLog
+
+void StepLog::begin(const char* step) {
+  current_ = step;
+  start_ms_ = monotonic_ms();
+}
+
+void StepLog::ok(const std::string& detail) {
+  CheckStep s;
+  s.step = current_;
+  s.ok = true;
+  s.ms = monotonic_ms() - start_ms_;
+  s.detail = detail;
+  steps.push_back(std::move(s));
+  current_.clear();
+}
+
+void StepLog::fail(const Error& e) {
+  CheckStep s;
+  // A failure before any step began (the handshake budget) is a connect failure.
+  s.step = current_.empty() ? "connect" : current_;
+  s.ok = false;
+  s.ms = monotonic_ms() - start_ms_;
+  s.detail = e.what();
+  s.status = e.status();
+  steps.push_back(std::move(s));
+  current_.clear();
+}
+
+// ---------------------------------------------------------------- callbacks
+
+namespace {
+
+// libssh asks for key passphrases through this (publickey_auto and
+// ssh_pki_import_privkey_file).
+int passphrase_callback(const char* prompt, char* buf, size_t len, int echo, int /*verify*/,
+                        void* userdata) {
+  const auto* prompter = static_cast<const Prompter*>(userdata);
+  std::string answer;
+  if (!prompter->ask("passphrase", prompt ? prompt : "Key passphrase:", echo != 0, answer)) return -1;
+  if (answer.size() + 1 > len) {
+    wipe(answer);
+    return -1;
+  }
+  memcpy(buf, answer.c_str(), answer.size() + 1);
+  wipe(answer);
+  return 0;
+}
+
+int signal_number(const char* name) {
+  static const struct { const char* name; int number; } table[] = {
+      {"HUP", 1},   {"INT", 2},   {"QUIT", 3},  {"ILL", 4},   {"ABRT", 6},  {"FPE", 8},
+      {"KILL", 9},  {"USR1", 10}, {"SEGV", 11}, {"USR2", 12}, {"PIPE", 13}, {"ALRM", 14},
+      {"TERM", 15}};
+  for (const auto& e : table)
+    if (name && strcmp(name, e.name) == 0) return e.number;
+  return 0;
+}
+
+struct ExitInfo {
+  int signal = 0;
+};
+
+void on_exit_signal(ssh_session, ssh_channel, const char* signal, int, const char*, const char*,
+                    void* userdata) {
+  static_cast<ExitInfo*>(userdata)->signal = signal_number(signal);
+}
+
+}  // namespace
+
+struct Connection::SessionCallbacks {
+  struct ssh_callbacks_struct cb;
+};
+
+// ---------------------------------------------------------------- open
+
+Connection::Connection(const SshTarget& target, const Prompter& prompter, const Logger& logger)
+    : target_(target), prompter_(prompter), logger_(logger) {}
+
+Connection::~Connection() {
+  sftp_.reset();  // before the session it lives on
+}
+
+std::string Connection::last_error() const {
+  return session_ ? ssh_get_error(session_.get()) : "no session";
+}
+
+void Connection::fail_transport(const std::string& what) {
+  broken_ = true;
+  throw Error(XRUN_E_TRANSPORT, what + " on " + target_.key() + " (machine " + target_.machine +
+                                    "): " + last_error());
+}
+
+std::unique_ptr<Connection> Connection::open(const SshTarget& target, const Prompter& prompter,
+                                             const Logger& logger, StepLog* log, int64_t deadline_ms) {
+  std::unique_ptr<Connection> c(new Connection(target, prompter, logger));
+  c->connect(log, deadline_ms);
+  return c;
+}
+
+void Connection::connect(StepLog* log, int64_t deadline_ms) {
+  StepLog scratch;
+  StepLog& steps = log ? *log : scratch;
+  const std::string where = target_.key() + " (machine " + target_.machine + ")";
+
+  steps.begin("resolve");
+  if (target_.proxy_command) {
+    steps.ok("through ProxyCommand: " + *target_.proxy_command);
+  } else {
+    struct addrinfo hints;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_socktype = SOCK_STREAM;
+    struct addrinfo* res = nullptr;
+    int rc = getaddrinfo(target_.host.c_str(), nullptr, &hints, &res);
+    if (rc != 0)
+      throw Error(XRUN_E_TRANSPORT, "cannot resolve host " + target_.host + " for " + where + ": " +
+                                        gai_strerror(rc));
+    freeaddrinfo(res);
+    steps.ok(target_.host);
+  }
+
+  steps.begin("connect");
+  session_.reset(ssh_new());
+  if (!session_) throw Error(XRUN_E_NOMEM, "ssh_new failed");
+  apply_session_options(session_.get(), target_);
+  set_blocking_timeout(session_.get(), std::min(target_.connect_timeout_ms, deadline_ms - monotonic_ms()));
+  callbacks_ = std::make_unique<SessionCallbacks>();
+  memset(&callbacks_->cb, 0, sizeof callbacks_->cb);
+  callbacks_->cb.userdata = &prompter_;
+  callbacks_->cb.auth_function = passphrase_callback;
+  ssh_callbacks_init(&callbacks_->cb);
+  ssh_set_callbacks(session_.get(), &callbacks_->cb);
+  if (ssh_connect(session_.get()) != SSH_OK) {
+    throw Error(XRUN_E_TRANSPORT, "cannot connect to " + where + ": " + last_error());
+  }
+  steps.ok();
+
+  steps.begin("host_key");
+  verify_host_key();
+  steps.ok(target_.known_hosts_for_messages());
+
+  steps.begin("authenticate");
+  authenticate();
+  steps.ok();
+  last_used_ms = last_keepalive_ms = monotonic_ms();
+}
+
+void Connection::verify_host_key() {
+  ssh_session s = session_.get();
+  ssh_key raw = nullptr;
+  if (ssh_get_server_publickey(s, &raw) != SSH_OK) fail_transport("no host key from server");
+  KeyPtr key(raw);
+  unsigned char* hash = nullptr;
+  size_t hlen = 0;
+  std::string fingerprint = "(unknown)";
+  if (ssh_get_publickey_hash(key.get(), SSH_PUBLICKEY_HASH_SHA256, &hash, &hlen) == SSH_OK) {
+    if (char* fp = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, hlen)) {
+      fingerprint = fp;
+      ssh_string_free_char(fp);
+    }
+    ssh_clean_pubkey_hash(&hash);
+  }
+  const std::string type = ssh_key_type_to_char(ssh_key_type(key.get()));
+  const std::string offered = type + " key " + fingerprint;
+  const std::string file = target_.known_hosts_for_messages();
+  // As known_hosts writes it.
+  const std::string host =
+      target_.port == 22 ? target_.host : "[" + target_.host + "]:" + std::to_string(target_.port);
+  switch (ssh_session_is_known_server(s)) {
+    case SSH_KNOWN_HOSTS_OK:
+      return;
+    case SSH_KNOWN_HOSTS_CHANGED:
+    case SSH_KNOWN_HOSTS_OTHER:
+      throw Error(XRUN_E_HOSTKEY,
+                  "host key of " + host + " (machine " + target_.machine + ") has CHANGED: the server offers " +
+                      offered + ", which does not match " + file +
+                      ". Someone may be intercepting the connection; if the change is expected, remove "
+                      "the old entry (ssh-keygen -R '" + host + "' -f " + file + ") and connect again");
+    case SSH_KNOWN_HOSTS_NOT_FOUND:
+    case SSH_KNOWN_HOSTS_UNKNOWN:
+      if (target_.host_key_policy == HostKeyPolicy::AcceptNew) {
+        if (ssh_session_update_known_hosts(s) != SSH_OK)
+          throw Error(XRUN_E_HOSTKEY, "cannot add the host key of " + host + " (" + offered + ") to " +
+                                          file + ": " + last_error());
+        logger_.warn("added host key of " + host + " (" + offered + ") to " + file +
+                     " (host_key_policy accept-new)");
+        return;
+      }
+      throw Error(XRUN_E_HOSTKEY, "host key of " + host + " (machine " + target_.machine +
+                                      ") is unknown: the server offers " + offered + ", not in " + file +
+                                      ". Check the fingerprint with the site, then add it (ssh-keyscan "
+                                      "-p " + std::to_string(target_.port) + " " + target_.host + " >> " + file +
+                                      ") or set \"host_key_policy\": \"accept-new\"");
+    case SSH_KNOWN_HOSTS_ERROR:
+    default:
+      throw Error(XRUN_E_HOSTKEY, "cannot check the host key of " + host + " (" + offered + ") against " +
+                                      file + ": " + last_error());
+  }
+}
+
+int Connection::auth_with_key_file(const std::string& path) {
+  ssh_key raw = nullptr;
+  int rc = ssh_pki_import_privkey_file(path.c_str(), nullptr, passphrase_callback,
+                                       const_cast<Prompter*>(&prompter_), &raw);
+  if (rc != SSH_OK)
+    throw Error(XRUN_E_AUTH, "cannot load key file " + path + " for " + target_.key() +
+                                 " (missing, unreadable, or wrong/no passphrase given)");
+  KeyPtr key(raw);
+  return ssh_userauth_publickey(session_.get(), nullptr, key.get());
+}
+
+int Connection::auth_kbdint() {
+  ssh_session s = session_.get();
+  int rc = ssh_userauth_kbdint(s, nullptr, nullptr);
+  for (int round = 0; rc == SSH_AUTH_INFO && round < 16; ++round) {
+    int n = ssh_userauth_kbdint_getnprompts(s);
+    for (int i = 0; i < n; ++i) {
+      char echo = 0;
+      const char* prompt = ssh_userauth_kbdint_getprompt(s, static_cast<unsigned>(i), &echo);
+      std::string answer;
+      if (!prompter_.ask("kbdint", prompt ? prompt : "", echo != 0, answer))
+        throw Error(XRUN_E_AUTH, "keyboard-interactive login to " + target_.key() +
+                                     ": no answer to \"" + (prompt ? prompt : "") +
+                                     "\" (no prompt callback, or it refused)");
+      ssh_userauth_kbdint_setanswer(s, static_cast<unsigned>(i), answer.c_str());
+      wipe(answer);
+    }
+    rc = ssh_userauth_kbdint(s, nullptr, nullptr);
+  }
+  return rc;
+}
+
+int Connection::auth_password() {
+  std::string answer;
+  if (!prompter_.ask("password", target_.user + "@" + target_.host + "'s password: ", false, answer))
+    throw Error(XRUN_E_AUTH, "password login to " + target_.key() +
+                                 ": no password (no prompt callback, or it refused)");
+  int rc = ssh_userauth_password(session_.get(), nullptr, answer.c_str());
+  wipe(answer);
+  return rc;
+}
+
+void Connection::authenticate() {
+  ssh_session s = session_.get();
+  int rc = ssh_userauth_none(s, nullptr);
+  if (rc == SSH_AUTH_SUCCESS) return;
+  if (rc == SSH_AUTH_ERROR) fail_transport("authentication exchange failed");
+  const int offered = ssh_userauth_list(s, nullptr);
+  std::string tried;
+  auto attempt = [&](const std::string& what, auto&& fn) {
+    if (!tried.empty()) tried += ", ";
+    tried += what;
+    rc = fn();
+    if (rc == SSH_AUTH_ERROR) fail_transport("authentication (" + what + ") failed");
+    return rc == SSH_AUTH_SUCCESS;
+  };
+  auto publickey = [&] {
+    if (target_.auth.key_file) return attempt("key file " + *target_.auth.key_file, [&] { return auth_with_key_file(*target_.auth.key_file); });
+    return attempt("agent and default keys", [&] { return ssh_userauth_publickey_auto(s, nullptr, nullptr); });
+  };
+  bool done = false;
+  switch (target_.auth.method) {
+    case AuthMethod::Agent:
+      done = attempt("agent", [&] { return ssh_userauth_agent(s, nullptr); });
+      break;
+    case AuthMethod::Key:
+      done = publickey();
+      break;
+    case AuthMethod::Password:
+      done = (offered & SSH_AUTH_METHOD_PASSWORD) ? attempt("password", [&] { return auth_password(); })
+                                                  : attempt("keyboard-interactive", [&] { return auth_kbdint(); });
+      break;
+    case AuthMethod::KeyboardInteractive:
+      done = attempt("keyboard-interactive", [&] { return auth_kbdint(); });
+      break;
+    case AuthMethod::Auto:
+      if (offered & SSH_AUTH_METHOD_PUBLICKEY) done = publickey();
+      if (!done && prompter_.available() && (offered & SSH_AUTH_METHOD_INTERACTIVE))
+        done = attempt("keyboard-interactive", [&] { return auth_kbdint(); });
+      if (!done && prompter_.available() && (offered & SSH_AUTH_METHOD_PASSWORD))
+        done = attempt("password", [&] { return auth_password(); });
+      break;
+  }
+  if (done) return;
+  std::string allowed;
+  auto add = [&](int bit, const char* name) {
+    if (offered & bit) allowed += allowed.empty() ? name : std::string(",") + name;
+  };
+  add(SSH_AUTH_METHOD_PUBLICKEY, "publickey");
+  add(SSH_AUTH_METHOD_PASSWORD, "password");
+  add(SSH_AUTH_METHOD_INTERACTIVE, "keyboard-interactive");
+  add(SSH_AUTH_METHOD_GSSAPI_MIC, "gssapi-with-mic");
+  throw Error(XRUN_E_AUTH, "authentication as " + target_.key() + " (machine " + target_.machine +
+                               ") was refused; tried: " + (tried.empty() ? "nothing" : tried) +
+                               "; the server accepts: " + (allowed.empty() ? "?" : allowed));
+}
+
+// ---------------------------------------------------------------- exec
+
+CommandResult Connection::exec(const std::string& command, const std::string& stdin_data,
+                               int64_t deadline_ms, bool& started) {
+  started = false;
+  ssh_session s = session_.get();
+  auto remaining = [&] { return deadline_ms - monotonic_ms(); };
+  auto bound = [&](int64_t cap) { set_blocking_timeout(s, std::max<int64_t>(1, std::min(cap, remaining()))); };
+  auto timed_out = [&](const char* when) {
+    return Error(XRUN_E_TIMEOUT, std::string("command timed out ") + when + " on " + target_.key() + ": " +
+                                     command.substr(0, 200));
+  };
+
+  bound(target_.connect_timeout_ms);
+  ChannelPtr ch(ssh_channel_new(s));
+  if (!ch) fail_transport("cannot create a channel");
+  if (ssh_channel_open_session(ch.get()) != SSH_OK) {
+    if (remaining() <= 0) {
+      broken_ = true;
+      throw timed_out("while opening a channel");
+    }
+    fail_transport("cannot open a channel");
+  }
+  ExitInfo exit_info;
+  struct ssh_channel_callbacks_struct ccb;
+  memset(&ccb, 0, sizeof ccb);
+  ccb.userdata = &exit_info;
+  ccb.channel_exit_signal_function = on_exit_signal;
+  ssh_callbacks_init(&ccb);
+  ssh_set_channel_callbacks(ch.get(), &ccb);
+  // A channel freed before the server closed it lingers in the session and
+  // may still get an exit-signal: unhook our stack-held callbacks first.
+  struct Unhook {
+    ssh_channel ch;
+    ssh_channel_callbacks cb;
+    ~Unhook() { ssh_remove_channel_callbacks(ch, cb); }
+  } unhook{ch.get(), &ccb};
+
+  started = true;
+  if (ssh_channel_request_exec(ch.get(), command.c_str()) != SSH_OK) fail_transport("exec request failed");
+
+  // Stdin: the remote window bounds what one write takes; the blocking
+  // timeout bounds how long a window may stay shut.
+  for (size_t off = 0; off < stdin_data.size();) {
+    if (remaining() <= 0) throw timed_out("while sending stdin");
+    bound(target_.command_timeout_ms);
+    size_t chunk = std::min<size_t>(stdin_data.size() - off, 64 * 1024);
+    int n = ssh_channel_write(ch.get(), stdin_data.data() + off, static_cast<uint32_t>(chunk));
+    if (n < 0) {
+      if (remaining() <= 0) {
+        ssh_channel_request_send_signal(ch.get(), "KILL");
+        throw timed_out("while sending stdin");
+      }
+      // A command that exits without reading all its stdin closes the
+      // channel: that is its business, not a broken connection.
+      if (ssh_is_connected(s) && (ssh_channel_is_closed(ch.get()) || ssh_channel_is_eof(ch.get()))) break;
+      fail_transport("sending stdin failed");
+    }
+    off += static_cast<size_t>(n);
+  }
+  if (!ssh_channel_is_closed(ch.get()) && ssh_channel_send_eof(ch.get()) != SSH_OK && !ssh_is_connected(s))
+    fail_transport("sending EOF failed");
+
+  CommandResult result;
+  char buf[32 * 1024];
+  const int fd = ssh_get_fd(s);
+  auto kill_and_throw = [&](const char* when) {
+    ssh_channel_request_send_signal(ch.get(), "KILL");
+    ssh_channel_close(ch.get());
+    throw timed_out(when);
+  };
+  for (;;) {
+    bool got = false;
+    for (int is_stderr = 0; is_stderr <= 1; ++is_stderr) {
+      int n = ssh_channel_read_nonblocking(ch.get(), buf, sizeof buf, is_stderr);
+      if (n == SSH_ERROR) fail_transport("reading command output failed");
+      if (n > 0) {
+        (is_stderr ? result.err : result.out).append(buf, static_cast<size_t>(n));
+        got = true;
+      }
+    }
+    if (ssh_channel_is_eof(ch.get())) break;
+    if (got) continue;
+    if (!ssh_is_connected(s)) fail_transport("connection lost while the command ran");
+    int64_t left = remaining();
+    if (left <= 0) kill_and_throw("while it ran");
+    struct pollfd p = {fd, POLLIN, 0};
+    int pr = poll(&p, 1, static_cast<int>(std::min<int64_t>(left, 1000)));
+    if (pr < 0 && errno != EINTR) fail_transport("poll failed");
+  }
+  if (remaining() <= 0) kill_and_throw("after its output ended");
+  bound(target_.command_timeout_ms);
+  int status = ssh_channel_get_exit_status(ch.get());
+  if (status == SSH_ERROR && ssh_get_status(s) & (SSH_CLOSED | SSH_CLOSED_ERROR))
+    fail_transport("connection lost before the exit status arrived");
+  if (status < 0 && exit_info.signal) status = 128 + exit_info.signal;
+  if (status < 0 && remaining() <= 0) kill_and_throw("waiting for its exit status");
+  result.exit_status = status;
+  ssh_channel_close(ch.get());
+  last_used_ms = monotonic_ms();
+  return result;
+}
+
+// ---------------------------------------------------------------- sftp
+
+sftp_session Connection::sftp() {
+  if (sftp_) return sftp_.get();
+  if (sftp_missing_) return nullptr;
+  SftpPtr sf(sftp_new(session_.get()));
+  if (!sf) {
+    if (!ssh_is_connected(session_.get())) fail_transport("cannot open an SFTP channel");
+    // The channel opened but the subsystem was refused: a site without SFTP.
+    sftp_missing_ = true;
+    logger_.info("no SFTP subsystem on " + target_.key() + ": " + last_error() +
+                 "; file transfer streams over exec channels");
+    return nullptr;
+  }
+  if (sftp_init(sf.get()) != SSH_OK) fail_transport("SFTP handshake failed");
+  sftp_ = std::move(sf);
+  return sftp_.get();
+}
+
+// ---------------------------------------------------------------- liveness
+
+bool Connection::healthy() {
+  if (broken_ || !ssh_is_connected(session_.get())) return false;
+  struct pollfd p = {ssh_get_fd(session_.get()), POLLIN, 0};
+  if (poll(&p, 1, 0) <= 0) return true;
+  if (p.revents & (POLLERR | POLLNVAL)) return false;
+  // Something arrived while idle: a keepalive request, a disconnect, or the
+  // end of the stream. Let libssh handle it, then look at the state.
+  ssh_event ev = ssh_event_new();
+  if (!ev) return false;
+  bool ok = ssh_event_add_session(ev, session_.get()) == SSH_OK;
+  if (ok) {
+    ok = ssh_event_dopoll(ev, 0) != SSH_ERROR;
+    ssh_event_remove_session(ev, session_.get());
+  }
+  ssh_event_free(ev);
+  if (!ok || !ssh_is_connected(session_.get()) || (ssh_get_status(session_.get()) & (SSH_CLOSED | SSH_CLOSED_ERROR))) {
+    broken_ = true;
+    return false;
+  }
+  return true;
+}
+
+bool Connection::keepalive() {
+  if (!healthy()) return false;
+  if (ssh_send_ignore(session_.get(), "xrun-keepalive") != SSH_OK) {
+    broken_ = true;
+    return false;
+  }
+  last_keepalive_ms = monotonic_ms();
+  return true;
+}
+
+}  // namespace xrun::ssh

@@ -1,0 +1,91 @@
+// One connected, host-key-verified, authenticated libssh session. libssh
+// sessions are not thread-safe: a Connection is used by one thread at a
+// time (the pool lends it out whole), and serves one command at a time.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "transport/ssh/libssh_handles.h"
+#include "transport/ssh/prompter.h"
+#include "transport/ssh/ssh_target.h"
+#include "transport/transport.h"
+#include "util/error.h"
+#include "util/log.h"
+
+namespace xrun::ssh {
+
+// Records the timed steps of opening a connection, for `machines check`.
+class StepLog {
+ public:
+  void begin(const char* step);
+  void ok(const std::string& detail = "");
+  void fail(const Error& e);
+  std::vector<CheckStep> steps;
+
+ private:
+  std::string current_;
+  int64_t start_ms_ = 0;
+};
+
+class Connection {
+ public:
+  // Connects, verifies the host key, authenticates, within the machine's
+  // connect timeout and the caller's deadline. Throws Error with
+  // XRUN_E_TRANSPORT, XRUN_E_HOSTKEY or XRUN_E_AUTH.
+  static std::unique_ptr<Connection> open(const SshTarget& target, const Prompter& prompter,
+                                          const Logger& logger, StepLog* log, int64_t deadline_ms);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Runs `command` on a new channel. `started` becomes true once the exec
+  // request has been sent: before that a failure means the command surely
+  // did not run. Throws XRUN_E_TRANSPORT (the connection is then broken)
+  // or XRUN_E_TIMEOUT (the command is signalled and its channel closed).
+  CommandResult exec(const std::string& command, const std::string& stdin_data, int64_t deadline_ms,
+                     bool& started);
+
+  // The SFTP session, opened on first use; nullptr if the server has no
+  // sftp subsystem. Throws XRUN_E_TRANSPORT if the connection fails.
+  sftp_session sftp();
+
+  // Without blocking: handles what the server sent while we were idle and
+  // says whether the connection is still usable.
+  bool healthy();
+  // Sends an SSH_MSG_IGNORE so that idle NATs and the server's
+  // ClientAlive logic see traffic. False if the connection is gone.
+  bool keepalive();
+
+  void mark_broken() { broken_ = true; }
+  bool broken() const { return broken_; }
+  ssh_session session() const { return session_.get(); }
+  const SshTarget& target() const { return target_; }
+  std::string last_error() const;
+
+  int64_t last_used_ms = 0;
+  int64_t last_keepalive_ms = 0;
+
+ private:
+  Connection(const SshTarget& target, const Prompter& prompter, const Logger& logger);
+  void connect(StepLog* log, int64_t deadline_ms);
+  void verify_host_key();
+  void authenticate();
+  int auth_with_key_file(const std::string& path);
+  int auth_kbdint();
+  int auth_password();
+  [[noreturn]] void fail_transport(const std::string& what);
+
+  SshTarget target_;
+  Prompter prompter_;
+  Logger logger_;
+  SessionPtr session_;
+  SftpPtr sftp_;
+  bool sftp_missing_ = false;
+  bool broken_ = false;
+  struct SessionCallbacks;
+  std::unique_ptr<SessionCallbacks> callbacks_;
+};
+
+}  // namespace xrun::ssh

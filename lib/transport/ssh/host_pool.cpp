@@ -1,0 +1,235 @@
+#include "transport/ssh/host_pool.h"
+
+#include <chrono>
+#include <thread>
+
+#include "util/clock.h"
+
+namespace xrun::ssh {
+namespace {
+
+constexpr int kOpenAttempts = 4;          // first try + 3 retries
+constexpr int64_t kFirstBackoffMs = 250;  // then 500, 1000
+constexpr int64_t kBudgetWindowMs = 60 * 1000;
+
+}  // namespace
+
+HostPool::HostPool(SshTarget target, Prompter prompter, Logger logger)
+    : target_(std::move(target)), prompter_(std::move(prompter)), logger_(logger) {}
+
+HostPool::~HostPool() = default;
+
+HostPool::Lease::~Lease() {
+  if (conn_) pool_->give_back(std::move(conn_));
+}
+
+void HostPool::give_back(std::unique_ptr<Connection> conn) {
+  if (conn->broken()) {
+    conn.reset();  // disconnects; not under the lock
+    std::lock_guard<std::mutex> lk(mu_);
+    live_--;
+  } else {
+    std::lock_guard<std::mutex> lk(mu_);
+    idle_.push_back(std::move(conn));
+  }
+  freed_.notify_one();
+}
+
+HostPool::Lease HostPool::acquire(int64_t deadline_ms) {
+  std::unique_lock<std::mutex> lk(mu_);
+  for (;;) {
+    while (!idle_.empty()) {
+      std::unique_ptr<Connection> c = std::move(idle_.back());
+      idle_.pop_back();
+      lk.unlock();
+      if (c->healthy()) return Lease(this, std::move(c));
+      logger_.info("session to " + target_.key() + " died while idle; replacing it");
+      reconnects_++;
+      c.reset();
+      lk.lock();
+      live_--;
+    }
+    if (live_ < target_.max_sessions) {
+      live_++;
+      lk.unlock();
+      try {
+        return Lease(this, open_with_retry(deadline_ms));
+      } catch (...) {
+        lk.lock();
+        live_--;
+        lk.unlock();
+        freed_.notify_one();
+        throw;
+      }
+    }
+    int64_t left = deadline_ms - monotonic_ms();
+    if (left <= 0)
+      throw Error(XRUN_E_TIMEOUT, "no free session to " + target_.key() + " (all " +
+                                      std::to_string(target_.max_sessions) +
+                                      " busy, max_sessions) before the deadline");
+    freed_.wait_for(lk, std::chrono::milliseconds(left));
+  }
+}
+
+void HostPool::reserve_handshake(int64_t deadline_ms) {
+  std::unique_lock<std::mutex> lk(budget_mu_);
+  for (;;) {
+    int64_t now = monotonic_ms();
+    while (!recent_handshakes_.empty() && recent_handshakes_.front() <= now - kBudgetWindowMs)
+      recent_handshakes_.pop_front();
+    if (static_cast<int64_t>(recent_handshakes_.size()) < target_.max_handshakes_per_minute) {
+      recent_handshakes_.push_back(now);
+      return;
+    }
+    int64_t wait = recent_handshakes_.front() + kBudgetWindowMs - now;
+    if (now + wait > deadline_ms)
+      throw Error(XRUN_E_TRANSPORT,
+                  "connection budget for " + target_.key() + " exhausted: " +
+                      std::to_string(target_.max_handshakes_per_minute) +
+                      " handshakes in the last minute (max_handshakes_per_minute); next one allowed in " +
+                      std::to_string((wait + 999) / 1000) + " s");
+    lk.unlock();
+    std::this_thread::sleep_for(std::chrono::milliseconds(wait));
+    lk.lock();
+  }
+}
+
+std::unique_ptr<Connection> HostPool::open_once(StepLog* log, int64_t deadline_ms) {
+  reserve_handshake(deadline_ms);
+  handshakes_++;
+  auto conn = Connection::open(target_, prompter_, logger_, log, deadline_ms);
+  sessions_opened_++;
+  auths_++;
+  logger_.debug("opened session " + std::to_string(sessions_opened_.load()) + " to " + target_.key());
+  return conn;
+}
+
+std::unique_ptr<Connection> HostPool::open_with_retry(int64_t deadline_ms) {
+  int64_t backoff = kFirstBackoffMs;
+  for (int attempt = 1;; ++attempt) {
+    try {
+      return open_once(nullptr, deadline_ms);
+    } catch (const Error& e) {
+      // Host key and authentication failures will not heal by retrying,
+      // and retrying them is what gets accounts banned.
+      if (e.status() != XRUN_E_TRANSPORT || attempt >= kOpenAttempts ||
+          monotonic_ms() + backoff >= deadline_ms)
+        throw;
+      logger_.warn(std::string(e.what()) + "; retrying in " + std::to_string(backoff) + " ms (attempt " +
+                   std::to_string(attempt + 1) + " of " + std::to_string(kOpenAttempts) + ")");
+      std::this_thread::sleep_for(std::chrono::milliseconds(backoff));
+      backoff *= 2;
+    }
+  }
+}
+
+void HostPool::maintain() {
+  const int64_t now = monotonic_ms();
+  std::vector<std::unique_ptr<Connection>> to_close, to_ping;
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    for (auto it = idle_.begin(); it != idle_.end();) {
+      Connection& c = **it;
+      if (now - c.last_used_ms >= target_.idle_timeout_ms) {
+        to_close.push_back(std::move(*it));
+        it = idle_.erase(it);
+        live_--;
+      } else if (target_.keepalive_ms > 0 &&
+                 now - std::max(c.last_used_ms, c.last_keepalive_ms) >= target_.keepalive_ms) {
+        to_ping.push_back(std::move(*it));
+        it = idle_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  if (!to_close.empty())
+    logger_.debug("closing " + std::to_string(to_close.size()) + " idle session(s) to " + target_.key());
+  to_close.clear();
+  for (auto& c : to_ping) {
+    bool ok = c->keepalive();
+    if (!ok) {
+      logger_.info("idle session to " + target_.key() + " is gone; it will be replaced on next use");
+      c.reset();
+    }
+    std::lock_guard<std::mutex> lk(mu_);
+    if (ok) {
+      idle_.push_front(std::move(c));
+    } else {
+      live_--;
+    }
+  }
+  if (!to_ping.empty()) freed_.notify_all();
+}
+
+std::vector<CheckStep> HostPool::check() {
+  StepLog log;
+  const int64_t deadline = monotonic_ms() + target_.connect_timeout_ms;
+  // The check's fresh session counts against max_sessions like any other:
+  // it takes the place of an idle one, or waits for a slot.
+  std::unique_ptr<Connection> evicted;
+  {
+    std::unique_lock<std::mutex> lk(mu_);
+    while (live_ >= target_.max_sessions) {
+      if (!idle_.empty()) {
+        evicted = std::move(idle_.front());
+        idle_.pop_front();
+        live_--;
+        break;
+      }
+      int64_t left = deadline - monotonic_ms();
+      if (left <= 0) {
+        log.begin("connect");
+        log.fail(Error(XRUN_E_TIMEOUT, "all " + std::to_string(target_.max_sessions) + " sessions to " +
+                                           target_.key() + " stayed busy (max_sessions)"));
+        return log.steps;
+      }
+      freed_.wait_for(lk, std::chrono::milliseconds(left));
+    }
+    live_++;
+  }
+  evicted.reset();
+  std::unique_ptr<Connection> conn;
+  try {
+    conn = open_once(&log, deadline);
+  } catch (const Error& e) {
+    if (log.steps.empty() || log.steps.back().ok) log.fail(e);
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      live_--;
+    }
+    freed_.notify_one();
+    return log.steps;
+  }
+  Lease lease(this, std::move(conn));  // back to the pool whatever happens next
+  try {
+    log.begin("run_command");
+    bool started = false;
+    CommandResult r = lease->exec("true", "", monotonic_ms() + target_.command_timeout_ms, started);
+    if (r.exit_status != 0)
+      throw Error(XRUN_E_TRANSPORT, "`true` exited with " + std::to_string(r.exit_status) + " on " +
+                                        target_.key() + (r.err.empty() ? "" : ": " + r.err));
+    commands_++;
+    log.ok();
+  } catch (const Error& e) {
+    log.fail(e);
+  }
+  return log.steps;
+}
+
+TransportStats HostPool::stats() const {
+  TransportStats s;
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    s.sessions_open = live_;
+  }
+  s.sessions_opened = sessions_opened_;
+  s.handshakes = handshakes_;
+  s.auths = auths_;
+  s.commands = commands_;
+  s.reconnects = reconnects_;
+  s.transfers = transfers_;
+  return s;
+}
+
+}  // namespace xrun::ssh
