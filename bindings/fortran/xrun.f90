@@ -86,6 +86,18 @@ module xrun
        xrun_result_json, xrun_result_double, xrun_result_code, xrun_result_diagnosis, &
        xrun_result_diagnosis_line, xrun_result_diagnosis_text
 
+  abstract interface
+     !> A log callback for xrun_ctx_open: `message` is a C string borrowed
+     !> for the call (copy it with xrun_c_string). It may be called from any
+     !> thread that uses the context and must not call back into xrun.
+     subroutine xrun_log_handler(level, message, payload) bind(c)
+       import :: c_int, c_ptr
+       integer(c_int), value :: level
+       type(c_ptr), value :: message, payload
+     end subroutine xrun_log_handler
+  end interface
+  public :: xrun_log_handler, xrun_c_string
+
   !> Wait for a job with a timeout in ms of either integer kind.
   interface xrun_job_wait
      module procedure job_wait_i32, job_wait_i64
@@ -455,6 +467,13 @@ contains
     end do
   end function f_string
 
+  !> A copy of a C string the library lends (e.g. a log message).
+  function xrun_c_string(p) result(s)
+    type(c_ptr), intent(in) :: p
+    character(len=:), allocatable :: s
+    s = f_string(p)
+  end function xrun_c_string
+
   !> Takes an OWNED C string: copies it, then releases it with xrun_free.
   function take_string(p) result(s)
     type(c_ptr), intent(in) :: p
@@ -535,10 +554,14 @@ contains
 
   ! ---- context -------------------------------------------------------------
 
-  !> Open a context. `home` defaults to $XRUN_HOME, else ~/.xrun.
-  subroutine xrun_ctx_open(ctx, home, store_path, stat, errmsg)
+  !> Open a context. `home` defaults to $XRUN_HOME, else ~/.xrun. `log`
+  !> receives the library's log lines up to `log_level` (default
+  !> XRUN_LOG_WARN); pass the optional arguments by keyword.
+  subroutine xrun_ctx_open(ctx, home, store_path, log, log_level, stat, errmsg)
     type(xrun_ctx), intent(out) :: ctx
     character(len=*), intent(in), optional :: home, store_path
+    procedure(xrun_log_handler), optional :: log
+    integer, intent(in), optional :: log_level
     integer, intent(out), optional :: stat
     character(len=:), allocatable, intent(out), optional :: errmsg
     type(xrun_options_c) :: opts
@@ -554,6 +577,8 @@ contains
           c_store = c_string(store_path)
           opts%store_path = c_loc(c_store)
        end if
+       if (present(log)) opts%log = c_funloc(log)
+       if (present(log_level)) opts%log_level = int(log_level, c_int)
        status = c_xrun_ctx_open(ctx%ptr, opts)
     end if
     if (present(errmsg)) call status_message(status, errmsg)

@@ -6,6 +6,8 @@
 //!                [--once] [--iterations N] [--no-colour]
 //!
 //! --once prints the table once without escapes (for scripts and tests).
+#![forbid(unsafe_code)]
+
 use std::io::Write;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

@@ -372,6 +372,28 @@ static void job_keeps_context_alive(void **state) {
     xrun_job_free(job);
 }
 
+static void machine_check_stats_and_recover(void **state) {
+    (void)state;
+    xrun_ctx *ctx = open_ctx();
+    xrun_machine *m = NULL;
+    assert_int_equal(xrun_machine_open(&m, ctx, "local"), XRUN_OK);
+    char *report = NULL;
+    expect_json(xrun_machine_check(&report, m), &report);
+    assert_non_null(strstr(report, "\"ok\":true"));
+    assert_non_null(strstr(report, "\"step\":\"configuration\""));
+    xrun_free(report);
+    char *stats = NULL;
+    expect_json(xrun_machine_stats(&stats, m), &stats);
+    assert_non_null(strstr(stats, "\"sessions_open\":0"));
+    xrun_free(stats);
+    xrun_machine_free(m);
+    char *recovered = NULL;
+    expect_json(xrun_recover(&recovered, ctx), &recovered);
+    assert_non_null(strstr(recovered, "\"adopted\":0"));
+    xrun_free(recovered);
+    xrun_ctx_close(ctx);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(context_opens_on_temporary_home, setup),
@@ -387,6 +409,7 @@ int main(void) {
         cmocka_unit_test_setup(job_with_parser_has_result, setup),
         cmocka_unit_test_setup(error_mapping, setup),
         cmocka_unit_test_setup(job_keeps_context_alive, setup),
+        cmocka_unit_test_setup(machine_check_stats_and_recover, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

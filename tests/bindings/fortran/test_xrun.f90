@@ -5,6 +5,7 @@ module test_support
   use, intrinsic :: iso_c_binding
   implicit none
   integer :: failures = 0, checks = 0
+  integer :: log_lines = 0, empty_log_lines = 0
 
   interface
      function c_mkdtemp(template) bind(c, name="mkdtemp") result(p)
@@ -26,6 +27,16 @@ module test_support
   end interface
 
 contains
+
+  !> Counts the library's log lines (single-threaded test: no lock needed).
+  subroutine count_log(level, message, payload) bind(c)
+    use xrun, only: xrun_c_string
+    integer(c_int), value :: level
+    type(c_ptr), value :: message, payload
+    log_lines = log_lines + 1
+    if (len(xrun_c_string(message)) == 0 .or. level < 0) empty_log_lines = empty_log_lines + 1
+    if (c_associated(payload)) empty_log_lines = empty_log_lines + 1
+  end subroutine count_log
 
   subroutine check(condition, what)
     logical, intent(in) :: condition
@@ -110,7 +121,7 @@ contains
 subroutine scenario()
   use, intrinsic :: iso_c_binding
   use xrun
-  type(xrun_ctx) :: ctx, bad
+  type(xrun_ctx) :: ctx, bad, logged
   type(xrun_machine) :: machine
   type(xrun_job) :: job, failing, sleeper, again, parsed_job
   type(xrun_events) :: events
@@ -152,6 +163,14 @@ subroutine scenario()
   call xrun_machine_open(machine, ctx)
   call check(xrun_machine_name(machine) == 'local', 'default machine opens')
   call xrun_machine_free(machine)
+  call xrun_machine_open(machine, ctx, 'local')
+  call xrun_machine_check(machine, json, stat=stat, errmsg=msg)
+  call check(stat == XRUN_OK .and. index(json, '"ok":true') > 0, 'machine check: ' // msg)
+  call xrun_machine_stats(machine, json)
+  call check(index(json, '"sessions_open":0') > 0, 'machine stats')
+  call xrun_machine_free(machine)
+  call xrun_recover(ctx, json)
+  call check(index(json, '"adopted":0') > 0, 'recover report')
   call xrun_machine_open(machine, ctx, 'no-such-machine', stat=stat, errmsg=msg)
   call check(stat == XRUN_E_NOT_FOUND, 'unknown machine is XRUN_E_NOT_FOUND')
   call check(index(msg, 'no-such-machine') > 0, 'message names the machine: ' // msg)
@@ -287,6 +306,15 @@ subroutine scenario()
   call check(len(xrun_last_error()) > 0, 'last error message')
   call xrun_job_submit(again, ctx, '{"comand": "true"}', stat=stat, errmsg=msg)
   call check(stat == XRUN_E_INVALID .and. index(msg, 'comand') > 0, 'bad spec is XRUN_E_INVALID: ' // msg)
+
+  ! ---- a log callback -------------------------------------------------------
+  call xrun_ctx_open(logged, log=count_log, log_level=XRUN_LOG_DEBUG, stat=stat, errmsg=msg)
+  call check(stat == XRUN_OK, 'context with a log callback: ' // msg)
+  call xrun_job_submit_command(again, logged, 'true')
+  call xrun_job_wait(again, 30000)
+  call xrun_job_free(again)
+  call xrun_ctx_close(logged)
+  call check(log_lines > 0 .and. empty_log_lines == 0, 'log callback received lines')
 
   ! ---- lifetime: a job keeps its context alive ------------------------------
   call xrun_job_submit_command(again, ctx, 'echo alive')

@@ -62,3 +62,17 @@ def test_cdef_strips_plumbing():
     cdef, defines = _header.cdef_and_constants(header_text())
     assert "XRUN_API" not in cdef and "extern" not in cdef and "#" not in cdef
     assert "XRUN_OPTIONS_INIT" not in defines  # an initialiser, not a number
+
+
+def test_fortran_module_binds_every_function_and_constant():
+    # The Fortran module is hand-written (Fortran cannot include a C
+    # header); this keeps it in step with xrun.h.
+    text = header_text()
+    with open(os.path.join(REPO, "bindings", "fortran", "xrun.f90"), encoding="utf-8") as f:
+        fortran = f.read()
+    bound = set(re.findall(r'bind\(c, name="(xrun_\w+)"\)', fortran))
+    assert sorted(set(_header.api_functions(text)) - bound) == []
+    declared = dict(re.findall(r"\b(XRUN_\w+) = (-?\d+)", fortran))
+    for name, value in re.findall(r"\b(XRUN_(?:E|STATE|LOG)_\w+|XRUN_OK) = (\d+)", text):
+        assert declared.get(name) == value, name
+    assert int(declared["XRUN_VERSION_NUMBER"]) == xrun.XRUN_VERSION_NUMBER

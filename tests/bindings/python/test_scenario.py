@@ -224,3 +224,12 @@ def test_threads_share_a_context(ctx):
         t.join()
     assert errors == []
     assert len({i for i, _ in ids}) == 4 and all(s == xrun.State.COMPLETED for _, s in ids)
+
+
+def test_machine_check_stats_and_recover(ctx):
+    with ctx.machine("local") as machine:
+        report = machine.check()
+        assert report["machine"] == "local" and report["ok"] is True
+        assert [s["step"] for s in report["steps"]][0] == "configuration"
+        assert machine.stats()["sessions_open"] == 0  # local: no SSH
+    assert ctx.recover()["adopted"] == 0

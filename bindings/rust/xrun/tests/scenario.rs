@@ -288,3 +288,15 @@ fn state_names_come_from_the_library() {
     assert!(State::Cancelled.is_terminal() && !State::Queued.is_terminal());
     assert_eq!(State::from_raw(999), State::Unknown(999));
 }
+
+#[test]
+fn machine_check_stats_and_recover() {
+    let home = TempDir::new("check");
+    let ctx = open(&home);
+    let machine = ctx.machine(Some("local")).unwrap();
+    let report = machine.check().unwrap();
+    assert!(report.status.is_ok(), "{:?}", report);
+    assert!(report.json.contains("\"ok\":true") && report.json.contains("\"step\":\"configuration\""));
+    assert!(machine.stats_json().unwrap().contains("\"sessions_open\":0"));
+    assert!(ctx.recover().unwrap().contains("\"adopted\":0"));
+}
