@@ -87,7 +87,7 @@ fn run(args: Args) -> xrun::Result<()> {
         let _ = out.flush();
         drop(out);
         round += 1;
-        if args.iterations.map_or(false, |n| round >= n) {
+        if args.iterations.is_some_and(|n| round >= n) {
             return Ok(());
         }
         std::thread::sleep(args.interval);

@@ -104,5 +104,5 @@ impl Monitor {
 }
 
 fn is_terminal_name(state: &str) -> bool {
-    xrun::State::all().find(|s| s.name() == state).map_or(false, |s| s.is_terminal())
+    xrun::State::all().find(|s| s.name() == state).is_some_and(|s| s.is_terminal())
 }

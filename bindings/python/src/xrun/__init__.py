@@ -54,5 +54,5 @@ __all__ = [
     "Error", "InvalidError", "ConfigError", "NotFoundError", "StateError", "StoreError",
     "IoError", "TransportError", "AuthError", "HostKeyError", "SchedulerError",
     "TimeoutError", "ParseError", "NoMemError", "UnsupportedError", "InternalError",
-    "version", "status_name", "ffi", "lib",
+    "version", "status_name", "ffi", "lib", "HEADER_PATH", "LIBRARY_PATH",
 ]

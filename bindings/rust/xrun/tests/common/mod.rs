@@ -76,7 +76,7 @@ pub fn si_scf_energy_ev() -> f64 {
     let text = std::fs::read_to_string(corpus_dir().join("expected.json")).unwrap();
     let entry = &text[text.find("\"qe/generated/si_scf.out\"").expect("si_scf.out in expected.json")..];
     let value = &entry[entry.find("\"total_energy_eV\":").unwrap() + 18..];
-    let end = value.find(|c: char| c == ',' || c == '}').unwrap();
+    let end = value.find([',', '}']).unwrap();
     value[..end].trim().parse().unwrap()
 }
 
