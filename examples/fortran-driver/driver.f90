@@ -36,7 +36,7 @@ subroutine drive()
   character(len=32) :: name
   character(len=4096) :: arg
   character(len=16) :: delay
-  integer :: n_jobs, i, stat, rounds, n_done, exit_code, failures
+  integer :: n_jobs, i, stat, rounds, n_done, exit_code, failures, state
   real(c_double) :: energy
   logical :: done(max_jobs)
 
@@ -107,7 +107,8 @@ subroutine drive()
      if (stat /= XRUN_OK) exit_code = -1
      call xrun_job_result(res, jobs(i), stat=stat, errmsg=msg)
      if (stat == XRUN_OK) call xrun_result_double(res, 'total_energy_ev', energy, stat=stat, errmsg=msg)
-     if (stat == XRUN_OK .and. xrun_job_state(jobs(i)) == XRUN_STATE_COMPLETED) then
+     state = xrun_job_state(jobs(i))
+     if (stat == XRUN_OK .and. state == XRUN_STATE_COMPLETED) then
         write (*, '(i4,1x,a26,1x,a10,1x,i4,1x,f20.8,1x,a)') i, xrun_job_id(jobs(i)), &
              xrun_state_name(xrun_job_state(jobs(i))), exit_code, energy, xrun_result_diagnosis(res)
      else
