@@ -29,12 +29,14 @@ class DirectScheduler : public Scheduler {
   }
 
   std::string submit_command(const ScriptRequest& request, const std::string& script_path) const override {
-    // In a non-interactive shell a background job shares the shell's
-    // process group, so setsid does not fork and $! is the new session
-    // leader: the pid is also the process group id that cancel kills.
-    return "cd " + quote_for_shell(request.job_dir) + " && setsid /bin/bash " +
-           quote_for_shell(script_path) + " </dev/null >" + quote_for_shell(request.stdout_path) +
-           " 2>" + quote_for_shell(request.stderr_path) + " & echo $!";
+    // A simple command with its redirections, nothing else, goes in the
+    // background: "cd X && cmd &" would background a subshell that keeps
+    // the caller's stdout open until the job ends (sshd then holds the
+    // channel) and makes $! the subshell's pid. In a non-interactive shell
+    // the background child is no process group leader, so setsid does not
+    // fork: $! is the job's session leader, the process group cancel kills.
+    return "setsid /bin/bash " + quote_for_shell(script_path) + " </dev/null >" +
+           quote_for_shell(request.stdout_path) + " 2>" + quote_for_shell(request.stderr_path) + " & echo $!";
   }
 
   std::string parse_submit_output(const CommandResult& result) const override {

@@ -1,0 +1,145 @@
+"""Jobs, job states and journal events."""
+import enum
+import json
+from collections import namedtuple
+
+from ._ffi import ffi, lib, text, cstr
+from ._handle import Handle
+from .errors import NotFoundError, check, take_string
+
+
+class State(enum.IntEnum):
+    """A job's state; values are the header's XRUN_STATE_* codes."""
+
+    CREATED = lib.XRUN_STATE_CREATED
+    SUBMITTING = lib.XRUN_STATE_SUBMITTING
+    SUBMITTED = lib.XRUN_STATE_SUBMITTED
+    QUEUED = lib.XRUN_STATE_QUEUED
+    HELD = lib.XRUN_STATE_HELD
+    RUNNING = lib.XRUN_STATE_RUNNING
+    COMPLETED = lib.XRUN_STATE_COMPLETED
+    FAILED = lib.XRUN_STATE_FAILED
+    CANCELLED = lib.XRUN_STATE_CANCELLED
+    TIMEOUT = lib.XRUN_STATE_TIMEOUT
+    OUT_OF_MEMORY = lib.XRUN_STATE_OUT_OF_MEMORY
+    NODE_FAIL = lib.XRUN_STATE_NODE_FAIL
+    PREEMPTED = lib.XRUN_STATE_PREEMPTED
+    LOST = lib.XRUN_STATE_LOST
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def label(self):
+        """The library's name for the state ("running")."""
+        return text(lib.xrun_state_name(int(self)))
+
+    @property
+    def is_terminal(self):
+        return bool(lib.xrun_state_is_terminal(int(self)))
+
+
+def _state(value):
+    try:
+        return State(value)
+    except ValueError:  # a state appended by a newer library
+        return value
+
+
+Event = namedtuple("Event", "seq time_ms job_id state message")
+Event.__doc__ = "One journal entry: a job entered `state` at `time_ms` (ms since the epoch)."
+
+
+def _milliseconds(timeout):
+    """Seconds (float) or None (forever) as the C API's int64 milliseconds."""
+    if timeout is None:
+        return -1
+    if timeout < 0:
+        raise ValueError("timeout must be >= 0 seconds or None")
+    return int(round(timeout * 1000))
+
+
+class Job(Handle):
+    """A job handle. Its state is a snapshot: refresh() (or wait()) updates
+    it. Closing the handle never cancels the job. The Context it came from
+    stays alive while the job is open."""
+
+    _kind = "job"
+
+    def __init__(self, ptr, context):
+        super().__init__(ptr, lib.xrun_job_free)
+        self._context = context  # a child keeps its parent alive
+        self.id = text(lib.xrun_job_id(ptr))
+
+    def __repr__(self):
+        state = self.state.name if not self.closed else "closed"
+        return "<xrun.Job %s %s>" % (self.id, state)
+
+    @property
+    def state(self):
+        """The State as of the last open/refresh/wait/cancel."""
+        return _state(lib.xrun_job_state(self.ptr))
+
+    def refresh(self):
+        """Re-read the job and poll its machine if its interval allows."""
+        check(lib.xrun_job_refresh(self.ptr))
+        return self
+
+    def wait(self, timeout=None):
+        """Block until the job is terminal, at most `timeout` seconds (None:
+        no limit; 0: poll once). Returns the State; raises xrun.TimeoutError
+        if time ran out first. A failed job is not an error: check .state."""
+        check(lib.xrun_job_wait(self.ptr, _milliseconds(timeout)))
+        return self.state
+
+    def cancel(self):
+        """Cancel the job; xrun.StateError if it already ended."""
+        check(lib.xrun_job_cancel(self.ptr))
+        return self.state
+
+    @property
+    def exit_code(self):
+        """The exit code, or None while it is not known."""
+        out = ffi.new("int *")
+        try:
+            check(lib.xrun_job_exit_code(self.ptr, out))
+        except NotFoundError:
+            return None
+        return out[0]
+
+    @property
+    def scheduler_id(self):
+        return text(lib.xrun_job_scheduler_id(self.ptr))
+
+    @property
+    def reason(self):
+        return text(lib.xrun_job_reason(self.ptr))
+
+    def info(self):
+        """The job's record (xrun_job_info_json) as a dict."""
+        out = ffi.new("char **")
+        check(lib.xrun_job_info_json(out, self.ptr))
+        return json.loads(take_string(out))
+
+    def read_file(self, name, max_bytes=0):
+        """The bytes of a file in the job's directory (e.g. "stdout")."""
+        out = ffi.new("char **")
+        size = ffi.new("size_t *")
+        check(lib.xrun_job_read_file(out, size, self.ptr, cstr(name), max_bytes))
+        try:
+            return ffi.unpack(out[0], size[0])
+        finally:
+            lib.xrun_free(out[0])
+
+    @property
+    def result(self):
+        """The parsed result as a dict, or None if the job has none (yet)."""
+        out = ffi.new("xrun_result **")
+        try:
+            check(lib.xrun_job_result(out, self.ptr))
+        except NotFoundError:
+            return None
+        from ._results import Result
+
+        with Result(out[0]) as result:
+            return result.to_dict()
