@@ -110,6 +110,25 @@ static void wait_state(xrun_job *job, int state) {
                  xrun_state_name(state));
 }
 
+/* Polls until no job of the context is submitted, queued, held or running. */
+static void wait_all_settled(void) {
+    const int active[] = {XRUN_STATE_SUBMITTED, XRUN_STATE_QUEUED, XRUN_STATE_HELD, XRUN_STATE_RUNNING};
+    for (int round = 0; round < 120; round++) {
+        int busy = 0;
+        for (size_t i = 0; i < sizeof active / sizeof active[0]; i++) {
+            char *list = NULL;
+            assert_int_equal(xrun_jobs_list(&list, ctx, "tb", active[i], 0), XRUN_OK);
+            if (strcmp(list, "[]") != 0) busy = 1;
+            xrun_free(list);
+        }
+        if (!busy) return;
+        int64_t next = 0;
+        assert_int_equal(xrun_poll(ctx, &next), XRUN_OK);
+        usleep(500 * 1000);
+    }
+    fail_msg("jobs still active after 60 s");
+}
+
 static void test_complete_and_fail(void **state) {
     (void)state;
     xrun_job *ok = submit("{\"name\": \"it's $(x)\", \"command\": \"echo hello $SLURM_JOB_ID\"}");
@@ -174,6 +193,8 @@ static void test_dependency_and_array(void **state) {
     assert_int_equal(xrun_job_read_file(&out, NULL, task0, "stdout", 0), XRUN_OK);
     assert_string_equal(out, "task 0\n");
     xrun_free(out);
+    /* The other tasks end on their own: poll until no job of this context is active. */
+    wait_all_settled();
     /* Task 1 failed with 4: find it through the events of the run. */
     xrun_events *events = NULL;
     assert_int_equal(xrun_events_since(&events, ctx, 0, 100000), XRUN_OK);
@@ -191,6 +212,7 @@ static void test_one_squeue_per_round(void **state) {
     (void)state;
     enum { N = 60 };
     xrun_job *jobs[N];
+    wait_all_settled(); /* so that no earlier job leaves the queue in the counted round */
     for (int i = 0; i < N; i++) jobs[i] = submit("{\"name\": \"many\", \"command\": \"true\", \"hold\": true}");
     usleep(1100 * 1000); /* min_poll_interval is 1 s */
     reset_calls();
