@@ -284,6 +284,13 @@ static void test_directives_are_checked(void**) {
                            "#SBATCH --mem=2048M\n", "#SBATCH --time=1-02:00:00\n", "#SBATCH --partition=debug\n",
                            "#SBATCH --account=proj42\n", "#SBATCH --qos=normal\n"})
     if (!strstr(script.c_str(), line)) fail_msg("missing %s", line);
+  // The launcher gets the task count of these resources.
+  ScriptRequest mpi = r;
+  mpi.launcher = "mpirun -np {tasks}";
+  mpi.command = "pw.x -in si.in";
+  assert_non_null(strstr(s->render_script(mpi).c_str(), "mpirun -np 8 pw.x -in si.in\n"));
+  mpi.launcher = "srun";
+  assert_non_null(strstr(s->render_script(mpi).c_str(), "srun pw.x -in si.in\n"));
   auto refused = [&](auto change) {
     ScriptRequest bad = r;
     change(bad);
