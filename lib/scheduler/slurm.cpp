@@ -235,7 +235,9 @@ class SlurmScheduler : public Scheduler {
 
   std::string find_command(const std::vector<std::string>& job_ids) const override {
     (void)job_ids;  // filtered in parse_find_output: names are not a squeue filter we can trust
-    return "squeue -h -r -t all --me -o '%i|%j'; sacct -X -n -P -S now-14days -o JobID,JobName 2>/dev/null; true";
+    // -u rather than --me, which Slurm before 20.11 lacks.
+    return "squeue -h -r -t all -u \"$(id -un)\" -o '%i|%j'; sacct -X -n -P -S now-14days -o JobID,JobName "
+           "2>/dev/null; true";
   }
 
   std::map<std::string, std::string> parse_find_output(const CommandResult& result) const override {
