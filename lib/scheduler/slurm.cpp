@@ -4,6 +4,8 @@
 // quoted for the shell, where no directive parser can misread it.
 #include <algorithm>
 #include <set>
+#include <string_view>
+#include <unordered_map>
 
 #include "scheduler/batch_common.h"
 #include "scheduler/script_common.h"
@@ -174,17 +176,28 @@ class SlurmScheduler : public Scheduler {
       throw Error(XRUN_E_SCHEDULER, "squeue failed (exit " + std::to_string(result.exit_status) +
                                         "): " + scheduler_message(result));
     }
-    auto by_id = ids_by_scheduler_id(jobs);
-    for (const auto& line : split_lines(result.out)) {
-      auto f = split_fields(trim(line), '|');
-      if (f.size() < 3) continue;
-      auto it = by_id.find(f[0]);
+    // Scanned in place: a round over thousands of jobs allocates little.
+    std::unordered_map<std::string_view, const std::string*> by_id;
+    by_id.reserve(jobs.size());
+    for (const auto& job : jobs)
+      if (!job.scheduler_id.empty()) by_id.emplace(job.scheduler_id, &job.job_id);
+    std::string_view text = result.out;
+    for (size_t start = 0; start < text.size();) {
+      size_t end = text.find('\n', start);
+      if (end == std::string_view::npos) end = text.size();
+      std::string_view line = trim(text.substr(start, end - start));
+      start = end + 1;
+      size_t bar1 = line.find('|');
+      size_t bar2 = bar1 == std::string_view::npos ? bar1 : line.find('|', bar1 + 1);
+      if (bar2 == std::string_view::npos) continue;
+      auto it = by_id.find(line.substr(0, bar1));
       if (it == by_id.end()) continue;
-      JobStatus status = slurm_status(f[1], f[2]);
+      JobStatus status = slurm_status(std::string(line.substr(bar1 + 1, bar2 - bar1 - 1)),
+                                      std::string(line.substr(bar2 + 1)));
       // A plain non-zero exit: its code is in accounting or the exit-code
       // file, so the job is reported as gone and core asks there.
       if (status.state == XRUN_STATE_FAILED && status.reason == "NonZeroExitCode") continue;
-      out[it->second] = status;
+      out[*it->second] = status;
     }
     return out;
   }
