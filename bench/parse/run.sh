@@ -17,17 +17,18 @@ cmake --build "$build" --target bench_parse -j2 >/dev/null
 
 big=$(mktemp "$tmp/xrun-bench-500mb-XXXXXX.out")
 trap 'rm -f "$big"' EXIT
-# Whole pw.x runs back to back, as in a log of many jobs: the MD run (most of
-# the bytes) and the other generated outputs in turn, until 500 MB.
+# Whole pw.x runs back to back, as in a log of many jobs. Only copies of the
+# MD run: ASE's reader fails on a file whose runs have different atom counts.
 while (( $(stat -c %s "$big") < 500000000 )); do
-  cat "$large" "$corpus"/qe/generated/si_relax.out "$corpus"/qe/generated/si_vcrelax.out >> "$big"
+  cat "$large" >> "$big"
 done
 
 grep_rate() {  # best of 3, MB/s
   local f=$1 best="" t0 t1 dt
   for _ in 1 2 3; do
     t0=$EPOCHREALTIME
-    LC_ALL=C grep -c '!    total energy' "$f" >/dev/null
+    # Through a pipe: GNU grep stops at the first match when writing to /dev/null.
+    LC_ALL=C grep -c '!    total energy' "$f" | cat >/dev/null
     t1=$EPOCHREALTIME
     dt=$(python3 -c "print($t1 - $t0)")
     if [[ -z "$best" ]] || python3 -c "import sys; sys.exit(0 if $dt < $best else 1)"; then best=$dt; fi
@@ -38,7 +39,7 @@ grep_rate() {  # best of 3, MB/s
 for f in "$large" "$big"; do
   cat "$f" > /dev/null  # warm the page cache for every reader alike
   echo "== $(basename "$f") ($(( $(stat -c %s "$f") / 1000000 )) MB)"
-  printf '  %-8s %s\n' "xrun" "$("$build/bench/parse/bench_parse" "$f" qe 3)"
+  printf '  %-8s %s\n' "xrun" "$("$build/bench/parse/bench_parse" "$f" qe 10)"
   printf '  %-8s %s\n' "ASE" "$(/usr/bin/python3 "$here/bench/parse/ase_read.py" "$f" espresso-out 2>&1 | tail -1)"
   printf '  %-8s %s\n' "grep -c" "$(grep_rate "$f")"
 done
