@@ -1,6 +1,7 @@
 // Quantum ESPRESSO pw.x standard output (scf, nscf, bands, relax, vc-relax,
 // md). Lines are dispatched on their first non-blank character so most are
 // rejected after one comparison.
+#include <algorithm>
 #include <cmath>
 
 #include "parse/code_parser.h"
@@ -228,7 +229,7 @@ class QeParser final : public CodeParser {
           const double s = *alat_bohr_ * units::kAngstromPerBohr;
           pending_vectors_.push_back({v[0] * s, v[1] * s, v[2] * s});
           std::string_view after_index = ltrim(t.substr(std::min(t.find(' '), t.size())));
-          pending_symbols_.emplace_back(after_index.substr(0, std::min(after_index.find(' '), after_index.size())));
+          pending_symbols_.emplace_back(after_index.substr(0, std::min({after_index.find(' '), after_index.size(), kMaxSymbol})));
         }
         return true;
       }
@@ -296,7 +297,7 @@ class QeParser final : public CodeParser {
   // block counts: its rows are kept as text and read once, in finish().
   void keep_raw_row(std::string_view t) {
     if (raw_rows_ >= kMaxAtoms) return;
-    raw_.append(t.data(), t.size());
+    raw_.append(t.data(), std::min(t.size(), kMaxRawRow));
     raw_.push_back('\n');
     ++raw_rows_;
   }
@@ -334,7 +335,7 @@ class QeParser final : public CodeParser {
         double v[3];
         if (numbers_in(row.substr(sp), v, 3) != 3) return;
         positions.push_back(convert_position({v[0], v[1], v[2]}));
-        symbols.emplace_back(row.substr(0, sp));
+        symbols.emplace_back(row.substr(0, std::min(sp, kMaxSymbol)));
       });
       if (!positions.empty()) {
         d_.final_positions_angstrom = std::move(positions);
@@ -407,7 +408,7 @@ class QeParser final : public CodeParser {
     size_t v = t.find("v.");
     if (v != std::string_view::npos) {
       std::string_view rest = t.substr(v + 2);
-      d_.program_version = std::string(rest.substr(0, std::min(rest.find(' '), rest.size())));
+      d_.program_version = std::string(rest.substr(0, std::min({rest.find(' '), rest.size(), size_t{64}})));
     }
     cell_from_parameters_ = false;  // a new run starts (concatenated outputs)
   }

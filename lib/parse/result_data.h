@@ -27,6 +27,8 @@ struct Diagnosis {
 constexpr size_t kMaxIonicEnergies = 1 << 20;
 constexpr size_t kMaxAtoms = 100000;
 constexpr size_t kMaxWarnings = 32;
+constexpr size_t kMaxSymbol = 16;    // an element label never needs more
+constexpr size_t kMaxRawRow = 256;   // a position/force row never needs more
 
 struct ResultData {
   std::string code;       // "qe", "vasp", "crystal"
