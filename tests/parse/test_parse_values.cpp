@@ -6,6 +6,7 @@
 #include "corpus_util.h"
 #include "parse/parse.h"
 #include "parse/result_data.h"
+#include "parse/text_scan.h"
 #include "test_common.h"
 
 using xrun::parse::ResultData;
@@ -128,6 +129,24 @@ void test_json_round_trip_and_numbers(void** state) {
   assert_true(threw);
 }
 
+// Number and duration forms the codes print.
+void test_text_scan(void** state) {
+  (void)state;
+  using namespace xrun::parse;
+  near(*parse_duration(" 5m53.88s "), 353.88);
+  near(*parse_duration("   1h 2m "), 3720);
+  near(*parse_duration(" 2d 3h 4m"), 2 * 86400 + 3 * 3600 + 240);
+  near(*parse_duration("0.45s"), 0.45);
+  assert_false(parse_duration("  ").has_value());
+  near(*number_after("  28 F= -.28218515E+02 E0= -.28218515E+02", "F="), -28.218515);
+  near(*number_after("E =  1.5D-03 Ry", "="), 1.5e-3);
+  near(*number_after("x = +4.25", "="), 4.25);
+  assert_false(number_after("P= ******", "P=").has_value());  // Fortran overflow field
+  double v[3];
+  assert_int_equal(numbers_in("a(1) = (  -0.713448   0.000000   0.700708 )", v, 3), 3);
+  near(v[0], 1);  // the "1" of "a(1)" comes first: callers skip the label
+}
+
 }  // namespace
 
 int main(void) {
@@ -139,6 +158,7 @@ int main(void) {
       cmocka_unit_test(test_vasprun),
       cmocka_unit_test(test_crystal_positions),
       cmocka_unit_test(test_json_round_trip_and_numbers),
+      cmocka_unit_test(test_text_scan),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
