@@ -39,6 +39,7 @@ while IFS= read -r -d '' f; do
 done < <(find "$corpus" -type f \( -name '*.out' -o -name '*OUTCAR*' -o -name '*OSZICAR*' -o -name '*.xml*' \
          -o -name '*.err' -o -name '*.CRASH' -o -name '*.txt*' \) -print0)
 : > "$seeds/empty"
+cp "$here"/tests/parse/fuzz_regressions/* "$seeds/"  # inputs that once failed
 head -c 200000 /dev/urandom > "$seeds/garbage"
 
 special="$work/special"
@@ -63,7 +64,8 @@ for parser in auto qe vasp-outcar vasp-oszicar vasp-xml vasp-log crystal; do
       -max_len=65536 -print_final_stats=0 -artifact_prefix="$work/crash_${parser}_" \
       "$work/corpus_$parser" "$seeds" > "$work/fuzz_$parser.log" 2>&1; then
     echo "fuzz-parsers: $parser FAILED:" >&2
-    tail -60 "$work/fuzz_$parser.log" >&2
+    # The report, not the progress lines before it.
+    sed -n '/==[0-9]*==\|^SUMMARY\|deadly signal\|ERROR: libFuzzer/,$p' "$work/fuzz_$parser.log" | head -80 >&2
     for c in "$work"/crash_"${parser}"_*; do
       [[ -e "$c" ]] && cp "$c" "${TMPDIR:-/tmp}/" && echo "fuzz-parsers: kept ${TMPDIR:-/tmp}/$(basename "$c")" >&2
     done

@@ -22,7 +22,7 @@ class OutcarParser final : public CodeParser {
       case 'v':
         if (!d_.program_version && starts(t, "vasp.")) {
           std::string_view rest = t.substr(5);
-          d_.program_version = std::string(rest.substr(0, std::min({rest.find(' '), rest.size(), size_t{64}})));
+          set_version(d_, rest.substr(0, std::min({rest.find(' '), rest.size(), size_t{64}})));
         }
         break;
       case 'N':

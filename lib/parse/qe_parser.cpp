@@ -408,7 +408,7 @@ class QeParser final : public CodeParser {
     size_t v = t.find("v.");
     if (v != std::string_view::npos) {
       std::string_view rest = t.substr(v + 2);
-      d_.program_version = std::string(rest.substr(0, std::min({rest.find(' '), rest.size(), size_t{64}})));
+      set_version(d_, rest.substr(0, std::min({rest.find(' '), rest.size(), size_t{64}})));
     }
     cell_from_parameters_ = false;  // a new run starts (concatenated outputs)
   }

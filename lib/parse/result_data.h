@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "parse/parse.h"
@@ -56,6 +57,11 @@ struct ResultData {
   std::optional<double> total_energy_ev() const;
   void add_ionic_energy(double ev);
 };
+
+// Records a version string; an empty one is no version.
+inline void set_version(ResultData& d, std::string_view v) {
+  if (!v.empty()) d.program_version = std::string(v);
+}
 
 class ParsedResult final : public Result {
  public:

@@ -110,6 +110,25 @@ void test_binary_garbage(void** state) {
   remove_temp(path);
 }
 
+// Inputs the fuzzer once broke (tests/parse/fuzz_regressions): each parser
+// must give a result whose JSON survives its own round trip.
+void test_fuzz_regressions(void** state) {
+  (void)state;
+  const std::string dir = std::string(xrun_test_env("XRUN_SOURCE_DIR")) + "/tests/parse/fuzz_regressions";
+  int n = 0;
+  for (const char* name : {"empty_version_outcar", "empty_version_qe"}) {
+    const std::string data = read_whole_file(dir + "/" + name);
+    assert_true(data.size() > 0);
+    for (const char* p : kParsers) {
+      auto r = xrun::parse::parse_buffer(data, p);
+      const std::string json = r->to_json();
+      assert_string_equal(xrun::parse::result_from_json(json)->to_json().c_str(), json.c_str());
+      ++n;
+    }
+  }
+  assert_int_equal(n, 14);
+}
+
 }  // namespace
 
 int main(void) {
@@ -117,6 +136,7 @@ int main(void) {
       cmocka_unit_test(test_empty_file),
       cmocka_unit_test(test_ten_megabyte_lines),
       cmocka_unit_test(test_binary_garbage),
+      cmocka_unit_test(test_fuzz_regressions),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
