@@ -5,38 +5,13 @@
 #include <cmath>
 
 #include "parse/code_parser.h"
+#include "parse/qe_messages.h"
 #include "parse/text_scan.h"
 #include "parse/units.h"
 
 namespace xrun::parse {
 
 namespace {
-
-// Messages of pw.x that name a failure class, as matched by
-// aiida-quantumespresso's PwParser (parsers/parse_raw/pw.py) and its exit
-// codes (calculations/pw.py).
-struct QeMessage {
-  std::string_view marker;
-  std::string_view code;
-};
-constexpr QeMessage kQeMessages[] = {
-    {"Maximum CPU time exceeded", "walltime_exceeded"},
-    {"convergence NOT achieved", "scf_not_converged"},
-    {"history already reset at previous step: stopping", "bfgs_history_failure"},
-    {"problems computing cholesky", "cholesky_failed"},
-    {"charge is wrong", "charge_is_wrong"},
-    {"not orthogonal operation", "symmetry_non_orthogonal_operation"},
-    {"dexx is negative", "dexx_negative"},
-    {"too many bands are not converged", "too_many_bands_not_converged"},
-    {"S matrix not positive definite", "s_matrix_not_positive_definite"},
-    {"zhegvd failed", "zhegvd_failed"},
-    {"[Q, R] = qr(X, 0) failed", "qr_failed"},
-    {"G_par is NOT a reciprocal lattice vector", "g_par_not_reciprocal"},
-    {"eigenvectors failed to converge", "eigenvectors_not_converged"},
-    {"Not enough space allocated for radial FFT", "radial_fft_volume_contraction"},
-    {"some nodes have no k-points", "npools_too_high"},
-    {"invalid number of pools", "npools_too_high"},
-};
 
 constexpr int kMaxErrorLines = 40;
 
@@ -461,25 +436,9 @@ class QeParser final : public CodeParser {
 
   void on_error_message(std::string_view t, int64_t no) {
     std::string text = error_routine_.empty() ? std::string(t) : error_routine_ + " " + std::string(t);
-    std::string_view code = classify_error(t);
+    std::string_view code = classify_qe_error(error_routine_, t);
     picker_.report(code, no, text);
     error_reported_ = true;
-  }
-
-  std::string_view classify_error(std::string_view message) const {
-    for (const auto& m : kQeMessages) {
-      if (contains(message, m.marker)) return m.code;
-    }
-    std::string_view r = error_routine_;
-    if (contains(r, "broyden")) return "broyden_factorization_failed";
-    if (contains(r, "readpp") || contains(r, "read_pseudo") || contains(r, "upf") ||
-        ((contains(message, ".UPF") || contains(message, ".upf")) && contains(message, "not found")))
-      return "missing_pseudopotential";
-    if (contains(r, "namelist") || contains(r, "card") || contains(r, "iosys") || contains(r, "read_input") ||
-        contains(message, "reading namelist") || contains(message, "namelist"))
-      return "input_error";
-    if (contains(message, "not found") || contains(message, "file not found")) return "missing_file";
-    return "crashed";
   }
 
   void close_error_block() {
