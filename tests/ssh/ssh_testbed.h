@@ -227,13 +227,18 @@ class PrivateSshd {
 
   // Kills the per-connection server processes: what a server-side crash
   // or an admin's kill looks like to the client.
+  // Returns how many connections it killed.
   int kill_sessions() {
     int n = 0;
     for (pid_t c : children_of(pid_)) {
-      // The privileged monitor and the unprivileged child that speaks the
-      // protocol: the whole connection dies at once, as in a crash.
-      for (pid_t g : children_of(c)) kill(g, SIGKILL);
-      if (kill(c, SIGKILL) == 0) ++n;
+      // The unprivileged child that speaks the protocol, then its
+      // privileged monitor: the whole connection dies at once, as in a
+      // crash. The monitor may exit (and be reaped) as soon as its child
+      // dies, so either kill counts.
+      bool killed = false;
+      for (pid_t g : children_of(c)) killed = kill(g, SIGKILL) == 0 || killed;
+      killed = kill(c, SIGKILL) == 0 || killed;
+      if (killed) ++n;
     }
     return n;
   }
