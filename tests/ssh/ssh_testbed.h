@@ -161,6 +161,20 @@ inline int count_in_file(const std::string& path, const std::string& needle) {
   return n;
 }
 
+// Directories of private sshds, removed at exit even when a failed
+// assertion (a longjmp in cmocka) skipped their destructors.
+inline std::vector<std::string>& private_dirs() {
+  static std::vector<std::string> dirs;
+  static bool registered = false;
+  if (!registered) {
+    registered = true;
+    atexit([] {
+      for (const auto& d : private_dirs()) sh("rm -rf '" + d + "'");
+    });
+  }
+  return dirs;
+}
+
 // A private sshd in the foreground (-D), our child: stopped by its pid.
 class PrivateSshd {
  public:
@@ -170,6 +184,7 @@ class PrivateSshd {
     char tmpl[] = "/tmp/xrun-sshd-XXXXXX";
     if (!mkdtemp(tmpl)) die("mkdtemp failed");
     dir = tmpl;
+    private_dirs().push_back(dir);
     chmod(dir.c_str(), 0755);
     port = free_port();
     config = dir + "/sshd_config";
