@@ -211,6 +211,8 @@ static void check_reports_each_step(void**) {
     assert_true(steps[i].ok);
     assert_true(steps[i].ms >= 0);
   }
+  assert_string_equal(steps[2].detail.c_str(), tb.known_hosts.c_str());
+  assert_string_equal(steps[3].detail.c_str(), ("key file " + tb.key).c_str());
   // The checked session joined the pool: the next command needs no handshake.
   assert_int_equal(t->run("true").exit_status, 0);
   assert_int_equal(t->stats().handshakes, 1);

@@ -153,8 +153,7 @@ void Connection::connect(StepLog* log, int64_t deadline_ms) {
   steps.ok(target_.known_hosts_for_messages());
 
   steps.begin("authenticate");
-  authenticate();
-  steps.ok();
+  steps.ok(authenticate());
   last_used_ms = last_keepalive_ms = monotonic_ms();
 }
 
@@ -253,10 +252,10 @@ int Connection::auth_password() {
   return rc;
 }
 
-void Connection::authenticate() {
+std::string Connection::authenticate() {
   ssh_session s = session_.get();
   int rc = ssh_userauth_none(s, nullptr);
-  if (rc == SSH_AUTH_SUCCESS) return;
+  if (rc == SSH_AUTH_SUCCESS) return "none";
   if (rc == SSH_AUTH_ERROR) fail_transport("authentication exchange failed");
   const int offered = ssh_userauth_list(s, nullptr);
   std::string tried;
@@ -294,7 +293,7 @@ void Connection::authenticate() {
         done = attempt("password", [&] { return auth_password(); });
       break;
   }
-  if (done) return;
+  if (done) return tried.substr(tried.rfind(", ") == std::string::npos ? 0 : tried.rfind(", ") + 2);
   std::string allowed;
   auto add = [&](int bit, const char* name) {
     if (offered & bit) allowed += allowed.empty() ? name : std::string(",") + name;

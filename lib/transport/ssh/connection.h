@@ -71,7 +71,7 @@ class Connection {
   Connection(const SshTarget& target, const Prompter& prompter, const Logger& logger);
   void connect(StepLog* log, int64_t deadline_ms);
   void verify_host_key();
-  void authenticate();
+  std::string authenticate();  // the method that worked
   int auth_with_key_file(const std::string& path);
   int auth_kbdint();
   int auth_password();
