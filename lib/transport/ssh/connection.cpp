@@ -4,6 +4,7 @@
 #include <netdb.h>
 #include <poll.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "transport/ssh/session_options.h"
@@ -348,28 +349,6 @@ CommandResult Connection::exec(const std::string& command, const std::string& st
   started = true;
   if (ssh_channel_request_exec(ch.get(), command.c_str()) != SSH_OK) fail_transport("exec request failed");
 
-  // Stdin: the remote window bounds what one write takes; the blocking
-  // timeout bounds how long a window may stay shut.
-  for (size_t off = 0; off < stdin_data.size();) {
-    if (remaining() <= 0) throw timed_out("while sending stdin");
-    bound(target_.command_timeout_ms);
-    size_t chunk = std::min<size_t>(stdin_data.size() - off, 64 * 1024);
-    int n = ssh_channel_write(ch.get(), stdin_data.data() + off, static_cast<uint32_t>(chunk));
-    if (n < 0) {
-      if (remaining() <= 0) {
-        ssh_channel_request_send_signal(ch.get(), "KILL");
-        throw timed_out("while sending stdin");
-      }
-      // A command that exits without reading all its stdin closes the
-      // channel: that is its business, not a broken connection.
-      if (ssh_is_connected(s) && (ssh_channel_is_closed(ch.get()) || ssh_channel_is_eof(ch.get()))) break;
-      fail_transport("sending stdin failed");
-    }
-    off += static_cast<size_t>(n);
-  }
-  if (!ssh_channel_is_closed(ch.get()) && ssh_channel_send_eof(ch.get()) != SSH_OK && !ssh_is_connected(s))
-    fail_transport("sending EOF failed");
-
   CommandResult result;
   char buf[32 * 1024];
   const int fd = ssh_get_fd(s);
@@ -378,21 +357,53 @@ CommandResult Connection::exec(const std::string& command, const std::string& st
     ssh_channel_close(ch.get());
     throw timed_out(when);
   };
+  // Stdin and output are interleaved: stdin is written only as far as the
+  // server's window allows, and output is read in between, because a
+  // command that writes while it reads (cat) stops reading once its own
+  // output is not consumed.
+  size_t off = 0;
+  bool eof_sent = false;
   for (;;) {
-    bool got = false;
+    bool progressed = false;
+    while (off < stdin_data.size() && !ssh_channel_is_closed(ch.get())) {
+      uint32_t window = ssh_channel_window_size(ch.get());
+      if (window == 0) break;
+      size_t chunk = std::min<size_t>(std::min<size_t>(stdin_data.size() - off, window), 32 * 1024);
+      int n = ssh_channel_write(ch.get(), stdin_data.data() + off, static_cast<uint32_t>(chunk));
+      if (n < 0) {
+        // A command that exits without reading all its stdin closes the
+        // channel: that is its business, not a broken connection.
+        if (ssh_is_connected(s) && (ssh_channel_is_closed(ch.get()) || ssh_channel_is_eof(ch.get()))) {
+          off = stdin_data.size();
+          break;
+        }
+        fail_transport("sending stdin failed");
+      }
+      off += static_cast<size_t>(n);
+      progressed = progressed || n > 0;
+      if (n == 0) break;
+    }
+    if (!eof_sent && (off >= stdin_data.size() || ssh_channel_is_closed(ch.get()))) {
+      eof_sent = true;
+      if (!ssh_channel_is_closed(ch.get()) && ssh_channel_send_eof(ch.get()) != SSH_OK && !ssh_is_connected(s))
+        fail_transport("sending EOF failed");
+    }
     for (int is_stderr = 0; is_stderr <= 1; ++is_stderr) {
       int n = ssh_channel_read_nonblocking(ch.get(), buf, sizeof buf, is_stderr);
       if (n == SSH_ERROR) fail_transport("reading command output failed");
       if (n > 0) {
         (is_stderr ? result.err : result.out).append(buf, static_cast<size_t>(n));
-        got = true;
+        progressed = true;
       }
     }
-    if (ssh_channel_is_eof(ch.get())) break;
-    if (got) continue;
+    if (eof_sent && ssh_channel_is_eof(ch.get())) break;
+    if (progressed) continue;
+    // Reading may have handled a window adjust: write again before waiting.
+    if (off < stdin_data.size() && !ssh_channel_is_closed(ch.get()) && ssh_channel_window_size(ch.get()) > 0)
+      continue;
     if (!ssh_is_connected(s)) fail_transport("connection lost while the command ran");
     int64_t left = remaining();
-    if (left <= 0) kill_and_throw("while it ran");
+    if (left <= 0) kill_and_throw(eof_sent ? "while it ran" : "while sending stdin");
     struct pollfd p = {fd, POLLIN, 0};
     int pr = poll(&p, 1, static_cast<int>(std::min<int64_t>(left, 1000)));
     if (pr < 0 && errno != EINTR) fail_transport("poll failed");
