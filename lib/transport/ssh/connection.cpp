@@ -312,6 +312,18 @@ std::string Connection::authenticate() {
 
 CommandResult Connection::exec(const std::string& command, const std::string& stdin_data,
                                int64_t deadline_ms, bool& started) {
+  size_t given = 0;
+  StdinSource from_string = [&](char* dst, size_t cap) {
+    size_t n = std::min(cap, stdin_data.size() - given);
+    memcpy(dst, stdin_data.data() + given, n);
+    given += n;
+    return n;
+  };
+  return exec_streaming(command, from_string, nullptr, deadline_ms, started);
+}
+
+CommandResult Connection::exec_streaming(const std::string& command, const StdinSource& stdin_source,
+                                         const StdoutSink& stdout_sink, int64_t deadline_ms, bool& started) {
   started = false;
   ssh_session s = session_.get();
   auto remaining = [&] { return deadline_ms - monotonic_ms(); };
@@ -361,20 +373,35 @@ CommandResult Connection::exec(const std::string& command, const std::string& st
   // server's window allows, and output is read in between, because a
   // command that writes while it reads (cat) stops reading once its own
   // output is not consumed.
+  // `pending` holds stdin read from the source but not yet accepted by the
+  // server's window.
+  std::string pending;
   size_t off = 0;
+  bool source_done = false;
   bool eof_sent = false;
+  auto stdin_waiting = [&] {
+    if (off == pending.size() && !source_done) {
+      pending.resize(64 * 1024);
+      size_t n = stdin_source ? stdin_source(pending.data(), pending.size()) : 0;
+      pending.resize(n);
+      off = 0;
+      source_done = n == 0;
+    }
+    return off < pending.size();
+  };
   for (;;) {
     bool progressed = false;
-    while (off < stdin_data.size() && !ssh_channel_is_closed(ch.get())) {
+    while (!ssh_channel_is_closed(ch.get()) && stdin_waiting()) {
       uint32_t window = ssh_channel_window_size(ch.get());
       if (window == 0) break;
-      size_t chunk = std::min<size_t>(std::min<size_t>(stdin_data.size() - off, window), 32 * 1024);
-      int n = ssh_channel_write(ch.get(), stdin_data.data() + off, static_cast<uint32_t>(chunk));
+      size_t chunk = std::min<size_t>(std::min<size_t>(pending.size() - off, window), 32 * 1024);
+      int n = ssh_channel_write(ch.get(), pending.data() + off, static_cast<uint32_t>(chunk));
       if (n < 0) {
         // A command that exits without reading all its stdin closes the
         // channel: that is its business, not a broken connection.
         if (ssh_is_connected(s) && (ssh_channel_is_closed(ch.get()) || ssh_channel_is_eof(ch.get()))) {
-          off = stdin_data.size();
+          source_done = true;
+          off = pending.size();
           break;
         }
         fail_transport("sending stdin failed");
@@ -383,7 +410,7 @@ CommandResult Connection::exec(const std::string& command, const std::string& st
       progressed = progressed || n > 0;
       if (n == 0) break;
     }
-    if (!eof_sent && (off >= stdin_data.size() || ssh_channel_is_closed(ch.get()))) {
+    if (!eof_sent && ((source_done && off == pending.size()) || ssh_channel_is_closed(ch.get()))) {
       eof_sent = true;
       if (!ssh_channel_is_closed(ch.get()) && ssh_channel_send_eof(ch.get()) != SSH_OK && !ssh_is_connected(s))
         fail_transport("sending EOF failed");
@@ -392,14 +419,19 @@ CommandResult Connection::exec(const std::string& command, const std::string& st
       int n = ssh_channel_read_nonblocking(ch.get(), buf, sizeof buf, is_stderr);
       if (n == SSH_ERROR) fail_transport("reading command output failed");
       if (n > 0) {
-        (is_stderr ? result.err : result.out).append(buf, static_cast<size_t>(n));
+        if (is_stderr)
+          result.err.append(buf, static_cast<size_t>(n));
+        else if (stdout_sink)
+          stdout_sink(buf, static_cast<size_t>(n));
+        else
+          result.out.append(buf, static_cast<size_t>(n));
         progressed = true;
       }
     }
     if (eof_sent && ssh_channel_is_eof(ch.get())) break;
     if (progressed) continue;
     // Reading may have handled a window adjust: write again before waiting.
-    if (off < stdin_data.size() && !ssh_channel_is_closed(ch.get()) && ssh_channel_window_size(ch.get()) > 0)
+    if (off < pending.size() && !ssh_channel_is_closed(ch.get()) && ssh_channel_window_size(ch.get()) > 0)
       continue;
     if (!ssh_is_connected(s)) fail_transport("connection lost while the command ran");
     int64_t left = remaining();
