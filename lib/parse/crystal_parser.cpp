@@ -1,4 +1,6 @@
 // CRYSTAL14/17 main output (SCF and OPTGEOM runs).
+#include <algorithm>
+
 #include "parse/code_parser.h"
 #include "parse/text_scan.h"
 #include "parse/units.h"
@@ -180,7 +182,7 @@ class CrystalParser final : public CodeParser {
           for (int field = 0; field < 2; ++field) {
             rest = ltrim(rest.substr(std::min(rest.find(' '), rest.size())));
           }
-          pending_symbols_.emplace_back(rest.substr(0, std::min(rest.find(' '), rest.size())));
+          pending_symbols_.emplace_back(rest.substr(0, std::min({rest.find(' '), rest.size(), kMaxSymbol})));
         }
         return true;
       }

@@ -1,6 +1,8 @@
 #include "parse/diagnosis.h"
 
 #include <array>
+#include <cstdint>
+#include <iterator>
 
 #include "parse/text_scan.h"
 
@@ -111,17 +113,30 @@ constexpr CommonMessage kCommon[] = {
 
 }  // namespace
 
+namespace {
+
+// For each first character, the entries of kCommon that start with it, so
+// a line is compared with at most a few prefixes.
+struct CommonIndex {
+  CommonIndex() {
+    for (uint8_t i = 0; i < std::size(kCommon); ++i) {
+      auto c = static_cast<unsigned char>(kCommon[i].prefix[0]);
+      if (count[c] < kMaxPerChar) entries[c][count[c]++] = i;
+    }
+  }
+  static constexpr int kMaxPerChar = 16;
+  uint8_t count[256] = {};
+  uint8_t entries[256][kMaxPerChar] = {};
+};
+const CommonIndex kCommonIndex;
+
+}  // namespace
+
 void scan_common_messages(std::string_view trimmed, int64_t number, DiagnosisPicker& picker) {
-  // Most lines start with a character no message starts with: one table
-  // lookup rejects them.
-  static const auto first_chars = [] {
-    std::array<bool, 256> table{};
-    for (const auto& m : kCommon) table[static_cast<unsigned char>(m.prefix[0])] = true;
-    return table;
-  }();
-  if (trimmed.empty() || !first_chars[static_cast<unsigned char>(trimmed[0])]) return;
-  for (const auto& m : kCommon) {
-    if (m.prefix[0] != trimmed[0]) continue;
+  if (trimmed.empty()) return;
+  const auto c = static_cast<unsigned char>(trimmed[0]);
+  for (int k = 0; k < kCommonIndex.count[c]; ++k) {
+    const CommonMessage& m = kCommon[kCommonIndex.entries[c][k]];
     if (!starts(trimmed, m.prefix)) continue;
     if (!m.also.empty() && !contains(trimmed, m.also)) continue;
     if (m.prefix == "Killed" && trim(trimmed) != "Killed") continue;

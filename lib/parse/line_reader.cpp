@@ -71,18 +71,21 @@ class Splitter {
     if (text.size() > kMaxLine) text = text.substr(0, kMaxLine);
     if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
     sink_.line(text, ++number_);
-    if (text.find_first_not_of(" \t") != std::string_view::npos) {
+    if (!text.empty()) {
       last_view_ = text;
-      last_number_ = number_;
+      last_view_number_ = number_;
       last_pending_ = true;
     }
   }
 
-  // Copies the last non-blank line once per block, not once per line.
+  // Copies the last non-blank line once per block, not once per line (a
+  // line of blanks only is rare enough to be looked at here).
   void keep_last() {
     if (!last_pending_) return;
-    last_copy_.assign(last_view_.data(), std::min(last_view_.size(), size_t{512}));
     last_pending_ = false;
+    if (last_view_.find_first_not_of(" \t") == std::string_view::npos) return;
+    last_copy_.assign(last_view_.data(), std::min(last_view_.size(), size_t{512}));
+    last_number_ = last_view_number_;
   }
 
   LineSink& sink_;
@@ -90,6 +93,7 @@ class Splitter {
   bool skipping_ = false;
   int64_t number_ = 0;
   std::string_view last_view_;
+  int64_t last_view_number_ = 0;
   bool last_pending_ = false;
   std::string last_copy_;
   int64_t last_number_ = 0;

@@ -1,5 +1,7 @@
 // VASP OSZICAR: one line per electronic step, one "F=" line per ionic step.
 // It tells neither NELM nor whether the run finished.
+#include <algorithm>
+
 #include "parse/code_parser.h"
 #include "parse/text_scan.h"
 #include "parse/vasp_messages.h"
@@ -73,7 +75,7 @@ class VaspLogParser final : public CodeParser {
     if (reader_.read(t, no, d_)) return;
     if (!d_.program_version && starts(t, "vasp.")) {
       std::string_view rest = t.substr(5);
-      d_.program_version = std::string(rest.substr(0, std::min(rest.find(' '), rest.size())));
+      set_version(d_, rest.substr(0, std::min({rest.find(' '), rest.size(), size_t{64}})));
       return;
     }
     if (starts(t, "reached required accuracy")) {

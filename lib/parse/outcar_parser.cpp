@@ -1,4 +1,6 @@
 // VASP OUTCAR.
+#include <algorithm>
+
 #include "parse/code_parser.h"
 #include "parse/text_scan.h"
 #include "parse/vasp_messages.h"
@@ -20,7 +22,7 @@ class OutcarParser final : public CodeParser {
       case 'v':
         if (!d_.program_version && starts(t, "vasp.")) {
           std::string_view rest = t.substr(5);
-          d_.program_version = std::string(rest.substr(0, std::min(rest.find(' '), rest.size())));
+          set_version(d_, rest.substr(0, std::min({rest.find(' '), rest.size(), size_t{64}})));
         }
         break;
       case 'N':

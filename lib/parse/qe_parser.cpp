@@ -1,41 +1,17 @@
 // Quantum ESPRESSO pw.x standard output (scf, nscf, bands, relax, vc-relax,
 // md). Lines are dispatched on their first non-blank character so most are
 // rejected after one comparison.
+#include <algorithm>
 #include <cmath>
 
 #include "parse/code_parser.h"
+#include "parse/qe_messages.h"
 #include "parse/text_scan.h"
 #include "parse/units.h"
 
 namespace xrun::parse {
 
 namespace {
-
-// Messages of pw.x that name a failure class, as matched by
-// aiida-quantumespresso's PwParser (parsers/parse_raw/pw.py) and its exit
-// codes (calculations/pw.py).
-struct QeMessage {
-  std::string_view marker;
-  std::string_view code;
-};
-constexpr QeMessage kQeMessages[] = {
-    {"Maximum CPU time exceeded", "walltime_exceeded"},
-    {"convergence NOT achieved", "scf_not_converged"},
-    {"history already reset at previous step: stopping", "bfgs_history_failure"},
-    {"problems computing cholesky", "cholesky_failed"},
-    {"charge is wrong", "charge_is_wrong"},
-    {"not orthogonal operation", "symmetry_non_orthogonal_operation"},
-    {"dexx is negative", "dexx_negative"},
-    {"too many bands are not converged", "too_many_bands_not_converged"},
-    {"S matrix not positive definite", "s_matrix_not_positive_definite"},
-    {"zhegvd failed", "zhegvd_failed"},
-    {"[Q, R] = qr(X, 0) failed", "qr_failed"},
-    {"G_par is NOT a reciprocal lattice vector", "g_par_not_reciprocal"},
-    {"eigenvectors failed to converge", "eigenvectors_not_converged"},
-    {"Not enough space allocated for radial FFT", "radial_fft_volume_contraction"},
-    {"some nodes have no k-points", "npools_too_high"},
-    {"invalid number of pools", "npools_too_high"},
-};
 
 constexpr int kMaxErrorLines = 40;
 
@@ -164,6 +140,7 @@ class QeParser final : public CodeParser {
   ResultData finish() override {
     if (in_error_) close_error_block();
     finish_block();
+    read_kept_blocks();
     d_.code = "qe";
     d_.file_type = "pw.x stdout";
     d_.native_unit = "Ry";
@@ -227,7 +204,7 @@ class QeParser final : public CodeParser {
           const double s = *alat_bohr_ * units::kAngstromPerBohr;
           pending_vectors_.push_back({v[0] * s, v[1] * s, v[2] * s});
           std::string_view after_index = ltrim(t.substr(std::min(t.find(' '), t.size())));
-          pending_symbols_.emplace_back(after_index.substr(0, std::min(after_index.find(' '), after_index.size())));
+          pending_symbols_.emplace_back(after_index.substr(0, std::min({after_index.find(' '), after_index.size(), kMaxSymbol})));
         }
         return true;
       }
@@ -244,25 +221,13 @@ class QeParser final : public CodeParser {
       }
       case Block::positions: {
         if (t.empty() || starts(t, "End") || starts(t, "CELL_") || starts(t, "ATOMIC_")) break;
-        if (pending_vectors_.size() >= kMaxAtoms) return true;
-        size_t sp = t.find_first_of(" \t");
-        if (sp == std::string_view::npos) break;
-        double v[3];
-        if (numbers_in(t.substr(sp), v, 3) != 3) break;
-        pending_vectors_.push_back({v[0], v[1], v[2]});
-        pending_symbols_.emplace_back(t.substr(0, sp));
+        keep_raw_row(t);
         return true;
       }
       case Block::forces: {
-        if (t.empty() && pending_vectors_.empty()) return true;
+        if (t.empty() && raw_rows_ == 0) return true;
         if (!starts(t, "atom") || !contains(t, "force")) break;
-        if (pending_vectors_.size() >= kMaxAtoms) return true;
-        double v[3];
-        size_t eq = t.find('=');
-        if (eq != std::string_view::npos && numbers_in(t.substr(eq + 1), v, 3) == 3) {
-          const double s = units::kEvPerAngstromPerRyPerBohr;
-          pending_vectors_.push_back({v[0] * s, v[1] * s, v[2] * s});
-        }
+        keep_raw_row(t);
         return true;
       }
       case Block::stress: {
@@ -303,44 +268,99 @@ class QeParser final : public CodeParser {
     return false;
   }
 
+  // Positions and forces are printed at every ionic step but only the last
+  // block counts: its rows are kept as text and read once, in finish().
+  void keep_raw_row(std::string_view t) {
+    if (raw_rows_ >= kMaxAtoms) return;
+    raw_.append(t.data(), std::min(t.size(), kMaxRawRow));
+    raw_.push_back('\n');
+    ++raw_rows_;
+  }
+
   // Commits what a finished block collected.
   void finish_block() {
-    if (block_ == Block::sites || block_ == Block::positions) {
+    if (block_ == Block::sites) {
       if (!pending_vectors_.empty()) {
-        if (block_ == Block::positions) convert_positions();
         d_.final_positions_angstrom = std::move(pending_vectors_);
         d_.symbols = std::move(pending_symbols_);
+        positions_raw_.clear();
       }
-    } else if (block_ == Block::forces && !pending_vectors_.empty()) {
-      d_.forces_ev_per_angstrom = std::move(pending_vectors_);
+    } else if (block_ == Block::positions && raw_rows_ > 0) {
+      positions_raw_.swap(raw_);
+      positions_cell_ = d_.final_cell_angstrom;
+      positions_alat_ = alat_bohr_;
+      positions_raw_unit_ = positions_unit_;
+    } else if (block_ == Block::forces && raw_rows_ > 0) {
+      forces_raw_.swap(raw_);
     }
+    raw_.clear();
+    raw_rows_ = 0;
     pending_vectors_.clear();
     pending_symbols_.clear();
     block_ = Block::none;
   }
 
-  void convert_positions() {
-    for (auto& p : pending_vectors_) {
-      switch (positions_unit_) {
-        case 'a':  // alat
-          if (alat_bohr_) {
-            for (double& x : p) x *= *alat_bohr_ * units::kAngstromPerBohr;
-          }
-          break;
-        case 'b':
-          for (double& x : p) x *= units::kAngstromPerBohr;
-          break;
-        case 'c':  // crystal: fractions of the current cell
-          if (d_.final_cell_angstrom) {
-            const Mat3& c = *d_.final_cell_angstrom;
-            Vec3 f = p;
-            for (int k = 0; k < 3; ++k) p[k] = f[0] * c[0][k] + f[1] * c[1][k] + f[2] * c[2][k];
-          }
-          break;
-        default:  // angstrom
-          break;
+  void read_kept_blocks() {
+    if (!positions_raw_.empty()) {
+      std::vector<Vec3> positions;
+      std::vector<std::string> symbols;
+      for_each_row(positions_raw_, [&](std::string_view row) {
+        size_t sp = row.find_first_of(" \t");
+        if (sp == std::string_view::npos) return;
+        double v[3];
+        if (numbers_in(row.substr(sp), v, 3) != 3) return;
+        positions.push_back(convert_position({v[0], v[1], v[2]}));
+        symbols.emplace_back(row.substr(0, std::min(sp, kMaxSymbol)));
+      });
+      if (!positions.empty()) {
+        d_.final_positions_angstrom = std::move(positions);
+        d_.symbols = std::move(symbols);
       }
     }
+    if (!forces_raw_.empty()) {
+      std::vector<Vec3> forces;
+      for_each_row(forces_raw_, [&](std::string_view row) {
+        size_t eq = row.find('=');
+        double v[3];
+        if (eq == std::string_view::npos || numbers_in(row.substr(eq + 1), v, 3) != 3) return;
+        const double s = units::kEvPerAngstromPerRyPerBohr;
+        forces.push_back({v[0] * s, v[1] * s, v[2] * s});
+      });
+      if (!forces.empty()) d_.forces_ev_per_angstrom = std::move(forces);
+    }
+  }
+
+  template <typename Fn>
+  static void for_each_row(std::string_view text, Fn fn) {
+    while (!text.empty()) {
+      size_t nl = text.find('\n');
+      fn(text.substr(0, nl));
+      if (nl == std::string_view::npos) break;
+      text.remove_prefix(nl + 1);
+    }
+  }
+
+  Vec3 convert_position(Vec3 p) const {
+    switch (positions_raw_unit_) {
+      case 'a':  // alat
+        if (positions_alat_) {
+          for (double& x : p) x *= *positions_alat_ * units::kAngstromPerBohr;
+        }
+        break;
+      case 'b':
+        for (double& x : p) x *= units::kAngstromPerBohr;
+        break;
+      case 'c':  // crystal: fractions of the cell current at that block
+        if (positions_cell_) {
+          const Mat3& c = *positions_cell_;
+          Vec3 f = p;
+          for (int k = 0; k < 3; ++k) p[k] = f[0] * c[0][k] + f[1] * c[1][k] + f[2] * c[2][k];
+        }
+        break;
+      default:  // angstrom
+        break;
+    }
+    return p;
   }
 
   void on_bang(std::string_view t) {
@@ -363,7 +383,7 @@ class QeParser final : public CodeParser {
     size_t v = t.find("v.");
     if (v != std::string_view::npos) {
       std::string_view rest = t.substr(v + 2);
-      d_.program_version = std::string(rest.substr(0, std::min(rest.find(' '), rest.size())));
+      set_version(d_, rest.substr(0, std::min({rest.find(' '), rest.size(), size_t{64}})));
     }
     cell_from_parameters_ = false;  // a new run starts (concatenated outputs)
   }
@@ -397,8 +417,6 @@ class QeParser final : public CodeParser {
 
   void on_positions_header(std::string_view t) {
     start(Block::positions);
-    pending_vectors_.clear();
-    pending_symbols_.clear();
     if (contains(t, "crystal")) positions_unit_ = 'c';
     else if (contains(t, "bohr")) positions_unit_ = 'b';
     else if (contains(t, "alat")) positions_unit_ = 'a';
@@ -418,25 +436,9 @@ class QeParser final : public CodeParser {
 
   void on_error_message(std::string_view t, int64_t no) {
     std::string text = error_routine_.empty() ? std::string(t) : error_routine_ + " " + std::string(t);
-    std::string_view code = classify_error(t);
+    std::string_view code = classify_qe_error(error_routine_, t);
     picker_.report(code, no, text);
     error_reported_ = true;
-  }
-
-  std::string_view classify_error(std::string_view message) const {
-    for (const auto& m : kQeMessages) {
-      if (contains(message, m.marker)) return m.code;
-    }
-    std::string_view r = error_routine_;
-    if (contains(r, "broyden")) return "broyden_factorization_failed";
-    if (contains(r, "readpp") || contains(r, "read_pseudo") || contains(r, "upf") ||
-        ((contains(message, ".UPF") || contains(message, ".upf")) && contains(message, "not found")))
-      return "missing_pseudopotential";
-    if (contains(r, "namelist") || contains(r, "card") || contains(r, "iosys") || contains(r, "read_input") ||
-        contains(message, "reading namelist") || contains(message, "namelist"))
-      return "input_error";
-    if (contains(message, "not found") || contains(message, "file not found")) return "missing_file";
-    return "crashed";
   }
 
   void close_error_block() {
@@ -461,6 +463,11 @@ class QeParser final : public CodeParser {
   char positions_unit_ = 'A';
   std::vector<Vec3> pending_vectors_;
   std::vector<std::string> pending_symbols_;
+  std::string raw_, positions_raw_, forces_raw_;
+  size_t raw_rows_ = 0;
+  std::optional<Mat3> positions_cell_;
+  std::optional<double> positions_alat_;
+  char positions_raw_unit_ = 'A';
   int64_t n_bang_ = 0, n_double_bang_ = 0;
   std::optional<double> last_bang_, last_double_bang_;
   std::vector<double> bang_ev_, double_bang_ev_;

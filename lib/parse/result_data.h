@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "parse/parse.h"
@@ -27,6 +28,8 @@ struct Diagnosis {
 constexpr size_t kMaxIonicEnergies = 1 << 20;
 constexpr size_t kMaxAtoms = 100000;
 constexpr size_t kMaxWarnings = 32;
+constexpr size_t kMaxSymbol = 16;    // an element label never needs more
+constexpr size_t kMaxRawRow = 256;   // a position/force row never needs more
 
 struct ResultData {
   std::string code;       // "qe", "vasp", "crystal"
@@ -54,6 +57,11 @@ struct ResultData {
   std::optional<double> total_energy_ev() const;
   void add_ionic_energy(double ev);
 };
+
+// Records a version string; an empty one is no version.
+inline void set_version(ResultData& d, std::string_view v) {
+  if (!v.empty()) d.program_version = std::string(v);
+}
 
 class ParsedResult final : public Result {
  public:

@@ -91,8 +91,9 @@ std::unique_ptr<Result> result_from_json(const std::string& text) {
   d.code = string_or_empty(o, "code");
   if (d.code.empty()) throw Error(XRUN_E_INVALID, "result JSON has no 'code'");
   d.file_type = string_or_empty(o, "file_type");
-  std::string version = string_or_empty(o, "program_version");
-  if (!version.empty()) d.program_version = version;
+  if (const cJSON* v = cJSON_GetObjectItemCaseSensitive(o, "program_version"); cJSON_IsString(v)) {
+    d.program_version = std::string(v->valuestring);
+  }
   d.native_unit = string_or_empty(o, "native_unit");
   d.total_energy_native = number_or_null(o, "total_energy_native");
   d.fermi_energy_ev = number_or_null(o, "fermi_energy_ev");

@@ -125,7 +125,7 @@ class VasprunParser final : public CodeParser {
       if (auto v = element_number(t)) d_.fermi_energy_ev = *v;
     } else if (contains(t, "name=\"version\"")) {
       std::string_view v = element_text(t);
-      if (!v.empty()) d_.program_version = std::string(v.substr(0, 80));
+      set_version(d_, v.substr(0, 80));
     } else if (contains(t, "name=\"NELM\"")) {
       nelm_ = element_number(t);
     } else if (contains(t, "name=\"NSW\"")) {

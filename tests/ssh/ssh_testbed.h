@@ -161,6 +161,20 @@ inline int count_in_file(const std::string& path, const std::string& needle) {
   return n;
 }
 
+// Directories of private sshds, removed at exit even when a failed
+// assertion (a longjmp in cmocka) skipped their destructors.
+inline std::vector<std::string>& private_dirs() {
+  static std::vector<std::string> dirs;
+  static bool registered = false;
+  if (!registered) {
+    registered = true;
+    atexit([] {
+      for (const auto& d : private_dirs()) sh("rm -rf '" + d + "'");
+    });
+  }
+  return dirs;
+}
+
 // A private sshd in the foreground (-D), our child: stopped by its pid.
 class PrivateSshd {
  public:
@@ -170,6 +184,7 @@ class PrivateSshd {
     char tmpl[] = "/tmp/xrun-sshd-XXXXXX";
     if (!mkdtemp(tmpl)) die("mkdtemp failed");
     dir = tmpl;
+    private_dirs().push_back(dir);
     chmod(dir.c_str(), 0755);
     port = free_port();
     config = dir + "/sshd_config";
@@ -227,13 +242,18 @@ class PrivateSshd {
 
   // Kills the per-connection server processes: what a server-side crash
   // or an admin's kill looks like to the client.
+  // Returns how many connections it killed.
   int kill_sessions() {
     int n = 0;
     for (pid_t c : children_of(pid_)) {
-      // The privileged monitor and the unprivileged child that speaks the
-      // protocol: the whole connection dies at once, as in a crash.
-      for (pid_t g : children_of(c)) kill(g, SIGKILL);
-      if (kill(c, SIGKILL) == 0) ++n;
+      // The unprivileged child that speaks the protocol, then its
+      // privileged monitor: the whole connection dies at once, as in a
+      // crash. The monitor may exit (and be reaped) as soon as its child
+      // dies, so either kill counts.
+      bool killed = false;
+      for (pid_t g : children_of(c)) killed = kill(g, SIGKILL) == 0 || killed;
+      killed = kill(c, SIGKILL) == 0 || killed;
+      if (killed) ++n;
     }
     return n;
   }

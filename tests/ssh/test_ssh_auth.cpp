@@ -14,6 +14,9 @@ using namespace xrun;
 
 static sshtest::Testbed tb;
 static std::string tmp;
+// Password logins use their own account: the Slurm testbed resets the
+// password of the shared test user, and a parallel run must not race it.
+static const char* kPasswordUser = "xrunpw";
 
 struct PromptLog {
   std::atomic<int> calls{0};
@@ -45,7 +48,7 @@ static void run_many(Transport& t, int n) {
 static void keyboard_interactive_once_per_session(void**) {
   sshtest::PrivateSshd sshd(tb, "kbdint",
                             "UsePAM yes\nKbdInteractiveAuthentication yes\nPasswordAuthentication no\n"
-                            "PubkeyAuthentication no\n");
+                            "PubkeyAuthentication no\nAllowUsers " + std::string(kPasswordUser) + "\n");
   PromptLog log;
   log.answer = tb.password;
   SshCallbacks cb;
@@ -53,6 +56,7 @@ static void keyboard_interactive_once_per_session(void**) {
   cb.prompt_payload = &log;
   SshPool pool(cb);
   Machine m = sshd.machine();
+  m.username = kPasswordUser;
   m.auth.method = AuthMethod::KeyboardInteractive;
   m.auth.key_file.reset();
   auto t = pool.transport_for(m);
@@ -80,7 +84,7 @@ static void keyboard_interactive_once_per_session(void**) {
 static void password_through_callback(void**) {
   sshtest::PrivateSshd sshd(tb, "password",
                             "PasswordAuthentication yes\nKbdInteractiveAuthentication no\n"
-                            "PubkeyAuthentication no\n");
+                            "PubkeyAuthentication no\nAllowUsers " + std::string(kPasswordUser) + "\n");
   PromptLog log;
   log.answer = tb.password;
   SshCallbacks cb;
@@ -88,6 +92,7 @@ static void password_through_callback(void**) {
   cb.prompt_payload = &log;
   SshPool pool(cb);
   Machine m = sshd.machine();
+  m.username = kPasswordUser;
   m.auth.method = AuthMethod::Password;
   auto t = pool.transport_for(m);
   run_many(*t, 20);
@@ -164,9 +169,10 @@ int main(void) {
   tb = sshtest::load_testbed();
   tmp = xrun_test_tempdir("auth");
   chmod(tmp.c_str(), 0755);
-  // The Slurm testbed may have reset the test user's password: set it again.
-  if (sshtest::sh("usermod -p \"$(openssl passwd -6 '" + tb.password + "')\" " + tb.user) != 0)
-    sshtest::die("cannot set the password of " + tb.user);
+  const std::string u = kPasswordUser;
+  if (sshtest::sh("id " + u + " >/dev/null 2>&1 || useradd -m -s /bin/bash " + u) != 0 ||
+      sshtest::sh("usermod -p \"$(openssl passwd -6 '" + tb.password + "')\" " + u) != 0)
+    sshtest::die("cannot create the password test user " + u + " (tests run as root)");
   const struct CMUnitTest tests[] = {
       SSH_TEST(keyboard_interactive_once_per_session),
       SSH_TEST(password_through_callback),

@@ -30,6 +30,13 @@ static void killed_idle_session_is_replaced_transparently(void**) {
   assert_int_equal(s.reconnects, 1);
   assert_int_equal(s.handshakes, 2);
   assert_int_equal(s.sessions_open, 1);
+  // File operations recover the same way (over a fresh SFTP channel).
+  t->write_file("~/xrun-recovery-probe", "probe");
+  assert_true(sshd.kill_sessions() >= 1);
+  sleep_ms(200);
+  assert_string_equal(t->read_file("~/xrun-recovery-probe", 0).c_str(), "probe");
+  t->remove("~/xrun-recovery-probe", false);
+  assert_int_equal(t->stats().reconnects, 2);
 }
 
 static void command_in_flight_gets_a_transport_error(void**) {

@@ -62,6 +62,13 @@ static void stdin_stdout_stderr_exit(void**) {
   assert_int_equal(r.exit_status, 3);
   assert_true(r.out == big);
   assert_string_equal(r.err.c_str(), "err\n");
+  // Stdin and stdout both far beyond the SSH windows: writing must not
+  // wait for a window the unread output keeps shut.
+  std::string huge(12 << 20, 'h');
+  for (size_t i = 0; i < huge.size(); i += 4093) huge[i] = static_cast<char>(i % 251);
+  r = t->run("cat", huge, 20000);
+  assert_int_equal(r.exit_status, 0);
+  assert_true(r.out == huge);
   // Large stderr with no stdout must not stall the channel.
   r = t->run("head -c 500000 /dev/zero >&2; echo done");
   assert_int_equal(r.exit_status, 0);
@@ -211,6 +218,8 @@ static void check_reports_each_step(void**) {
     assert_true(steps[i].ok);
     assert_true(steps[i].ms >= 0);
   }
+  assert_string_equal(steps[2].detail.c_str(), tb.known_hosts.c_str());
+  assert_string_equal(steps[3].detail.c_str(), ("key file " + tb.key).c_str());
   // The checked session joined the pool: the next command needs no handshake.
   assert_int_equal(t->run("true").exit_status, 0);
   assert_int_equal(t->stats().handshakes, 1);

@@ -4,6 +4,7 @@
 #include <netdb.h>
 #include <poll.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "transport/ssh/session_options.h"
@@ -153,8 +154,7 @@ void Connection::connect(StepLog* log, int64_t deadline_ms) {
   steps.ok(target_.known_hosts_for_messages());
 
   steps.begin("authenticate");
-  authenticate();
-  steps.ok();
+  steps.ok(authenticate());
   last_used_ms = last_keepalive_ms = monotonic_ms();
 }
 
@@ -253,10 +253,10 @@ int Connection::auth_password() {
   return rc;
 }
 
-void Connection::authenticate() {
+std::string Connection::authenticate() {
   ssh_session s = session_.get();
   int rc = ssh_userauth_none(s, nullptr);
-  if (rc == SSH_AUTH_SUCCESS) return;
+  if (rc == SSH_AUTH_SUCCESS) return "none";
   if (rc == SSH_AUTH_ERROR) fail_transport("authentication exchange failed");
   const int offered = ssh_userauth_list(s, nullptr);
   std::string tried;
@@ -294,7 +294,7 @@ void Connection::authenticate() {
         done = attempt("password", [&] { return auth_password(); });
       break;
   }
-  if (done) return;
+  if (done) return tried.substr(tried.rfind(", ") == std::string::npos ? 0 : tried.rfind(", ") + 2);
   std::string allowed;
   auto add = [&](int bit, const char* name) {
     if (offered & bit) allowed += allowed.empty() ? name : std::string(",") + name;
@@ -312,6 +312,18 @@ void Connection::authenticate() {
 
 CommandResult Connection::exec(const std::string& command, const std::string& stdin_data,
                                int64_t deadline_ms, bool& started) {
+  size_t given = 0;
+  StdinSource from_string = [&](char* dst, size_t cap) {
+    size_t n = std::min(cap, stdin_data.size() - given);
+    memcpy(dst, stdin_data.data() + given, n);
+    given += n;
+    return n;
+  };
+  return exec_streaming(command, from_string, nullptr, deadline_ms, started);
+}
+
+CommandResult Connection::exec_streaming(const std::string& command, const StdinSource& stdin_source,
+                                         const StdoutSink& stdout_sink, int64_t deadline_ms, bool& started) {
   started = false;
   ssh_session s = session_.get();
   auto remaining = [&] { return deadline_ms - monotonic_ms(); };
@@ -349,28 +361,6 @@ CommandResult Connection::exec(const std::string& command, const std::string& st
   started = true;
   if (ssh_channel_request_exec(ch.get(), command.c_str()) != SSH_OK) fail_transport("exec request failed");
 
-  // Stdin: the remote window bounds what one write takes; the blocking
-  // timeout bounds how long a window may stay shut.
-  for (size_t off = 0; off < stdin_data.size();) {
-    if (remaining() <= 0) throw timed_out("while sending stdin");
-    bound(target_.command_timeout_ms);
-    size_t chunk = std::min<size_t>(stdin_data.size() - off, 64 * 1024);
-    int n = ssh_channel_write(ch.get(), stdin_data.data() + off, static_cast<uint32_t>(chunk));
-    if (n < 0) {
-      if (remaining() <= 0) {
-        ssh_channel_request_send_signal(ch.get(), "KILL");
-        throw timed_out("while sending stdin");
-      }
-      // A command that exits without reading all its stdin closes the
-      // channel: that is its business, not a broken connection.
-      if (ssh_is_connected(s) && (ssh_channel_is_closed(ch.get()) || ssh_channel_is_eof(ch.get()))) break;
-      fail_transport("sending stdin failed");
-    }
-    off += static_cast<size_t>(n);
-  }
-  if (!ssh_channel_is_closed(ch.get()) && ssh_channel_send_eof(ch.get()) != SSH_OK && !ssh_is_connected(s))
-    fail_transport("sending EOF failed");
-
   CommandResult result;
   char buf[32 * 1024];
   const int fd = ssh_get_fd(s);
@@ -379,21 +369,73 @@ CommandResult Connection::exec(const std::string& command, const std::string& st
     ssh_channel_close(ch.get());
     throw timed_out(when);
   };
+  // Stdin and output are interleaved: stdin is written only as far as the
+  // server's window allows, and output is read in between, because a
+  // command that writes while it reads (cat) stops reading once its own
+  // output is not consumed.
+  // `pending` holds stdin read from the source but not yet accepted by the
+  // server's window.
+  std::string pending;
+  size_t off = 0;
+  bool source_done = false;
+  bool eof_sent = false;
+  auto stdin_waiting = [&] {
+    if (off == pending.size() && !source_done) {
+      pending.resize(64 * 1024);
+      size_t n = stdin_source ? stdin_source(pending.data(), pending.size()) : 0;
+      pending.resize(n);
+      off = 0;
+      source_done = n == 0;
+    }
+    return off < pending.size();
+  };
   for (;;) {
-    bool got = false;
+    bool progressed = false;
+    while (!ssh_channel_is_closed(ch.get()) && stdin_waiting()) {
+      uint32_t window = ssh_channel_window_size(ch.get());
+      if (window == 0) break;
+      size_t chunk = std::min<size_t>(std::min<size_t>(pending.size() - off, window), 32 * 1024);
+      int n = ssh_channel_write(ch.get(), pending.data() + off, static_cast<uint32_t>(chunk));
+      if (n < 0) {
+        // A command that exits without reading all its stdin closes the
+        // channel: that is its business, not a broken connection.
+        if (ssh_is_connected(s) && (ssh_channel_is_closed(ch.get()) || ssh_channel_is_eof(ch.get()))) {
+          source_done = true;
+          off = pending.size();
+          break;
+        }
+        fail_transport("sending stdin failed");
+      }
+      off += static_cast<size_t>(n);
+      progressed = progressed || n > 0;
+      if (n == 0) break;
+    }
+    if (!eof_sent && ((source_done && off == pending.size()) || ssh_channel_is_closed(ch.get()))) {
+      eof_sent = true;
+      if (!ssh_channel_is_closed(ch.get()) && ssh_channel_send_eof(ch.get()) != SSH_OK && !ssh_is_connected(s))
+        fail_transport("sending EOF failed");
+    }
     for (int is_stderr = 0; is_stderr <= 1; ++is_stderr) {
       int n = ssh_channel_read_nonblocking(ch.get(), buf, sizeof buf, is_stderr);
       if (n == SSH_ERROR) fail_transport("reading command output failed");
       if (n > 0) {
-        (is_stderr ? result.err : result.out).append(buf, static_cast<size_t>(n));
-        got = true;
+        if (is_stderr)
+          result.err.append(buf, static_cast<size_t>(n));
+        else if (stdout_sink)
+          stdout_sink(buf, static_cast<size_t>(n));
+        else
+          result.out.append(buf, static_cast<size_t>(n));
+        progressed = true;
       }
     }
-    if (ssh_channel_is_eof(ch.get())) break;
-    if (got) continue;
+    if (eof_sent && ssh_channel_is_eof(ch.get())) break;
+    if (progressed) continue;
+    // Reading may have handled a window adjust: write again before waiting.
+    if (off < pending.size() && !ssh_channel_is_closed(ch.get()) && ssh_channel_window_size(ch.get()) > 0)
+      continue;
     if (!ssh_is_connected(s)) fail_transport("connection lost while the command ran");
     int64_t left = remaining();
-    if (left <= 0) kill_and_throw("while it ran");
+    if (left <= 0) kill_and_throw(eof_sent ? "while it ran" : "while sending stdin");
     struct pollfd p = {fd, POLLIN, 0};
     int pr = poll(&p, 1, static_cast<int>(std::min<int64_t>(left, 1000)));
     if (pr < 0 && errno != EINTR) fail_transport("poll failed");

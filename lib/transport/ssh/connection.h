@@ -3,6 +3,7 @@
 // time (the pool lends it out whole), and serves one command at a time.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -47,6 +48,15 @@ class Connection {
   CommandResult exec(const std::string& command, const std::string& stdin_data, int64_t deadline_ms,
                      bool& started);
 
+  // The same, streaming: stdin is pulled from `stdin_source` (returns the
+  // bytes it put in the buffer, 0 at the end; may be empty), stdout is
+  // pushed to `stdout_sink` (empty: collected into the result). Either
+  // may throw to abandon the command.
+  using StdinSource = std::function<size_t(char* buffer, size_t capacity)>;
+  using StdoutSink = std::function<void(const char* data, size_t size)>;
+  CommandResult exec_streaming(const std::string& command, const StdinSource& stdin_source,
+                               const StdoutSink& stdout_sink, int64_t deadline_ms, bool& started);
+
   // The SFTP session, opened on first use; nullptr if the server has no
   // sftp subsystem. Throws XRUN_E_TRANSPORT if the connection fails.
   sftp_session sftp();
@@ -71,7 +81,7 @@ class Connection {
   Connection(const SshTarget& target, const Prompter& prompter, const Logger& logger);
   void connect(StepLog* log, int64_t deadline_ms);
   void verify_host_key();
-  void authenticate();
+  std::string authenticate();  // the method that worked
   int auth_with_key_file(const std::string& path);
   int auth_kbdint();
   int auth_password();

@@ -1,12 +1,17 @@
 // RemoteFiles streamed over exec channels, for sites without SFTP. Every
 // transfer carries a SHA-256: the receiving side computes it and the two
 // values must agree, so a truncated or altered stream is an error.
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <algorithm>
 #include <cstdio>
 
-#include "transport/ssh/local_files.h"
+#include "transport/ssh/temp_name.h"
 #include "transport/ssh/remote_files.h"
 #include "transport/ssh/sha256.h"
 #include "util/shell_quote.h"
@@ -21,6 +26,17 @@ std::string shell_path(const std::string& path) {
 }
 
 namespace {
+
+// A local descriptor closed (and its temporary file removed) on the way out.
+struct LocalFd {
+  explicit LocalFd(int f) : fd(f) {}
+  ~LocalFd() {
+    if (fd >= 0) ::close(fd);
+    if (!unlink_on_close.empty()) ::unlink(unlink_on_close.c_str());
+  }
+  int fd;
+  std::string unlink_on_close;
+};
 
 constexpr int kMissing = 96;   // exit status our scripts use for "no such file"
 constexpr int kMismatch = 97;  // exit status for "checksum mismatch"
@@ -72,14 +88,86 @@ class ExecFiles final : public RemoteFiles {
     return data;
   }
 
+  // Streams the local file as stdin (memory stays bounded whatever its
+  // size); the remote side reports the sum of what it stored, which must
+  // match ours before the temporary file is renamed into place.
   void upload_file(const std::string& local, const std::string& remote, uint32_t mode) override {
-    write_file(remote, read_local_file(local), mode);
+    LocalFd in(::open(local.c_str(), O_RDONLY | O_CLOEXEC));
+    if (in.fd < 0)
+      throw Error(errno == ENOENT ? XRUN_E_NOT_FOUND : XRUN_E_IO,
+                  "cannot open local file " + local + ": " + strerror(errno));
+    Sha256 sum;
+    auto source = [&](char* buf, size_t cap) -> size_t {
+      for (;;) {
+        ssize_t n = ::read(in.fd, buf, cap);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw Error(XRUN_E_IO, "cannot read local file " + local + ": " + strerror(errno));
+        sum.update(std::string_view(buf, static_cast<size_t>(n)));
+        return static_cast<size_t>(n);
+      }
+    };
+    const std::string script =
+        "f=" + shell_path(remote) + "; t=\"$(dirname -- \"$f\")/.xrun-tmp.$(basename -- \"$f\").$$\"; " +
+        "umask 077; cat > \"$t\" || { rm -f -- \"$t\"; exit 1; }; " +
+        "s=$(sha256sum < \"$t\") || { rm -f -- \"$t\"; exit 1; }; printf '%s\\n%s' \"${s%% *}\" \"$t\"";
+    bool started = false;
+    CommandResult r = conn_.exec_streaming(script, source, nullptr, deadline_ms_, started);
+    check(r, "cannot write", remote);
+    const std::string expected = sum.hex_digest();
+    auto nl = r.out.find('\n');
+    const std::string tmp = nl == std::string::npos ? "" : r.out.substr(nl + 1);
+    if (nl == std::string::npos || tmp.empty())
+      throw Error(XRUN_E_TRANSPORT, "upload of " + local + " to " + conn_.target().key() + ": no checksum came back");
+    if (r.out.substr(0, nl) != expected) {
+      run("rm -f -- " + quote_for_shell(tmp), "");
+      throw Error(XRUN_E_TRANSPORT, "upload of " + local + " to " + remote + " on " + conn_.target().key() +
+                                        " arrived damaged (checksum mismatch)");
+    }
+    check(run("chmod " + octal(mode) + " -- " + quote_for_shell(tmp) + " && mv -f -- " + quote_for_shell(tmp) +
+                  " " + shell_path(remote),
+              ""),
+          "cannot write", remote);
   }
 
+  // Streams stdout into a local temporary file; the remote side sends the
+  // sum of the file after its content, on stderr.
   void download_file(const std::string& remote, const std::string& local) override {
     FileInfo info = stat(remote);
     if (!info.exists) throw Error(XRUN_E_NOT_FOUND, "no such remote file " + remote + " on " + conn_.target().key());
-    write_local_file_atomic(local, read_file(remote, 0), info.mode);
+    const std::string tmp = local + ".xrun-tmp." + temp_suffix();
+    LocalFd out(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+    if (out.fd < 0) throw Error(XRUN_E_IO, "cannot create local file " + tmp + ": " + strerror(errno));
+    out.unlink_on_close = tmp;
+    Sha256 sum;
+    auto sink = [&](const char* data, size_t n) {
+      sum.update(std::string_view(data, n));
+      while (n > 0) {
+        ssize_t w = ::write(out.fd, data, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0) throw Error(XRUN_E_IO, "cannot write local file " + tmp + ": " + strerror(errno));
+        data += w;
+        n -= static_cast<size_t>(w);
+      }
+    };
+    const std::string script = "f=" + shell_path(remote) + "; [ -f \"$f\" ] || { echo \"no such file\" >&2; exit " +
+                               std::to_string(kMissing) + "; }; cat < \"$f\" || exit 1; " +
+                               "s=$(sha256sum < \"$f\") || exit 1; printf '\\n%s\\n' \"${s%% *}\" >&2";
+    bool started = false;
+    CommandResult r = conn_.exec_streaming(script, nullptr, sink, deadline_ms_, started);
+    check(r, "cannot read", remote);
+    std::string err(trim(r.err));
+    std::string remote_sum = err.substr(err.find_last_of('\n') == std::string::npos ? 0 : err.find_last_of('\n') + 1);
+    if (remote_sum != sum.hex_digest())
+      throw Error(XRUN_E_TRANSPORT, "download of " + remote + " from " + conn_.target().key() +
+                                        " arrived damaged (checksum mismatch)");
+    if (::fchmod(out.fd, info.mode & 07777) != 0 || ::close(out.fd) != 0) {
+      out.fd = -1;
+      throw Error(XRUN_E_IO, "cannot write local file " + tmp + ": " + strerror(errno));
+    }
+    out.fd = -1;
+    if (::rename(tmp.c_str(), local.c_str()) != 0)
+      throw Error(XRUN_E_IO, "cannot rename " + tmp + " to " + local + ": " + strerror(errno));
+    out.unlink_on_close.clear();
   }
 
   void make_dirs(const std::string& path, uint32_t mode) override {

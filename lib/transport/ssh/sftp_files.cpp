@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "transport/ssh/local_files.h"
+#include "transport/ssh/temp_name.h"
 #include "transport/ssh/remote_files.h"
 #include "util/shell_quote.h"
 #include "util/strings.h"

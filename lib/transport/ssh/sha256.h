@@ -1,7 +1,8 @@
 // SHA-256, for the checksums of file transfers streamed over exec channels
-// (the remote side runs sha256sum; this side checks against it).
+// (the remote side runs sha256sum; this side checks against it). Backed by
+// OpenSSL's libcrypto, which libssh already depends on.
 #pragma once
-#include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -10,15 +11,15 @@ namespace xrun::ssh {
 class Sha256 {
  public:
   Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
   void update(std::string_view data);
   std::string hex_digest();  // finishes; 64 lowercase hex digits
 
  private:
-  void block(const unsigned char* p);
-  uint32_t h_[8];
-  unsigned char buf_[64];
-  size_t buf_len_ = 0;
-  uint64_t total_ = 0;
+  struct Context;
+  std::unique_ptr<Context> context_;
 };
 
 std::string sha256_hex(std::string_view data);

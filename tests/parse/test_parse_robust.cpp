@@ -1,0 +1,142 @@
+// Hostile files through the real file path: empty, binary, and lines of
+// 10 MB. Every parser must give a result (or refuse under "auto") and keep
+// its memory bounded.
+#include <sys/resource.h>
+
+#include <cstdio>
+#include <string>
+
+#include "corpus_util.h"
+#include "parse/parse.h"
+#include "parse/result_data.h"
+#include "test_common.h"
+#include "util/error.h"
+
+namespace {
+
+const char* kParsers[] = {"qe", "vasp", "vasp-outcar", "vasp-oszicar", "vasp-xml", "vasp-log", "crystal"};
+
+long max_rss_kb() {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_maxrss;
+}
+
+// Writes `count` bytes of `c` in small chunks (the test itself must not hold
+// the 10 MB in memory, or the RSS check would measure it).
+void write_run(FILE* f, char c, size_t count) {
+  char chunk[4096];
+  memset(chunk, c, sizeof chunk);
+  while (count > 0) {
+    size_t n = count < sizeof chunk ? count : sizeof chunk;
+    fwrite(chunk, 1, n, f);
+    count -= n;
+  }
+}
+
+std::string temp_path(const char* name) { return std::string(xrun_test_tempdir("parse")) + "/" + name; }
+
+// Removes the file and the temporary directory holding it.
+void remove_temp(const std::string& path) {
+  remove(path.c_str());
+  remove(path.substr(0, path.rfind('/')).c_str());
+}
+
+void test_empty_file(void** state) {
+  (void)state;
+  const std::string path = temp_path("empty.out");
+  xrun_test_write_file(path.c_str(), "");
+  bool refused = false;
+  try {
+    xrun::parse::parse_file(path, "auto");
+  } catch (const xrun::Error& e) {
+    refused = e.status() == XRUN_E_PARSE;
+  }
+  assert_true(refused);
+  for (const char* p : kParsers) {
+    auto r = xrun::parse::parse_file(path, p);
+    assert_string_equal(r->diagnosis().c_str(), "truncated_output");
+  }
+  remove_temp(path);
+}
+
+void test_ten_megabyte_lines(void** state) {
+  (void)state;
+  const std::string original = read_whole_file(corpus_dir() + "/qe/generated/si_scf.out");
+  const size_t cut = original.find("!    total energy");
+  assert_true(cut != std::string::npos);
+  const std::string path = temp_path("long_lines.out");
+  FILE* f = fopen(path.c_str(), "wb");
+  assert_non_null(f);
+  fwrite(original.data(), 1, cut, f);
+  write_run(f, 'x', 10u << 20);  // one 10 MB line
+  fputc('\n', f);
+  write_run(f, ' ', 10u << 20);  // a 10 MB line of blanks
+  fputc('\n', f);
+  fwrite(original.data() + cut, 1, original.size() - cut, f);
+  fclose(f);
+
+  const long before = max_rss_kb();
+  auto r = xrun::parse::parse_file(path, "auto");
+  const long grown_kb = max_rss_kb() - before;
+  // The lines around the long ones are read as before.
+  assert_string_equal(r->diagnosis().c_str(), "ok");
+  double e = 0;
+  assert_true(r->number("total_energy_native", &e));
+  assert_true(e == -15.83916744);
+  fprintf(stderr, "RSS grew by %ld kB while parsing 20 MB of long lines\n", grown_kb);
+  assert_true(grown_kb < 16 * 1024);
+  remove_temp(path);
+}
+
+void test_binary_garbage(void** state) {
+  (void)state;
+  const std::string path = temp_path("garbage.bin");
+  FILE* out = fopen(path.c_str(), "wb");
+  assert_non_null(out);
+  uint64_t x = 88172645463325252ull;  // xorshift: reproducible garbage
+  for (size_t i = 0; i < (8u << 20) / 8; ++i) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    fwrite(&x, 8, 1, out);
+  }
+  fclose(out);
+  for (const char* p : kParsers) {
+    auto r = xrun::parse::parse_file(path, p);
+    assert_true(xrun::parse::diagnosis_is_failure(r->diagnosis()));
+    assert_non_null(r->to_json().c_str());
+  }
+  remove_temp(path);
+}
+
+// Inputs the fuzzer once broke (tests/parse/fuzz_regressions): each parser
+// must give a result whose JSON survives its own round trip.
+void test_fuzz_regressions(void** state) {
+  (void)state;
+  const std::string dir = std::string(xrun_test_env("XRUN_SOURCE_DIR")) + "/tests/parse/fuzz_regressions";
+  int n = 0;
+  for (const char* name : {"empty_version_outcar", "empty_version_qe"}) {
+    const std::string data = read_whole_file(dir + "/" + name);
+    assert_true(data.size() > 0);
+    for (const char* p : kParsers) {
+      auto r = xrun::parse::parse_buffer(data, p);
+      const std::string json = r->to_json();
+      assert_string_equal(xrun::parse::result_from_json(json)->to_json().c_str(), json.c_str());
+      ++n;
+    }
+  }
+  assert_int_equal(n, 14);
+}
+
+}  // namespace
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_empty_file),
+      cmocka_unit_test(test_ten_megabyte_lines),
+      cmocka_unit_test(test_binary_garbage),
+      cmocka_unit_test(test_fuzz_regressions),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
