@@ -293,6 +293,19 @@ XRUN_API int xrun_job_submit_command(xrun_job **out, xrun_ctx *ctx,
                                      const char *machine, const char *name,
                                      const char *command);
 
+/** Submit several jobs at once: `specs_json` is a JSON array of job specs
+ *  (see xrun_job_submit; arrays are not allowed here). Every spec is checked
+ *  first -- one bad spec refuses the whole batch (XRUN_E_INVALID naming its
+ *  index) and nothing is recorded. Then every job is recorded, and per
+ *  machine ONE command creates their directories, writes their scripts and
+ *  submits them: over SSH one round trip for N jobs. `out_json` (OWNED) is
+ *  an array in input order of {"id":..,"state":..,"scheduler_id":..,
+ *  "error":..} ("error" only for a job that was not sent; it stays in the
+ *  store with the reason). Returns XRUN_OK once every job is recorded, even
+ *  if some could not be sent; XRUN_E_INVALID, XRUN_E_NOT_FOUND (machine),
+ *  XRUN_E_STORE. Blocks for one command per machine. */
+XRUN_API int xrun_jobs_submit(char **out_json, xrun_ctx *ctx, const char *specs_json);
+
 /** Open a job by its xrun id. XRUN_E_NOT_FOUND if unknown. Does not poll. */
 XRUN_API int xrun_job_open(xrun_job **out, xrun_ctx *ctx, const char *id);
 XRUN_API void xrun_job_free(xrun_job *job);

@@ -36,8 +36,14 @@ std::string build_spec(const char* command, const Args& args) {
       text << in.rdbuf();
     }
     spec = cJSON_Parse(text.str().c_str());
+    if (cJSON_IsArray(spec) && std::string(command) == "submit") {
+      // A batch: handed to xrun_jobs_submit as it is.
+      cJSON_Delete(spec);
+      return text.str();
+    }
     if (!cJSON_IsObject(spec)) {
-      fprintf(stderr, "xrun %s: %s is not a JSON object\n", command, path.c_str());
+      fprintf(stderr, "xrun %s: %s is not a JSON object%s\n", command, path.c_str(),
+              std::string(command) == "submit" ? " or array" : "");
       cJSON_Delete(spec);
       return "";
     }
@@ -107,6 +113,31 @@ int cmd_submit(int argc, char** argv) {
   if (spec.empty()) return 2;
   xrun_ctx* ctx = open_context("submit");
   if (!ctx) return 1;
+  if (spec[0] == '[') {
+    // A batch: one command per machine; one id per line, in input order.
+    char* outcomes = nullptr;
+    int rc = xrun_jobs_submit(&outcomes, ctx, spec.c_str());
+    int result = 0;
+    if (rc != XRUN_OK) {
+      result = report("submit", rc);
+    } else {
+      cJSON* list = cJSON_Parse(outcomes);
+      const cJSON* item = nullptr;
+      cJSON_ArrayForEach(item, list) {
+        std::string error = json_str(item, "error");
+        if (!error.empty()) {
+          fprintf(stderr, "xrun submit: job %s not sent: %s\n", json_str(item, "id").c_str(), error.c_str());
+          result = 1;
+        }
+      }
+      if (args.has("--json")) print_json(outcomes);
+      cJSON_ArrayForEach(item, list) printf("%s\n", json_str(item, "id").c_str());
+      cJSON_Delete(list);
+    }
+    xrun_free(outcomes);
+    xrun_ctx_close(ctx);
+    return result;
+  }
   xrun_job* job = nullptr;
   int rc = xrun_job_submit(&job, ctx, spec.c_str());
   if (rc != XRUN_OK) {

@@ -12,6 +12,7 @@ static void usage(FILE* out) {
           "\n"
           "  run [-m MACHINE] [--json] -- CMD ARGS...   submit, wait, stream output, exit with its code\n"
           "  submit [-m MACHINE] [--name N] [--spec FILE|-] [-- CMD ARGS...]   print the new job id\n"
+          "         (a spec file holding a JSON array submits a batch: one id per line)\n"
           "  status [--json] [ID]                        one job, or all active jobs\n"
           "  list [-m MACHINE] [--state S] [--limit N] [--json]\n"
           "  wait [--timeout SECONDS] ID\n"

@@ -78,7 +78,7 @@ module xrun
   public :: xrun_job_submit, xrun_job_submit_command, xrun_job_open, xrun_job_free, xrun_job_id, &
        xrun_job_refresh, xrun_job_state, xrun_job_exit_code, xrun_job_scheduler_id, &
        xrun_job_reason, xrun_job_info_json, xrun_job_wait, xrun_job_cancel, xrun_job_read_file, &
-       xrun_jobs_list, xrun_poll, xrun_recover
+       xrun_jobs_list, xrun_jobs_submit, xrun_poll, xrun_recover
   public :: xrun_events_since, xrun_events_free, xrun_events_count, xrun_events_seq, &
        xrun_events_time_ms, xrun_events_job_id, xrun_events_state, xrun_events_message, &
        xrun_events_json
@@ -306,6 +306,13 @@ module xrun
        integer(c_int64_t), value :: max_bytes
        integer(c_int) :: r
      end function c_xrun_job_read_file
+     function c_xrun_jobs_submit(out, ctx, specs) bind(c, name="xrun_jobs_submit") result(r)
+       import :: c_ptr, c_int, c_char
+       type(c_ptr), intent(out) :: out
+       type(c_ptr), value :: ctx
+       character(kind=c_char), intent(in) :: specs(*)
+       integer(c_int) :: r
+     end function c_xrun_jobs_submit
      function c_xrun_jobs_list(out, ctx, machine, state, limit) bind(c, name="xrun_jobs_list") result(r)
        import :: c_ptr, c_int, c_int64_t
        type(c_ptr), intent(out) :: out
@@ -913,6 +920,22 @@ contains
     if (present(errmsg)) call status_message(status, errmsg)
     call report(status, stat)
   end subroutine xrun_job_read_file
+
+  !> Submit several jobs at once from a JSON array of specs (one command per
+  !> machine). `json` gets the outcomes: id, state, scheduler_id, error.
+  subroutine xrun_jobs_submit(ctx, specs, json, stat, errmsg)
+    type(xrun_ctx), intent(in) :: ctx
+    character(len=*), intent(in) :: specs
+    character(len=:), allocatable, intent(out) :: json
+    integer, intent(out), optional :: stat
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    type(c_ptr) :: out
+    integer(c_int) :: status
+    status = c_xrun_jobs_submit(out, ctx%ptr, c_string(specs))
+    json = take_string(out)
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
+  end subroutine xrun_jobs_submit
 
   !> Job records as a JSON array, newest first. `state` absent or < 0: all.
   subroutine xrun_jobs_list(ctx, json, machine, state, limit, stat, errmsg)

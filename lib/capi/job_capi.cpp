@@ -100,6 +100,38 @@ XRUN_API int xrun_job_submit_command(xrun_job** out, xrun_ctx* ctx, const char* 
   });
 }
 
+XRUN_API int xrun_jobs_submit(char** out_json, xrun_ctx* ctx, const char* specs_json) {
+  if (out_json) *out_json = nullptr;
+  return guarded([&] {
+    require(out_json, "out_json");
+    require(ctx, "ctx");
+    require(specs_json, "specs_json");
+    json::Ptr list = json::parse(specs_json, "job specs");
+    if (!cJSON_IsArray(list.get())) throw Error(XRUN_E_INVALID, "job specs: expected a JSON array of job specs");
+    std::vector<JobSpec> specs;
+    int index = 0;
+    for (const cJSON* item = list->child; item; item = item->next, ++index) {
+      try {
+        specs.push_back(parse_job_spec(json::print(item)));
+      } catch (const Error& e) {
+        throw Error(e.status(), "job " + std::to_string(index) + ": " + e.what());
+      }
+    }
+    std::vector<Context::BatchOutcome> outcomes = ctx->context->submit_batch(std::move(specs));
+    json::Ptr out = json::array();
+    for (const auto& outcome : outcomes) {
+      JobRecord record = ctx->context->job(outcome.id);
+      json::Ptr item = json::object();
+      json::set_string(item.get(), "id", outcome.id);
+      json::set_string(item.get(), "state", state_name(record.state));
+      json::set_string(item.get(), "scheduler_id", record.scheduler_id);
+      if (!outcome.error.empty()) json::set_string(item.get(), "error", outcome.error);
+      cJSON_AddItemToArray(out.get(), item.release());
+    }
+    *out_json = owned_copy(json::print(out.get()));
+  });
+}
+
 XRUN_API int xrun_job_open(xrun_job** out, xrun_ctx* ctx, const char* id) {
   if (out) *out = nullptr;
   return guarded([&] {

@@ -67,6 +67,15 @@ class Context {
   // the job stays in the store (created, with the reason) and the error is
   // rethrown.
   JobRecord submit(const JobSpec& spec);
+  // Several jobs: all are checked (one bad spec refuses them all) and
+  // recorded first; then, per machine, ONE command makes their directories,
+  // writes their scripts and submits them. Returns one outcome per spec.
+  struct BatchOutcome {
+    std::string id;
+    int status = 0;        // xrun_status of a failed send, 0 if sent or waiting
+    std::string error;
+  };
+  std::vector<BatchOutcome> submit_batch(std::vector<JobSpec> specs);
   JobRecord job(const std::string& id) const;  // Error(XRUN_E_NOT_FOUND)
   void cancel(const std::string& id);
   // One poll round for one machine if its interval allows (or `force`).
@@ -85,6 +94,18 @@ class Context {
   PollGate& poll_gate(const std::string& machine);
   void poll_round(const Machine& machine);
   void finish_job(const Machine& machine, const JobRecord& job, JobStatus status);
+  struct CheckedSpec {
+    const Machine* machine;
+    std::vector<std::string> dependency_ids;
+    std::vector<int64_t> array_indexes;
+  };
+  // Refuses what cannot be submitted before anything is recorded; fills in
+  // spec.machine.
+  CheckedSpec check_spec(JobSpec& spec);
+  std::vector<JobRecord> record_jobs(const JobSpec& spec, const CheckedSpec& checked);
+  // Settles SUBMITTING records from the submit command's result.
+  bool record_submission(const Machine& machine, const std::vector<JobRecord>& records,
+                         const std::string& job_dir, const CommandResult& result);
   // Sends one submission (a job, or an array carried by records[0]).
   // Returns false if the scheduler's per-user cap refused it (the jobs
   // wait, CREATED, with kWaitingForRoom) or another process is sending it.

@@ -6,6 +6,7 @@
 
 #include "core/context.h"
 #include "core/job_files.h"
+#include "core/submission.h"
 #include "scheduler/batch_common.h"
 #include "util/clock.h"
 #include "util/error.h"
@@ -25,6 +26,8 @@ std::string base_name(const std::string& path) {
   size_t slash = p.rfind('/');
   return slash == std::string::npos ? p : p.substr(slash + 1);
 }
+
+}  // namespace
 
 // Wraps the scheduler's submit command so its output is also kept in the
 // job directory (see job_files::submit_out).
@@ -57,21 +60,17 @@ ScriptRequest script_request(const Machine& m, const JobSpec& spec, const std::s
   return req;
 }
 
-}  // namespace
-
-JobRecord Context::submit(const JobSpec& spec_in) {
-  JobSpec spec = spec_in;
+Context::CheckedSpec Context::check_spec(JobSpec& spec) {
   const Machine& m = machine(spec.machine);
   spec.machine = m.name;
   const Scheduler& sched = scheduler(m);
   if (spec.array_index || !spec.array_parent.empty())
     throw Error(XRUN_E_INVALID, "job spec: \"array_index\" and \"array_parent\" are set by xrun, not by callers");
-
   for (const auto& path : spec.upload) {
     if (access(path.c_str(), R_OK) != 0)
       throw Error(XRUN_E_INVALID, "job spec: $.upload: cannot read \"" + path + "\"");
   }
-  std::vector<std::string> dependency_ids;
+  CheckedSpec checked{&m, {}, {}};
   for (const auto& dep : spec.depends_on) {
     auto parent = store_->get_job(dep);
     if (!parent) throw Error(XRUN_E_INVALID, "job spec: $.depends_on: no job with id \"" + dep + "\"");
@@ -80,30 +79,33 @@ JobRecord Context::submit(const JobSpec& spec_in) {
                                       parent->machine + "\", not \"" + m.name + "\"");
     if (parent->scheduler_id.empty())
       throw Error(XRUN_E_STATE, "job spec: $.depends_on: job " + dep + " has not been submitted");
-    dependency_ids.push_back(parent->scheduler_id);
+    checked.dependency_ids.push_back(parent->scheduler_id);
   }
-  std::vector<int64_t> indexes;
   if (!spec.array.empty()) {
     if (sched.array_task_id("1", 0).empty())
       throw Error(XRUN_E_UNSUPPORTED, "the " + sched.name() + " scheduler has no job arrays");
     try {
-      indexes = array_indexes(spec.array);
+      checked.array_indexes = array_indexes(spec.array);
     } catch (const Error& e) {
       throw Error(XRUN_E_INVALID, std::string("job spec: $.array: ") + e.what());
     }
   }
   // Render once with placeholder paths: a spec the scheduler cannot carry
   // is refused before anything is recorded.
-  sched.render_script(script_request(m, spec, "00000000000000000000000000", "/xrun-check",
-                                     "/xrun-check", dependency_ids));
+  sched.render_script(script_request(m, spec, "00000000000000000000000000", "/xrun-check", "/xrun-check",
+                                     checked.dependency_ids));
+  return checked;
+}
 
-  // Record every job (each array task is one) before anything is sent.
+std::vector<JobRecord> Context::record_jobs(const JobSpec& spec, const CheckedSpec& checked) {
+  // Every job (each array task is one) is in the store before anything is sent.
+  const std::vector<int64_t>& indexes = checked.array_indexes;
   std::vector<JobRecord> records;
   size_t count = indexes.empty() ? 1 : indexes.size();
   for (size_t i = 0; i < count; ++i) {
     JobRecord record;
     record.id = new_job_id();
-    record.machine = m.name;
+    record.machine = spec.machine;
     record.state = XRUN_STATE_CREATED;
     JobSpec own = spec;
     if (!indexes.empty()) {
@@ -119,9 +121,16 @@ JobRecord Context::submit(const JobSpec& spec_in) {
     store_->insert_job(record);
     records.push_back(record);
   }
-  logger_.info("job " + records[0].id + " recorded on machine " + m.name +
+  logger_.info("job " + records[0].id + " recorded on machine " + spec.machine +
                (count > 1 ? " with " + std::to_string(count) + " array tasks" : ""));
-  send_job(m, spec, records);
+  return records;
+}
+
+JobRecord Context::submit(const JobSpec& spec_in) {
+  JobSpec spec = spec_in;
+  CheckedSpec checked = check_spec(spec);
+  std::vector<JobRecord> records = record_jobs(spec, checked);
+  send_job(*checked.machine, spec, records);
   return job(records[0].id);
 }
 
@@ -184,6 +193,16 @@ bool Context::send_job(const Machine& m, const JobSpec& spec, const std::vector<
     settle(XRUN_STATE_SUBMITTING, update, *update.reason);
     throw;
   }
+  return record_submission(m, records, job_dir, result);
+}
+
+bool Context::record_submission(const Machine& m, const std::vector<JobRecord>& records,
+                                const std::string& job_dir, const CommandResult& result) {
+  const Scheduler& sched = scheduler(m);
+  const std::string& id = records[0].id;
+  auto settle = [&](xrun_state to, const JobUpdate& update, const std::string& message) {
+    for (const auto& r : records) store_->transition(r.id, {XRUN_STATE_SUBMITTING}, to, update, message);
+  };
   std::string scheduler_id;
   try {
     scheduler_id = sched.parse_submit_output(result);

@@ -344,6 +344,58 @@ static void test_cleanup_policy(void **state) {
     xrun_ctx_close(ctx);
 }
 
+static void test_batch_submission(void **state) {
+    (void)state;
+    xrun_ctx *ctx = open_temp_ctx("jobs-batch", NULL);
+    char specs[16384] = "[";
+    for (int i = 0; i < 50; ++i) {
+        char one[128];
+        snprintf(one, sizeof one, "%s{\"argv\": [\"printf\", \"%%s\", \"batch-%d\"]}", i ? "," : "", i);
+        strcat(specs, one);
+    }
+    strcat(specs, "]");
+    char *out = NULL;
+    int rc = xrun_jobs_submit(&out, ctx, specs);
+    if (rc != XRUN_OK) fprintf(stderr, "batch: %s\n", xrun_last_error());
+    assert_int_equal(rc, XRUN_OK);
+    assert_null(strstr(out, "\"error\""));
+    /* Every job, in input order, runs and prints its own text. */
+    const char *p = out;
+    for (int i = 0; i < 50; ++i) {
+        p = strstr(p, "\"id\":\"");
+        assert_non_null(p);
+        char id[27];
+        memcpy(id, p + 6, 26);
+        id[26] = 0;
+        p += 6;
+        xrun_job *job = NULL;
+        assert_int_equal(xrun_job_open(&job, ctx, id), XRUN_OK);
+        wait_ok(job, 30000);
+        assert_int_equal(xrun_job_state(job), XRUN_STATE_COMPLETED);
+        char *text = job_stdout(job);
+        char expected[32];
+        snprintf(expected, sizeof expected, "batch-%d", i);
+        assert_string_equal(text, expected);
+        xrun_free(text);
+        xrun_job_free(job);
+    }
+    xrun_free(out);
+
+    /* One bad spec refuses the whole batch; nothing is recorded. */
+    char *before = NULL;
+    assert_int_equal(xrun_jobs_list(&before, ctx, NULL, -1, 0), XRUN_OK);
+    assert_int_equal(xrun_jobs_submit(&out, ctx, "[{\"command\": \"true\"}, {\"comand\": \"x\"}]"), XRUN_E_INVALID);
+    assert_null(out);
+    assert_non_null(strstr(xrun_last_error(), "job 1"));
+    assert_int_equal(xrun_jobs_submit(&out, ctx, "{\"command\": \"true\"}"), XRUN_E_INVALID);
+    char *after = NULL;
+    assert_int_equal(xrun_jobs_list(&after, ctx, NULL, -1, 0), XRUN_OK);
+    assert_string_equal(before, after);
+    xrun_free(before);
+    xrun_free(after);
+    xrun_ctx_close(ctx);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_success_and_output),
@@ -356,6 +408,7 @@ int main(void) {
         cmocka_unit_test(test_bad_specs),
         cmocka_unit_test(test_list_and_events),
         cmocka_unit_test(test_cleanup_policy),
+        cmocka_unit_test(test_batch_submission),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -207,11 +207,48 @@ static void test_one_remote_command_per_poll_round(void **state) {
     xrun_ctx_close(ctx);
 }
 
+static void test_batch_is_one_command(void **state) {
+    (void)state;
+    xrun_ctx *ctx = open_remote("remote-batch");
+    xrun_job *warm = submit_ok(ctx, "{\"command\": \"true\"}"); /* connect first */
+    wait_ok(warm, 30000);
+    xrun_job_free(warm);
+    char specs[8192] = "[";
+    for (int i = 0; i < 40; ++i) {
+        char one[96];
+        snprintf(one, sizeof one, "%s{\"command\": \"echo remote-%d\"}", i ? "," : "", i);
+        strcat(specs, one);
+    }
+    strcat(specs, "]");
+    int64_t before = stat_of(ctx, "commands");
+    char *out = NULL;
+    int rc = xrun_jobs_submit(&out, ctx, specs);
+    if (rc != XRUN_OK) fprintf(stderr, "batch: %s\n", xrun_last_error());
+    assert_int_equal(rc, XRUN_OK);
+    /* 40 jobs: their directories, scripts and submissions in ONE command. */
+    assert_int_equal(stat_of(ctx, "commands") - before, 1);
+    assert_null(strstr(out, "\"error\""));
+    const char *p = strstr(out, "\"id\":\"");
+    char id[27];
+    memcpy(id, p + 6, 26);
+    id[26] = 0;
+    xrun_job *job = NULL;
+    assert_int_equal(xrun_job_open(&job, ctx, id), XRUN_OK);
+    wait_ok(job, 30000);
+    char *text = job_stdout(job);
+    assert_string_equal(text, "remote-0\n");
+    xrun_free(text);
+    xrun_job_free(job);
+    xrun_free(out);
+    xrun_ctx_close(ctx);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_many_jobs_one_authentication),
         cmocka_unit_test(test_exit_code_and_cancel),
         cmocka_unit_test(test_one_remote_command_per_poll_round),
+        cmocka_unit_test(test_batch_is_one_command),
         cmocka_unit_test(test_upload_retrieve_parse),
         cmocka_unit_test(test_hostile_arguments_over_ssh),
         cmocka_unit_test(test_machine_check),

@@ -38,6 +38,13 @@ check "cancelled job shows as cancelled" grep -q '"state":[[:space:]]*"cancelled
 "$X" cancel "$id" 2>/dev/null; rc=$?
 check "cancel of a finished job fails" test $rc -ne 0
 
+printf '[{"command": "echo a"}, {"command": "echo b"}, {"command": "echo c"}]' > "$XRUN_HOME/batch.json"
+ids=$("$X" submit --spec "$XRUN_HOME/batch.json")
+check "a batch spec prints one id per job" test "$(wc -l <<<"$ids")" -eq 3
+last=$(tail -1 <<<"$ids")
+"$X" wait --timeout 20 "$last" >/dev/null
+check "the last batch job ran" grep -q '"state":[[:space:]]*"completed"' <<<"$("$X" status --json "$last")"
+
 events=$("$X" events)
 check "events lists transitions" grep -q "completed" <<<"$events"
 check "machines list shows local" grep -q "local" <<<"$("$X" machines list)"

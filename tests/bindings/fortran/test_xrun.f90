@@ -245,6 +245,13 @@ subroutine scenario()
   call xrun_jobs_list(ctx, json, machine='elsewhere')
   call check(json == '[]', 'list by machine')
 
+  ! ---- batch ----------------------------------------------------------------
+  call xrun_jobs_submit(ctx, '[{"command": "true"}, {"command": "echo two"}]', json, stat=stat)
+  call check(stat == XRUN_OK, 'batch submitted')
+  call check(index(json, '"error"') == 0 .and. index(json, '"id"') > 0, 'batch outcomes')
+  call xrun_jobs_submit(ctx, '[{"comand": "x"}]', json, stat=stat)
+  call check(stat == XRUN_E_INVALID, 'bad batch refused')
+
   ! ---- events ---------------------------------------------------------------
   call xrun_events_since(events, ctx, 0_c_int64_t)
   n = xrun_events_count(events)

@@ -75,6 +75,17 @@ def test_submit_wait_completed(ctx):
         assert info["state"] == "completed"
 
 
+def test_submit_batch(ctx):
+    outcomes = ctx.submit_batch([{"command": "echo one"}, {"command": "echo two"}])
+    assert [o.get("error") for o in outcomes] == [None, None]
+    for outcome, text in zip(outcomes, [b"one\n", b"two\n"]):
+        with ctx.job(outcome["id"]) as job:
+            assert job.wait(timeout=WAIT_S) == xrun.State.COMPLETED
+            assert job.read_file("stdout") == text
+    with pytest.raises(xrun.InvalidError):
+        ctx.submit_batch([{"command": "true"}, {"comand": "x"}])
+
+
 def test_failed_job_is_not_a_failed_call(ctx):
     with ctx.submit_command("exit 3", name="fails") as job:
         assert job.wait(timeout=WAIT_S) == xrun.State.FAILED

@@ -152,6 +152,15 @@ class Context(Handle):
         check(lib.xrun_job_open(out, self.ptr, cstr(job_id)))
         return Job(out[0], self)
 
+    def submit_batch(self, specs):
+        """Submit several jobs at once (a list of spec dicts): all are
+        checked and recorded first, then one command per machine sends them.
+        Returns a list of dicts in input order: id, state, scheduler_id, and
+        error for a job that was not sent."""
+        out = ffi.new("char **")
+        check(lib.xrun_jobs_submit(out, self.ptr, cstr(json.dumps(list(specs)))))
+        return json.loads(take_string(out))
+
     def jobs(self, machine=None, state=None, limit=0):
         """Job records (dicts), newest first, from the store only."""
         out = ffi.new("char **")

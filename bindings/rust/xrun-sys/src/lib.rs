@@ -174,6 +174,7 @@ extern "C" {
         name: *const c_char,
         max_bytes: i64,
     ) -> c_int;
+    pub fn xrun_jobs_submit(out_json: *mut *mut c_char, ctx: *mut xrun_ctx, specs_json: *const c_char) -> c_int;
     pub fn xrun_jobs_list(
         out_json: *mut *mut c_char,
         ctx: *mut xrun_ctx,

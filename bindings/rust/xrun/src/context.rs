@@ -211,6 +211,17 @@ impl Context {
         Ok(Job::from_raw(out, self.inner.clone()))
     }
 
+    /// Submit several jobs at once from a JSON array of specs: all are
+    /// checked and recorded first, then one command per machine sends them.
+    /// Returns the outcomes as a JSON array in input order
+    /// (`id`, `state`, `scheduler_id`, and `error` for a job not sent).
+    pub fn submit_batch_json(&self, specs_json: &str) -> Result<String> {
+        let specs = to_c(specs_json, "job specs")?;
+        let mut out = ptr::null_mut();
+        check(unsafe { sys::xrun_jobs_submit(&mut out, self.raw(), specs.as_ptr()) })?;
+        Ok(unsafe { owned(out) })
+    }
+
     /// Job records as a JSON array, newest first; reads the store only.
     pub fn jobs_json(&self, machine: Option<&str>, state: Option<State>, limit: i64) -> Result<String> {
         let machine = opt_to_c(machine, "machine name")?;

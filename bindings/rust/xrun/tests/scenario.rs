@@ -90,6 +90,19 @@ fn submit_and_wait_completed() {
 }
 
 #[test]
+fn submit_batch_sends_all() {
+    let home = TempDir::new("batch");
+    let ctx = open(&home);
+    let out = ctx.submit_batch_json(r#"[{"command": "echo one"}, {"command": "echo two"}]"#).unwrap();
+    assert!(!out.contains("\"error\""));
+    let first = json_str(&out, "id").unwrap().to_string();
+    let mut job = ctx.job(&first).unwrap();
+    assert_eq!(job.wait(Some(WAIT)).unwrap(), State::Completed);
+    assert_eq!(job.read_file("stdout", None).unwrap(), b"one\n");
+    assert!(ctx.submit_batch_json(r#"[{"comand": "x"}]"#).is_err());
+}
+
+#[test]
 fn failed_job_is_not_a_failed_call() {
     let home = TempDir::new("fail");
     let ctx = open(&home);
