@@ -2,8 +2,8 @@
 // scripts/testbed-sshd.sh), run by bench/slurm/bench-slurm.sh beside the
 // raw sbatch loops:
 //   bench_slurm submit MACHINE N THREADS  N held jobs through xrun_job_submit
-//   bench_slurm batch MACHINE N           N held jobs in ONE remote command
-//                                         (submit_batch_program), scheduler level
+//   bench_slurm batch MACHINE N           N held jobs through xrun_jobs_submit:
+//                                         recorded, then ONE remote command
 //   bench_slurm poll MACHINE N            N held jobs, then poll rounds:
 //                                         scheduler calls, wall ms, own ms
 // MACHINE is "ssh" (remote slurm machine through the libssh pool) or
@@ -190,70 +190,35 @@ int cmd_poll(const std::string& machine, int n) {
   return 0;
 }
 
-// The scheduler's part of a batched submission, over the same transports
-// core uses: what one remote command for N jobs costs.
 int cmd_batch(const std::string& machine, int n) {
-  std::string d = env_or("TESTBED_DIR", "/tmp/xrun-testbed");
-  xrun::Machine m;
-  m.name = machine;
-  m.scheduler = "slurm";
-  std::shared_ptr<xrun::Transport> transport;
-  std::unique_ptr<xrun::SshPool> pool;
-  std::string base;
-  if (machine == "ssh") {
-    m.execution = xrun::Execution::Remote;
-    m.host = "127.0.0.1";
-    m.port = atoll(env_or("TESTBED_SSH_PORT", "2222").c_str());
-    m.username = "xruntest";
-    m.auth.method = xrun::AuthMethod::Key;
-    m.auth.key_file = d + "/ssh/client_ed25519";
-    m.known_hosts = d + "/ssh/known_hosts";
-    m.ssh_config = "none";
-    pool = std::make_unique<xrun::SshPool>(xrun::SshCallbacks{});
-    transport = pool->transport_for(m);
-    base = transport->resolve_path("~/xrun-bench-batch/" + std::to_string(getpid()));
-  } else {
-    transport = std::make_shared<xrun::LocalTransport>();
-    char tmpl[] = "/tmp/xrun-bench-batch-XXXXXX";
-    base = mkdtemp(tmpl);
-  }
-  transport->run("true");  // connect outside the timing
-  auto sched = xrun::make_scheduler("slurm");
+  // The product path: xrun_jobs_submit records all N jobs in the store,
+  // then sends them in ONE command over the pool (or locally).
+  xrun_ctx* ctx = open_ctx("batch");
+  xrun_job* warm = nullptr;  // connect outside the timing
+  std::string warm_spec = "{\"machine\": \"" + machine + "\", \"command\": \"true\", \"hold\": true}";
+  if (xrun_job_submit(&warm, ctx, warm_spec.c_str()) != XRUN_OK) die("xrun_job_submit (warm-up)");
+  xrun_job_cancel(warm);
+  xrun_job_free(warm);
+  std::string specs = "[";
+  for (int i = 0; i < n; ++i)
+    specs += std::string(i ? "," : "") + "{\"machine\": \"" + machine +
+             "\", \"name\": \"bench\", \"command\": \"true\", \"hold\": true}";
+  specs += "]";
+  int64_t before = machine == "ssh" ? commands(ctx, "ssh") : 0;
   auto t0 = Clock::now();
-  std::vector<xrun::BatchedSubmission> batch;
-  for (int i = 0; i < n; ++i) {
-    xrun::ScriptRequest r;
-    r.job_id = "01BENCH" + std::to_string(1000000 + i) + "BATCHXXXXXXXX";
-    r.name = "bench";
-    r.job_dir = base + "/" + r.job_id;
-    r.command = "true";
-    r.stdout_path = r.job_dir + "/stdout";
-    r.stderr_path = r.job_dir + "/stderr";
-    r.exit_code_path = r.job_dir + "/exit_code";
-    r.hold = true;
-    std::string script = r.job_dir + "/job.sh";
-    batch.push_back({r.job_id, r.job_dir, script, sched->render_script(r), sched->submit_command(r, script)});
-  }
-  std::string program = xrun::submit_batch_program(batch);
-  double render_ms = ms_since(t0);
-  auto t1 = Clock::now();
-  xrun::CommandResult out = transport->run(xrun::kSubmitBatchCommand, program);
-  double run_ms = ms_since(t1);
-  auto results = xrun::split_submit_batch_output(out);
-  int ok = 0;
-  for (auto& [key, result] : results) {
-    try {
-      sched->parse_submit_output(result);
-      ++ok;
-    } catch (const std::exception& e) {
-      fprintf(stderr, "bench_slurm: %s: %s\n", key.c_str(), e.what());
-    }
-  }
+  char* out = nullptr;
+  if (xrun_jobs_submit(&out, ctx, specs.c_str()) != XRUN_OK) die("xrun_jobs_submit");
   double seconds = ms_since(t0) / 1000;
-  printf("xrun batch   machine=%-5s jobs=%d submitted=%d in ONE command (%zu KiB program)  %.2f s  %.1f jobs/s  "
-         "(render %.1f ms, remote run %.1f ms)\n",
-         machine.c_str(), n, ok, program.size() / 1024, seconds, n / seconds, render_ms, run_ms);
-  return ok == n ? 0 : 1;
+  int64_t used = machine == "ssh" ? commands(ctx, "ssh") - before : -1;
+  int ok = 0;
+  for (const char* p = out; (p = strstr(p, "\"state\":\"submitted\"")) != nullptr; ++p) ++ok;
+  bool errors = strstr(out, "\"error\"") != nullptr;
+  xrun_free(out);
+  xrun_ctx_close(ctx);
+  printf("xrun batch   machine=%-5s jobs=%d submitted=%d through xrun_jobs_submit (store included), "
+         "remote commands %lld  %.2f s  %.1f jobs/s\n",
+         machine.c_str(), n, ok, static_cast<long long>(used), seconds, n / seconds);
+  return ok == n && !errors ? 0 : 1;
 }
 
 }  // namespace
