@@ -33,29 +33,39 @@ std::vector<std::string_view> split(std::string_view text, char sep) {
 }  // namespace
 
 std::optional<int64_t> parse_walltime_seconds(std::string_view text) {
+  // Slurm's forms, which HPC users write everywhere: "MM", "MM:SS",
+  // "HH:MM:SS", "D-HH", "D-HH:MM", "D-HH:MM:SS". The leading field is
+  // unbounded; the others must be in range and two digits wide.
   int64_t days = 0;
   std::string_view clock = text;
   size_t dash = text.find('-');
-  if (dash != std::string_view::npos) {
+  const bool has_days = dash != std::string_view::npos;
+  if (has_days) {
     auto d = parse_count(text.substr(0, dash));
     if (!d) return std::nullopt;
     days = *d;
     clock = text.substr(dash + 1);
   }
   auto parts = split(clock, ':');
-  int64_t seconds = 0;
-  if (parts.size() == 1 && dash == std::string_view::npos) {
-    auto minutes = parse_count(parts[0]);
-    if (!minutes) return std::nullopt;
-    seconds = *minutes * 60;
-  } else if (parts.size() == 3) {
-    auto h = parse_count(parts[0]), m = parse_count(parts[1]), s = parse_count(parts[2]);
-    if (!h || !m || !s || parts[1].size() != 2 || parts[2].size() != 2 || *m >= 60 || *s >= 60)
-      return std::nullopt;
-    if (dash != std::string_view::npos && *h >= 24) return std::nullopt;
-    seconds = days * 86400 + *h * 3600 + *m * 60 + *s;
+  if (parts.empty() || parts.size() > 3) return std::nullopt;
+  std::vector<int64_t> v;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    auto n = parse_count(parts[i]);
+    if (!n) return std::nullopt;
+    bool leading = i == 0 && !has_days;
+    if (!leading && (parts[i].size() != 2 || *n >= 60)) return std::nullopt;
+    if (i == 0 && has_days && *n >= 24) return std::nullopt;
+    v.push_back(*n);
+  }
+  int64_t seconds;
+  if (has_days) {
+    seconds = days * 86400 + v[0] * 3600 + (v.size() > 1 ? v[1] * 60 : 0) + (v.size() > 2 ? v[2] : 0);
+  } else if (v.size() == 1) {
+    seconds = v[0] * 60;
+  } else if (v.size() == 2) {
+    seconds = v[0] * 60 + v[1];
   } else {
-    return std::nullopt;
+    seconds = v[0] * 3600 + v[1] * 60 + v[2];
   }
   if (seconds <= 0) return std::nullopt;
   return seconds;
@@ -78,7 +88,9 @@ std::optional<std::string> normalize_memory(std::string_view text) {
   if (!unit.empty()) {
     letter = static_cast<char>(std::toupper(static_cast<unsigned char>(unit[0])));
     bool known = letter == 'K' || letter == 'M' || letter == 'G' || letter == 'T';
-    bool tail_ok = unit.size() == 1 || (unit.size() == 2 && (unit[1] == 'B' || unit[1] == 'b'));
+    bool b_tail = unit.size() == 2 && (unit[1] == 'B' || unit[1] == 'b');
+    bool ib_tail = unit.size() == 3 && (unit[1] == 'i' || unit[1] == 'I') && (unit[2] == 'B' || unit[2] == 'b');
+    bool tail_ok = unit.size() == 1 || b_tail || ib_tail;
     if (!known || !tail_ok) return std::nullopt;
   }
   return std::to_string(*amount) + letter;

@@ -1,5 +1,7 @@
 #include "scheduler/batch_common.h"
 
+#include "machine/units.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
@@ -26,63 +28,20 @@ int64_t to_int(std::string_view digits, const std::string& whole, const char* wh
 }  // namespace
 
 int64_t walltime_seconds(const std::string& walltime) {
-  const char* what = "walltime";
-  std::string_view rest = walltime;
-  int64_t days = 0;
-  bool has_days = false;
-  if (auto dash = rest.find('-'); dash != std::string_view::npos) {
-    days = to_int(rest.substr(0, dash), walltime, what);
-    rest = rest.substr(dash + 1);
-    has_days = true;
-  }
-  std::vector<std::string> parts = split_fields(rest, ':');
-  if (parts.empty() || parts.size() > 3)
-    throw Error(XRUN_E_INVALID, "walltime \"" + walltime + "\" is not [D-]HH:MM:SS");
-  std::vector<int64_t> v;
-  for (const auto& p : parts) v.push_back(to_int(p, walltime, what));
-  int64_t seconds = 0;
-  if (has_days) {  // D-HH, D-HH:MM, D-HH:MM:SS
-    seconds = v[0] * 3600 + (v.size() > 1 ? v[1] * 60 : 0) + (v.size() > 2 ? v[2] : 0);
-  } else if (v.size() == 1) {  // MM
-    seconds = v[0] * 60;
-  } else if (v.size() == 2) {  // MM:SS
-    seconds = v[0] * 60 + v[1];
-  } else {
-    seconds = v[0] * 3600 + v[1] * 60 + v[2];
-  }
-  seconds += days * 86400;
-  if (seconds <= 0) throw Error(XRUN_E_INVALID, "walltime \"" + walltime + "\" is zero");
-  return seconds;
+  auto seconds = parse_walltime_seconds(walltime);
+  if (!seconds)
+    throw Error(XRUN_E_INVALID, "walltime \"" + walltime +
+                                    "\" is not one of MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS");
+  return *seconds;
 }
 
-std::string hms(int64_t seconds) {
-  char buf[64];
-  snprintf(buf, sizeof buf, "%02lld:%02lld:%02lld", static_cast<long long>(seconds / 3600),
-           static_cast<long long>(seconds / 60 % 60), static_cast<long long>(seconds % 60));
-  return buf;
-}
+std::string hms(int64_t seconds) { return format_walltime(seconds); }
 
 int64_t memory_megabytes(const std::string& memory) {
-  std::string text = memory;
-  for (auto& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  if (text.size() > 2 && text.compare(text.size() - 2, 2, "IB") == 0) text.resize(text.size() - 2);
-  else if (text.size() > 1 && text.back() == 'B') text.pop_back();
-  int64_t factor_kb = 1024;  // no unit: megabytes
-  if (!text.empty() && !std::isdigit(static_cast<unsigned char>(text.back()))) {
-    switch (text.back()) {
-      case 'K': factor_kb = 1; break;
-      case 'M': factor_kb = 1024; break;
-      case 'G': factor_kb = 1024 * 1024; break;
-      case 'T': factor_kb = 1024LL * 1024 * 1024; break;
-      default: throw Error(XRUN_E_INVALID, "memory \"" + memory + "\" has an unknown unit (K, M, G, T)");
-    }
-    text.pop_back();
-  }
-  int64_t value = to_int(text, memory, "memory");
-  if (value <= 0) throw Error(XRUN_E_INVALID, "memory \"" + memory + "\" is zero");
-  if (value > (int64_t(1) << 50) / factor_kb)
-    throw Error(XRUN_E_INVALID, "memory \"" + memory + "\" is beyond any machine");
-  return std::max<int64_t>(1, (value * factor_kb + 1023) / 1024);
+  auto normalized = normalize_memory(memory);
+  if (!normalized)
+    throw Error(XRUN_E_INVALID, "memory \"" + memory + "\" is not a size such as 500M, 64G or 2T");
+  return xrun::memory_megabytes(std::string_view(*normalized));
 }
 
 int64_t positive_count(const std::optional<int64_t>& value, const char* what, int64_t fallback) {

@@ -10,8 +10,11 @@ void walltime_forms(void**) {
   assert_int_equal(*xrun::parse_walltime_seconds("1-02:03:04"), 93784);
   assert_int_equal(*xrun::parse_walltime_seconds("90"), 5400);
   assert_int_equal(*xrun::parse_walltime_seconds("100:00:00"), 360000);
+  assert_int_equal(*xrun::parse_walltime_seconds("30:00"), 1800);  // Slurm's MM:SS
+  assert_int_equal(*xrun::parse_walltime_seconds("1-00"), 86400);
+  assert_int_equal(*xrun::parse_walltime_seconds("1-02:30"), 95400);
   for (const char* bad : {"", "0", "00:00:00", "1:2:3", "02:60:00", "1-24:00:00", "2h", "-5",
-                          "1-90", "01:00", "1:00:00:00"})
+                          "1-90", "01:60", "1:00:00:00"})
     if (xrun::parse_walltime_seconds(bad)) fail_msg("accepted walltime \"%s\"", bad);
   assert_string_equal(xrun::format_walltime(3725).c_str(), "01:02:05");
   assert_string_equal(xrun::format_walltime(93784).c_str(), "26:03:04");
@@ -22,7 +25,7 @@ void memory_forms(void**) {
   assert_string_equal(xrun::normalize_memory("64gb")->c_str(), "64G");
   assert_string_equal(xrun::normalize_memory("4000")->c_str(), "4000M");
   assert_string_equal(xrun::normalize_memory("512k")->c_str(), "512K");
-  for (const char* bad : {"", "0", "0G", "G", "1.5G", "64 G", "64GiB", "-1M", "64Q"})
+  for (const char* bad : {"", "0", "0G", "G", "1.5G", "64 G", "64GiBB", "-1M", "64Q"})
     if (xrun::normalize_memory(bad)) fail_msg("accepted memory \"%s\"", bad);
   assert_int_equal(xrun::memory_megabytes("64G"), 65536);
   assert_int_equal(xrun::memory_megabytes("500M"), 500);
