@@ -16,6 +16,10 @@ import time
 
 import xrun
 
+# Under ASan the interpreter runs with the runtime preloaded; the jobs and
+# commands the library starts must not inherit it.
+os.environ.pop("LD_PRELOAD", None)
+
 CHAIN = [xrun.State.CREATED, xrun.State.SUBMITTING, xrun.State.SUBMITTED, xrun.State.RUNNING,
          xrun.State.COMPLETED]
 

@@ -35,12 +35,13 @@ export PYTHONPATH=$SRC/bindings/python/src XRUN_LIBRARY=$BIN/libxrun.so
 # jobs they start must not get it (see tests/bindings/python/conftest.py).
 preload=""
 if ldd "$BIN/libxrun.so" | grep -q libasan; then
-  preload=$(gcc -print-file-name=libasan.so)
+  # libstdc++ too: ASan's __cxa_throw interceptor must find it at start.
+  preload="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libstdc++.so)"
   export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
 fi
 with_preload() { if [[ -n $preload ]]; then LD_PRELOAD=$preload "$@"; else "$@"; fi; }
 
-"$PY" -c 'import xrun' || { echo "FAIL: the Python binding does not import" >&2; exit 1; }
+with_preload "$PY" -c "import xrun" || { echo "FAIL: the Python binding does not import" >&2; exit 1; }
 
 # The Rust monitor. Without cargo the check falls back to a second Python
 # reader, and says so.
