@@ -91,7 +91,7 @@ static bool acceptable_fault_status(int rc) {
   return rc == XRUN_OK || rc == XRUN_E_TRANSPORT || rc == XRUN_E_TIMEOUT;
 }
 
-// (a) Server-side sessions killed at random moments while 40 jobs are
+// (a) Server-side sessions killed at random moments while 40+ jobs are
 // submitted and polled over them.
 static void sessions_killed_during_submit_and_poll(void**) {
   sshtest::PrivateSshd sshd(tb, "reliab kill", "");
@@ -118,7 +118,10 @@ static void sessions_killed_during_submit_and_poll(void**) {
   });
   int ok = 0, transport = 0, timeouts = 0, polls_ok = 0, polls_failed = 0;
   std::vector<std::string> bad;
-  for (int i = 0; i < 40; ++i) {
+  // At least 40 submissions and at least 10 kills that hit a live session
+  // (a slow build sees fewer per submission), at most 150 submissions.
+  int submits = 0;
+  for (int i = 0; i < 150 && (i < 40 || kills < 10); ++i, ++submits) {
     xrun_job* job = nullptr;
     int rc = xrun_job_submit(&job, r.ctx, spec.c_str());
     if (rc == XRUN_OK) ++ok;
@@ -209,12 +212,12 @@ static void sessions_killed_during_submit_and_poll(void**) {
          "runs logged %d; duplicates %d, lost %d, wrong state %d\n",
          kills.load(), killed_processes.load(), ok + 1, transport, timeouts, polls_ok, polls_failed, submitting,
          ids.size(), completed, never_sent, lines, duplicates, lost, wrong);
-  assert_true(kills >= 5);
+  assert_true(kills >= 10);
   assert_int_equal(duplicates, 0);
   assert_int_equal(lost, 0);
   assert_int_equal(wrong, 0);
   assert_int_equal(lines, completed);
-  assert_int_equal(static_cast<int>(ids.size()), 41);
+  assert_int_equal(static_cast<int>(ids.size()), submits + 1);  // every submission recorded
 }
 
 // (b) The server goes down and comes back (same keys, same port) while jobs
