@@ -181,6 +181,7 @@ static void transports_carry_hostile_values(void**) {
     }
   }
   expect(count_canaries() == 0, "a canary file exists: something ran that was not asked for");
+  sshtest::sh("rm -rf '" + dir + "' '" + rdir + "' '" + up + "'");
   printf("hostile/transports: %zu values x (run, stdin, variable, write/read/list/stat/remove) x {local, ssh} "
          "+ upload/download; 5 refusals each; %d failures\n",
          hostile_values().size(), failures);
@@ -337,6 +338,7 @@ static void schedulers_render_hostile_values(void**) {
     }
   }
   expect(count_canaries() == 0, "a canary file exists: something ran that was not asked for");
+  if (failures == 0) sshtest::sh("rm -rf '" + base + "'");  // kept for inspection on failure
   printf("hostile/schedulers: %d renderings (%d clear refusals of a name or submit command), %d real runs, bash -n on every script and "
          "submit command; %d failures%s\n",
          rendered, refused, ran, failures, missing.empty() ? "" : "; not in this build:");

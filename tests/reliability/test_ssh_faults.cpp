@@ -33,7 +33,10 @@ static std::string shared_dir(const char* tag) {
 struct RemoteCtx {
   std::string home, workdir, runlog;
   xrun_ctx* ctx = nullptr;
-  ~RemoteCtx() { xrun_ctx_close(ctx); }
+  ~RemoteCtx() {
+    xrun_ctx_close(ctx);
+    if (!home.empty()) sshtest::sh("rm -rf '" + home + "' '" + workdir + "'");
+  }
 };
 
 static void open_remote(RemoteCtx& r, const sshtest::PrivateSshd& sshd, const char* tag, int handshakes_per_minute = 200) {
@@ -129,6 +132,9 @@ static void sessions_killed_during_submit_and_poll(void**) {
     else if (rc == XRUN_E_TIMEOUT) ++timeouts;
     if (!acceptable_fault_status(rc))
       bad.push_back(std::string("submit: ") + xrun_status_name(rc) + ": " + xrun_last_error());
+    // A clear error names the host it could not talk to.
+    if (rc == XRUN_E_TRANSPORT && !strstr(xrun_last_error(), "127.0.0.1"))
+      bad.push_back(std::string("submit: unclear transport error: ") + xrun_last_error());
     if (rc != XRUN_OK && strstr(xrun_last_error(), "database is locked"))
       bad.push_back(std::string("submit: store error: ") + xrun_last_error());
     xrun_job_free(job);
