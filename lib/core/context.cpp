@@ -1,5 +1,6 @@
 #include "core/context.h"
 
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -52,11 +53,34 @@ static void ensure_private_dir(const std::string& path) {
   }
 }
 
+namespace {
+
+std::string this_host() {
+  char name[256] = {0};
+  if (gethostname(name, sizeof name - 1) != 0) return "?";
+  return name;
+}
+
+// Whether a lease owner ("<host>/<pid>/<address>") is a process of this
+// host that no longer exists. Owners on other hosts, or in another format,
+// are never judged: their lease runs out by its time to live.
+bool owner_is_dead_here(const std::string& owner) {
+  size_t a = owner.find('/');
+  size_t b = a == std::string::npos ? a : owner.find('/', a + 1);
+  if (b == std::string::npos || owner.substr(0, a) != this_host()) return false;
+  std::string pid_text = owner.substr(a + 1, b - a - 1);
+  if (pid_text.empty() || pid_text.find_first_not_of("0123456789") != std::string::npos) return false;
+  pid_t pid = static_cast<pid_t>(atoll(pid_text.c_str()));
+  return pid > 0 && kill(pid, 0) != 0 && errno == ESRCH;
+}
+
+}  // namespace
+
 Context::Context(const ContextOptions& options)
     : home_(options.home.empty() ? default_home() : expand_user(options.home)), logger_(options.logger) {
   while (home_.size() > 1 && home_.back() == '/') home_.pop_back();
   store_path_ = options.store_path.empty() ? home_ + "/xrun.db" : expand_user(options.store_path);
-  owner_ = std::to_string(getpid()) + ":" + std::to_string(reinterpret_cast<uintptr_t>(this));
+  owner_ = this_host() + "/" + std::to_string(getpid()) + "/" + std::to_string(reinterpret_cast<uintptr_t>(this));
   machines_ = load_machines(home_);
   ensure_private_dir(home_);
   store_ = std::make_unique<Store>(store_path_);
@@ -164,8 +188,18 @@ int64_t Context::poll_machine(const std::string& name, bool force) {
   } finish{gate};
   // Across processes: one poller per machine per interval (a lease in the
   // shared store); the others read what it wrote.
-  if (!store_->acquire_lease(key, owner_, std::max<int64_t>(60000, m.command_timeout_s * 3000)))
-    return std::max<int64_t>(interval, 100);
+  const int64_t lease_ttl = std::max<int64_t>(60000, m.command_timeout_s * 3000);
+  if (!store_->acquire_lease(key, owner_, lease_ttl)) {
+    // A poller killed in the middle of a round leaves its lease behind:
+    // when its owner is a dead process of this host, take it over now
+    // instead of stalling every other process for the lease's lifetime.
+    // Releasing by owner is a compare-and-delete: a live taker is safe.
+    std::string holder = store_->lease_owner(key);
+    if (holder.empty() || !owner_is_dead_here(holder)) return std::max<int64_t>(interval, 100);
+    logger_.warn("machine " + m.name + ": taking over the poll lease of dead process " + holder);
+    store_->release_lease(key, holder);
+    if (!store_->acquire_lease(key, owner_, lease_ttl)) return std::max<int64_t>(interval, 100);
+  }
   struct Release {
     Store& store;
     const std::string& key;

@@ -115,7 +115,7 @@ class Context {
   std::string home_;
   std::string store_path_;
   Logger logger_;
-  std::string owner_;  // lease owner: pid + address
+  std::string owner_;  // lease owner: host/pid/address
   MachineConfig machines_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<SshPool> ssh_pool_;

@@ -416,6 +416,14 @@ void Store::release_lease(const std::string& name, const std::string& owner) {
   });
 }
 
+std::string Store::lease_owner(const std::string& name) const {
+  return impl_->read("reading lease " + name, [&] {
+    Statement s(impl_->db.get(), "SELECT owner FROM leases WHERE name = ?");
+    s.bind(name);
+    return s.step() ? s.text(0) : std::string();
+  });
+}
+
 int64_t Store::last_poll_ms(const std::string& name) const {
   return impl_->read("reading poll time " + name, [&] {
     Statement s(impl_->db.get(), "SELECT last_ms FROM polls WHERE name = ?");

@@ -102,6 +102,8 @@ class Store {
   // taken over after expiry).
   bool acquire_lease(const std::string& name, const std::string& owner, int64_t ttl_ms);
   void release_lease(const std::string& name, const std::string& owner);
+  // Who holds the named lease ("" if nobody), expired or not.
+  std::string lease_owner(const std::string& name) const;
   // When the named poll last completed (ms since the epoch), 0 if never;
   // lets processes share min_poll_interval.
   int64_t last_poll_ms(const std::string& name) const;

@@ -1,4 +1,5 @@
 #include "transport/local.h"
+#include "transport/nul_guard.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -174,6 +175,7 @@ LocalTransport::LocalTransport(int64_t default_timeout_ms) : default_timeout_ms_
 
 CommandResult LocalTransport::run(const std::string& command, const std::string& stdin_data,
                                   int64_t timeout_ms) {
+  refuse_nul(command, "command");
   if (timeout_ms <= 0) timeout_ms = default_timeout_ms_;
   ++commands_;
   Fd in_read, in_write, out_read, out_write, err_read, err_write;
@@ -252,28 +254,38 @@ CommandResult LocalTransport::run(const std::string& command, const std::string&
 }
 
 void LocalTransport::write_file(const std::string& path, const std::string& content, uint32_t mode) {
+  refuse_nul(path, "path");
   ++transfers_;
   write_atomic(resolve_path(path), content, mode);
 }
 
 std::string LocalTransport::read_file(const std::string& path, int64_t max_bytes) {
+  refuse_nul(path, "path");
   ++transfers_;
   return read_limited(resolve_path(path), max_bytes);
 }
 
 void LocalTransport::upload(const std::string& local_path, const std::string& remote_path) {
+  refuse_nul(local_path, "local path");
+  refuse_nul(remote_path, "remote path");
   ++transfers_;
   copy_tree_local(expand_user(local_path), resolve_path(remote_path));
 }
 
 void LocalTransport::download(const std::string& remote_path, const std::string& local_path) {
+  refuse_nul(remote_path, "remote path");
+  refuse_nul(local_path, "local path");
   ++transfers_;
   copy_tree_local(resolve_path(remote_path), expand_user(local_path));
 }
 
-void LocalTransport::make_dirs(const std::string& path, uint32_t mode) { mkdir_p(resolve_path(path), mode); }
+void LocalTransport::make_dirs(const std::string& path, uint32_t mode) {
+  refuse_nul(path, "path");
+  mkdir_p(resolve_path(path), mode);
+}
 
 FileInfo LocalTransport::stat(const std::string& path) {
+  refuse_nul(path, "path");
   FileInfo info;
   struct stat st;
   if (::stat(resolve_path(path).c_str(), &st) != 0) return info;
@@ -285,6 +297,7 @@ FileInfo LocalTransport::stat(const std::string& path) {
 }
 
 std::vector<std::string> LocalTransport::list_dir(const std::string& path) {
+  refuse_nul(path, "path");
   std::string resolved = resolve_path(path);
   DIR* dir = opendir(resolved.c_str());
   if (!dir) throw Error(errno == ENOENT ? XRUN_E_NOT_FOUND : XRUN_E_IO, "cannot list " + resolved + ": " + errno_text());
@@ -298,6 +311,7 @@ std::vector<std::string> LocalTransport::list_dir(const std::string& path) {
 }
 
 void LocalTransport::remove(const std::string& path, bool recursive) {
+  refuse_nul(path, "path");
   std::string resolved = resolve_path(path);
   if (resolved == "/" || resolved.empty()) throw Error(XRUN_E_INVALID, "refusing to remove \"" + resolved + "\"");
   if (recursive) {
@@ -308,6 +322,7 @@ void LocalTransport::remove(const std::string& path, bool recursive) {
 }
 
 std::string LocalTransport::resolve_path(const std::string& path) {
+  refuse_nul(path, "path");
   std::string expanded = expand_user(path);
   if (!expanded.empty() && expanded[0] == '/') return expanded;
   char cwd[4096];

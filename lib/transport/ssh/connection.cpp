@@ -34,7 +34,8 @@ void StepLog::fail(const Error& e) {
   // A failure before any step began (the handshake budget) is a connect failure.
   s.step = current_.empty() ? "connect" : current_;
   s.ok = false;
-  s.ms = monotonic_ms() - start_ms_;
+  // No step began (start_ms_ still 0): it failed at once, not after uptime.
+  s.ms = start_ms_ ? monotonic_ms() - start_ms_ : 0;
   s.detail = e.what();
   s.status = e.status();
   steps.push_back(std::move(s));

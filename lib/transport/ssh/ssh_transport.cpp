@@ -1,4 +1,5 @@
 #include "transport/ssh/ssh_transport.h"
+#include "transport/nul_guard.h"
 
 #include <dirent.h>
 #include <sys/stat.h>
@@ -37,6 +38,7 @@ SshTransport::SshTransport(std::shared_ptr<HostPool> pool, SshTarget target)
     : pool_(std::move(pool)), target_(std::move(target)) {}
 
 CommandResult SshTransport::run(const std::string& command, const std::string& stdin_data, int64_t timeout_ms) {
+  refuse_nul(command, "command");
   const int64_t deadline = monotonic_ms() + (timeout_ms > 0 ? timeout_ms : target_.command_timeout_ms);
   for (int attempt = 0;; ++attempt) {
     auto lease = pool_->acquire(deadline);
@@ -86,17 +88,21 @@ auto SshTransport::with_files(Op&& op) -> decltype(op(std::declval<RemoteFiles&>
 }
 
 void SshTransport::write_file(const std::string& path, const std::string& content, uint32_t mode) {
+  refuse_nul(path, "path");
   with_files([&](RemoteFiles& f) { f.write_file(path, content, mode); });
   pool_->note_transfer();
 }
 
 std::string SshTransport::read_file(const std::string& path, int64_t max_bytes) {
+  refuse_nul(path, "path");
   std::string data = with_files([&](RemoteFiles& f) { return f.read_file(path, max_bytes); });
   pool_->note_transfer();
   return data;
 }
 
 void SshTransport::upload(const std::string& local_path, const std::string& remote_path) {
+  refuse_nul(local_path, "local path");
+  refuse_nul(remote_path, "remote path");
   struct stat st;
   if (::stat(local_path.c_str(), &st) != 0)
     throw Error(errno == ENOENT ? XRUN_E_NOT_FOUND : XRUN_E_IO,
@@ -129,6 +135,8 @@ void SshTransport::upload(const std::string& local_path, const std::string& remo
 }
 
 void SshTransport::download(const std::string& remote_path, const std::string& local_path) {
+  refuse_nul(remote_path, "remote path");
+  refuse_nul(local_path, "local path");
   with_files([&](RemoteFiles& f) {
     struct Walker {
       SshTransport& self;
@@ -152,22 +160,27 @@ void SshTransport::download(const std::string& remote_path, const std::string& l
 }
 
 void SshTransport::make_dirs(const std::string& path, uint32_t mode) {
+  refuse_nul(path, "path");
   with_files([&](RemoteFiles& f) { f.make_dirs(path, mode); });
 }
 
 FileInfo SshTransport::stat(const std::string& path) {
+  refuse_nul(path, "path");
   return with_files([&](RemoteFiles& f) { return f.stat(path); });
 }
 
 std::vector<std::string> SshTransport::list_dir(const std::string& path) {
+  refuse_nul(path, "path");
   return with_files([&](RemoteFiles& f) { return f.list_dir(path); });
 }
 
 void SshTransport::remove(const std::string& path, bool recursive) {
+  refuse_nul(path, "path");
   with_files([&](RemoteFiles& f) { f.remove(path, recursive); });
 }
 
 std::string SshTransport::resolve_path(const std::string& path) {
+  refuse_nul(path, "path");
   if (!path.empty() && path[0] == '/') return path;
   std::string home;
   {
