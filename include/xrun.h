@@ -365,9 +365,14 @@ XRUN_API int xrun_job_read_file(char **out_data, size_t *out_size, xrun_job *job
 XRUN_API int xrun_jobs_list(char **out_json, xrun_ctx *ctx, const char *machine,
                             int state, int64_t limit);
 
-/** One poll round over all machines with active jobs: one scheduler query
- *  per machine whose min_poll_interval has passed. `out_next_ms` (may be
- *  NULL) gets how many ms until another round would do anything. */
+/** One poll round over all machines with active (or waiting) jobs: one
+ *  scheduler query per machine whose min_poll_interval has passed, and
+ *  across processes one poller per machine at a time (a lease in the
+ *  store). A machine whose round fails is logged and retried with
+ *  exponential backoff; its jobs keep their states and the call still
+ *  returns XRUN_OK (xrun_job_refresh/xrun_job_wait report such failures for
+ *  their job). `out_next_ms` (may be NULL) gets how many ms until another
+ *  round would do anything. Blocks for the rounds it runs. */
 XRUN_API int xrun_poll(xrun_ctx *ctx, int64_t *out_next_ms);
 
 /** Reconcile jobs left in `submitting` by a crash: adopt those whose
