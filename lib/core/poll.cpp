@@ -2,6 +2,7 @@
 // jobs, then ONE accounting query for those that left the queue, then ONE
 // read of their exit-code files. A job that left the queue is settled only
 // on evidence; with none it becomes LOST -- never assumed completed.
+#include <cstdlib>
 #include <set>
 
 #include "core/context.h"
@@ -20,7 +21,12 @@ namespace {
 
 // How long a batch job may be missing from both queue and accounting before
 // it is declared lost: accounting can lag the queue by a few seconds.
-constexpr int64_t kBatchLostGraceMs = 60000;
+// XRUN_LOST_GRACE_MS overrides it (tests use a short one).
+int64_t batch_lost_grace_ms() {
+  const char* env = getenv("XRUN_LOST_GRACE_MS");
+  if (env && *env) return std::max<int64_t>(0, atoll(env));
+  return 60000;
+}
 // A job submitted this recently may not be visible to the queue yet.
 constexpr int64_t kJustSubmittedMs = 5000;
 
@@ -97,7 +103,7 @@ void Context::poll_round(const Machine& m) {
       if (batch) {
         std::lock_guard<std::mutex> lock(mutex_);
         auto [it, inserted] = vanished_since_.emplace(job.id, now);
-        if (now - it->second < kBatchLostGraceMs) continue;
+        if (now - it->second < batch_lost_grace_ms()) continue;
         (void)inserted;
       }
       JobStatus lost;

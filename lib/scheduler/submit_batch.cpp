@@ -15,18 +15,20 @@ namespace {
 const char* const kJobMark = "@@xrun-job ";
 const char* const kErrMark = "@@xrun-err";
 const char* const kRcMark = "@@xrun-rc ";
+// Submit commands running at once: enough to hide each RPC's latency,
+// few enough not to flood the scheduler's daemon.
+constexpr size_t kSubmitConcurrency = 8;
 
 }  // namespace
 
 std::string submit_batch_program(const std::vector<BatchedSubmission>& items) {
-  // Forks are the cost here: directories are made by ONE mkdir, scripts
-  // written and stderr read back by shell builtins, so each job costs one
-  // subshell and its submit command.
+  // Submit commands are RPCs to the scheduler (a few ms each): they run
+  // kSubmitConcurrency at a time, each job's block in a background subshell
+  // writing its own section to a scratch file; the sections are printed in
+  // input order at the end. Directories are made by ONE mkdir.
   std::string p = "umask 077\n";
-  // One scratch file for each submit's stderr; every submit reads
-  // /dev/null, never the rest of this program.
-  p += "__xrun_e=$(mktemp \"${TMPDIR:-/tmp}/xrun-batch.XXXXXX\") || exit 125\n";
-  p += "trap 'rm -f \"$__xrun_e\"' EXIT\n";
+  p += "__xrun_d=$(mktemp -d \"${TMPDIR:-/tmp}/xrun-batch.XXXXXX\") || exit 125\n";
+  p += "trap 'rm -rf \"$__xrun_d\"' EXIT\n";
   std::string dirs;
   for (const auto& item : items) {
     if (item.key.empty() || item.key.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -35,16 +37,26 @@ std::string submit_batch_program(const std::vector<BatchedSubmission>& items) {
     dirs += " " + quote_for_shell(item.job_dir);
   }
   if (!items.empty()) p += "umask 022; mkdir -p --" + dirs + " 2>/dev/null; umask 077\n";
-  for (const auto& item : items) {
+  for (size_t i = 0; i < items.size(); ++i) {
+    const auto& item = items[i];
+    const std::string n = std::to_string(i);
+    const std::string err = "\"$__xrun_d/" + n + ".err\"";
     std::string script = quote_for_shell(item.script_path);
-    p += "if printf '%s' " + quote_for_shell(item.script) + " > " + script + "; then\n";
-    p += "__xrun_o=$( { " + item.submit + "\n} </dev/null 2>\"$__xrun_e\" ); __xrun_rc=$?\n";
-    p += "else __xrun_o=; echo 'cannot write the job script' >\"$__xrun_e\"; __xrun_rc=126; fi\n";
+    p += "(\nif printf '%s' " + quote_for_shell(item.script) + " > " + script + "; then\n";
+    p += "__xrun_o=$( { " + item.submit + "\n} </dev/null 2>" + err + " ); __xrun_rc=$?\n";
+    p += "else __xrun_o=; echo 'cannot write the job script' >" + err + "; __xrun_rc=126; fi\n";
     p += "printf '%s%s\\n%s\\n%s\\n' '" + std::string(kJobMark) + "' '" + item.key + "' \"$__xrun_o\" '" +
          kErrMark + "'\n";
-    p += "while IFS= read -r __xrun_l || [ -n \"$__xrun_l\" ]; do printf '%s\\n' \"$__xrun_l\"; done < \"$__xrun_e\"\n";
+    p += "while IFS= read -r __xrun_l || [ -n \"$__xrun_l\" ]; do printf '%s\\n' \"$__xrun_l\"; done < " + err + "\n";
     p += "printf '%s%d\\n' '" + std::string(kRcMark) + "' \"$__xrun_rc\"\n";
+    p += ") > \"$__xrun_d/" + n + ".out\" &\n";
+    if ((i + 1) % kSubmitConcurrency == 0) p += "wait\n";
   }
+  p += "wait\n";
+  if (!items.empty())
+    p += "__xrun_i=0; while [ \"$__xrun_i\" -lt " + std::to_string(items.size()) +
+         " ]; do [ -f \"$__xrun_d/$__xrun_i.out\" ] && cat \"$__xrun_d/$__xrun_i.out\"; "
+         "__xrun_i=$((__xrun_i + 1)); done\n";
   return p;
 }
 
