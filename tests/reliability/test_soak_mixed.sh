@@ -37,9 +37,17 @@ preload=""
 if ldd "$BIN/libxrun.so" | grep -q libasan; then
   # libstdc++ too: ASan's __cxa_throw interceptor must find it at start.
   preload="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libstdc++.so)"
-  export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
 fi
-with_preload() { if [[ -n $preload ]]; then LD_PRELOAD=$preload "$@"; else "$@"; fi; }
+# The interpreter's own allocations at exit are not ours to report: leak
+# checking is off in the preloaded processes whatever the caller set (a
+# later ASAN_OPTIONS entry wins). The C tool keeps the caller's setting.
+with_preload() {
+  if [[ -n $preload ]]; then
+    LD_PRELOAD=$preload ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" "$@"
+  else
+    "$@"
+  fi
+}
 
 with_preload "$PY" -c "import xrun" || { echo "FAIL: the Python binding does not import" >&2; exit 1; }
 
