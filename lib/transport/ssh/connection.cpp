@@ -364,7 +364,6 @@ CommandResult Connection::exec_streaming(const std::string& command, const Stdin
 
   CommandResult result;
   char buf[32 * 1024];
-  const int fd = ssh_get_fd(s);
   auto kill_and_throw = [&](const char* when) {
     ssh_channel_request_send_signal(ch.get(), "KILL");
     ssh_channel_close(ch.get());
@@ -437,9 +436,13 @@ CommandResult Connection::exec_streaming(const std::string& command, const Stdin
     if (!ssh_is_connected(s)) fail_transport("connection lost while the command ran");
     int64_t left = remaining();
     if (left <= 0) kill_and_throw(eof_sent ? "while it ran" : "while sending stdin");
-    struct pollfd p = {fd, POLLIN, 0};
-    int pr = poll(&p, 1, static_cast<int>(std::min<int64_t>(left, 1000)));
-    if (pr < 0 && errno != EINTR) fail_transport("poll failed");
+    // Wait inside libssh, not on the socket: libssh may already hold the
+    // next packets (the rest of the output, the EOF) in its own buffer,
+    // which a poll() on the fd would not see until its timeout -- a 1 s
+    // stall on outputs of a few tens of KB. The short cap bounds the wait
+    // for stderr-only data and window adjusts.
+    int pr = ssh_channel_poll_timeout(ch.get(), static_cast<int>(std::min<int64_t>(left, 50)), 0);
+    if (pr == SSH_ERROR && !ssh_is_connected(s)) fail_transport("connection lost while the command ran");
   }
   if (remaining() <= 0) kill_and_throw("after its output ended");
   bound(target_.command_timeout_ms);
