@@ -6,7 +6,13 @@
  *    polls fail meanwhile without touching states; afterwards the running
  *    job completes with its exit code and the queued one runs too;
  *  - a job that vanishes from the queue with no accounting record and no
- *    exit record becomes `lost` -- never `completed`. */
+ *    exit record becomes `lost` -- never `completed`;
+ *  - a submission refused for the per-user queue cap waits in xrun
+ *    (`created`, waiting_for_room) and is sent by a later poll round once
+ *    there is room, instead of failing. The refusal is the real one,
+ *    recorded from this Slurm with limits enforced
+ *    (tests/fixtures/slurm/sbatch_qos_submit_limit.err), replayed by an
+ *    sbatch wrapper while the cap is "reached". */
 #include <signal.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -72,6 +78,13 @@ static int setup(void **state) {
              "if [ -f '%s/sacct.off' ]; then echo 'Slurm accounting storage is disabled'; exit 0; fi\n"
              "exec /usr/bin/sacct \"$@\"\n",
              bin, bin);
+    write_exec(path, text);
+    snprintf(path, sizeof path, "%s/sbatch", bin);
+    snprintf(text, sizeof text,
+             "#!/bin/sh\necho sbatch >> '%s/calls'\n"
+             "if [ -f '%s/sbatch.capped' ]; then cat '%s/tests/fixtures/slurm/sbatch_qos_submit_limit.err' >&2; exit 1; fi\n"
+             "exec /usr/bin/sbatch \"$@\"\n",
+             bin, bin, xrun_test_env("XRUN_SOURCE_DIR"));
     write_exec(path, text);
     snprintf(path, sizeof path, "%s:%s", bin, getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
     setenv("PATH", path, 1);
@@ -231,11 +244,42 @@ static void test_vanished_without_evidence_is_lost(void **state) {
     xrun_job_free(job);
 }
 
+static void test_queue_cap_waits_then_sends(void **state) {
+    (void)state;
+    flag("sbatch.capped", 1);
+    xrun_job *job = NULL;
+    int rc = xrun_job_submit(&job, ctx, "{\"command\": \"echo sent later\"}");
+    if (rc != XRUN_OK) fprintf(stderr, "submit: %s\n", xrun_last_error());
+    assert_int_equal(rc, XRUN_OK); /* not a failure: it waits */
+    assert_int_equal(xrun_job_state(job), XRUN_STATE_CREATED);
+    assert_non_null(strstr(xrun_job_reason(job), "QOSMaxSubmitJobPerUserLimit"));
+    char *info = NULL;
+    assert_int_equal(xrun_job_info_json(&info, job), XRUN_OK);
+    assert_non_null(strstr(info, "\"waiting_for_room\":true"));
+    xrun_free(info);
+    /* Still capped: a poll round tries again and the job keeps waiting. */
+    int64_t next = 0;
+    assert_int_equal(xrun_poll(ctx, &next), XRUN_OK);
+    assert_int_equal(xrun_job_refresh(job), XRUN_OK);
+    assert_int_equal(xrun_job_state(job), XRUN_STATE_CREATED);
+    /* Room frees up: the next round sends it, and it runs. */
+    flag("sbatch.capped", 0);
+    assert_int_equal(xrun_poll(ctx, &next), XRUN_OK);
+    assert_int_equal(xrun_job_wait(job, 60000), XRUN_OK);
+    assert_int_equal(xrun_job_state(job), XRUN_STATE_COMPLETED);
+    char *out = NULL;
+    assert_int_equal(xrun_job_read_file(&out, NULL, job, "stdout", 0), XRUN_OK);
+    assert_string_equal(out, "sent later\n");
+    xrun_free(out);
+    xrun_job_free(job);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_squeue_failing_transiently),
         cmocka_unit_test(test_slurmctld_restart),
         cmocka_unit_test(test_vanished_without_evidence_is_lost),
+        cmocka_unit_test(test_queue_cap_waits_then_sends),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
