@@ -1,6 +1,7 @@
 #include "scheduler/batch_common.h"
 
 #include "machine/units.h"
+#include "scheduler/script_common.h"
 
 #include <algorithm>
 #include <cctype>
@@ -122,6 +123,13 @@ std::string expand_array_token(std::string text, const std::string& variable) {
   for (size_t pos = text.find(token); pos != std::string::npos; pos = text.find(token, pos + with.size()))
     text.replace(pos, token.size(), with);
   return text;
+}
+
+std::string script_body_for(const ScriptRequest& request, const std::string& task_variable) {
+  if (request.array.empty()) return script_body(request);
+  ScriptRequest task = request;
+  task.exit_code_path = request.exit_code_path + "." + kArrayTaskToken;
+  return expand_array_token(script_body(task), task_variable);
 }
 
 std::string array_task_exit_code_path(const std::string& exit_code_path, int64_t index) {

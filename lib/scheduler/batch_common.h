@@ -49,6 +49,11 @@ extern const char* const kArrayTaskToken;
 // '"$<variable>"' (closing, expanding, reopening the quotes).
 std::string expand_array_token(std::string text, const std::string& variable);
 
+// The body of a batch script (script_body), for an array job with each
+// task recording its own exit status: the task index comes from the
+// scheduler's `task_variable` (SLURM_ARRAY_TASK_ID, SGE_TASK_ID, ...).
+std::string script_body_for(const ScriptRequest& request, const std::string& task_variable);
+
 // The exit-code file of task `index` of an array job whose exit_code_path
 // is `exit_code_path`.
 std::string array_task_exit_code_path(const std::string& exit_code_path, int64_t index);

@@ -70,11 +70,8 @@ class PbsScheduler : public Scheduler {
     if (r.partition) s += "#PBS -q " + checked_directive_value(*r.partition, "queue") + "\n";
     if (r.account) s += "#PBS -A " + checked_directive_value(*r.account, "account") + "\n";
     if (r.qos) throw Error(XRUN_E_UNSUPPORTED, "PBS has no qos; remove \"qos\" from the resources");
-    if (request.array.empty()) return s + script_body(request);
-    ScriptRequest task = request;
-    task.exit_code_path = request.exit_code_path + "." + kArrayTaskToken;
     // PBS Pro names the index PBS_ARRAY_INDEX, Torque PBS_ARRAYID.
-    return s + expand_array_token(script_body(task), "{PBS_ARRAY_INDEX:-$PBS_ARRAYID}");
+    return s + script_body_for(request, "{PBS_ARRAY_INDEX:-$PBS_ARRAYID}");
   }
 
   std::string submit_command(const ScriptRequest& request, const std::string& script_path) const override {

@@ -60,10 +60,7 @@ class SgeScheduler : public Scheduler {
     if (r.partition) s += "#$ -q " + checked_directive_value(*r.partition, "queue") + "\n";
     if (r.account) s += "#$ -P " + checked_directive_value(*r.account, "project") + "\n";
     if (r.qos) throw Error(XRUN_E_UNSUPPORTED, "Grid Engine has no qos; remove \"qos\" from the resources");
-    if (request.array.empty()) return s + script_body(request);
-    ScriptRequest task = request;
-    task.exit_code_path = request.exit_code_path + "." + kArrayTaskToken;
-    return s + expand_array_token(script_body(task), "SGE_TASK_ID");
+    return s + script_body_for(request, "SGE_TASK_ID");
   }
 
   std::string submit_command(const ScriptRequest& request, const std::string& script_path) const override {

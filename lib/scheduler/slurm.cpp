@@ -109,10 +109,7 @@ class SlurmScheduler : public Scheduler {
     if (r.partition) directive("--partition=" + checked_directive_value(*r.partition, "partition"));
     if (r.account) directive("--account=" + checked_directive_value(*r.account, "account"));
     if (r.qos) directive("--qos=" + checked_directive_value(*r.qos, "qos"));
-    if (request.array.empty()) return s + script_body(request);
-    ScriptRequest task = request;
-    task.exit_code_path = request.exit_code_path + "." + kArrayTaskToken;
-    return s + expand_array_token(script_body(task), "SLURM_ARRAY_TASK_ID");
+    return s + script_body_for(request, "SLURM_ARRAY_TASK_ID");
   }
 
   std::string submit_command(const ScriptRequest& request, const std::string& script_path) const override {
