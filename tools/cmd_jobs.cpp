@@ -87,18 +87,24 @@ int cmd_status(int argc, char** argv) {
     // All active jobs, after one poll round.
     int rc = xrun_poll(ctx, nullptr);
     if (rc != XRUN_OK) report("status", rc);
-    std::string combined = "[";
-    for (int state : {XRUN_STATE_CREATED, XRUN_STATE_SUBMITTING, XRUN_STATE_SUBMITTED, XRUN_STATE_QUEUED,
-                      XRUN_STATE_HELD, XRUN_STATE_RUNNING}) {
-      char* json = nullptr;
-      if (xrun_jobs_list(&json, ctx, nullptr, state, 0) == XRUN_OK) {
-        std::string part(json);
-        part = part.substr(1, part.size() - 2);
-        if (!part.empty()) combined += (combined.size() > 1 ? "," : "") + part;
+    // One read of the store; the terminal jobs are left out here.
+    std::string combined = "[]";
+    char* json = nullptr;
+    if (xrun_jobs_list(&json, ctx, nullptr, -1, 0) == XRUN_OK) {
+      cJSON* all = cJSON_Parse(json);
+      cJSON* active = cJSON_CreateArray();
+      const cJSON* job = nullptr;
+      cJSON_ArrayForEach(job, all) {
+        if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(job, "terminal")))
+          cJSON_AddItemToArray(active, cJSON_Duplicate(job, 1));
       }
-      xrun_free(json);
+      char* text = cJSON_PrintUnformatted(active);
+      combined = text;
+      cJSON_free(text);
+      cJSON_Delete(active);
+      cJSON_Delete(all);
     }
-    combined += "]";
+    xrun_free(json);
     if (args.has("--json")) print_json(combined.c_str()); else print_jobs_table(combined.c_str());
   } else {
     xrun_job* job = nullptr;

@@ -86,8 +86,6 @@ class Context {
   // Waits until terminal or timeout (<0 forever); returns the record.
   JobRecord wait(const std::string& id, int64_t timeout_ms);
   RecoverReport recover();
-  // Whether jobs of `machine` ("" = any) wait for room on their scheduler.
-  bool has_waiting(const std::string& machine) const;
 
  private:
   struct PollGate;  // single-flight per machine within this process

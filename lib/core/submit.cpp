@@ -264,10 +264,4 @@ void Context::resend_waiting(const Machine& m) {
   }
 }
 
-bool Context::has_waiting(const std::string& machine) const {
-  for (const auto& job : store_->list_jobs(machine, XRUN_STATE_CREATED, 0))
-    if (starts_with(job.reason, kWaitingForRoom)) return true;
-  return false;
-}
-
 }  // namespace xrun
