@@ -35,7 +35,8 @@ module xrun
        XRUN_STATE_SUBMITTED = 2, XRUN_STATE_QUEUED = 3, XRUN_STATE_HELD = 4, &
        XRUN_STATE_RUNNING = 5, XRUN_STATE_COMPLETED = 6, XRUN_STATE_FAILED = 7, &
        XRUN_STATE_CANCELLED = 8, XRUN_STATE_TIMEOUT = 9, XRUN_STATE_OUT_OF_MEMORY = 10, &
-       XRUN_STATE_NODE_FAIL = 11, XRUN_STATE_PREEMPTED = 12, XRUN_STATE_LOST = 13
+       XRUN_STATE_NODE_FAIL = 11, XRUN_STATE_PREEMPTED = 12, XRUN_STATE_LOST = 13, &
+       XRUN_STATE_WAITING = 14
 
   integer, parameter, public :: XRUN_LOG_ERROR = 0, XRUN_LOG_WARN = 1, XRUN_LOG_INFO = 2, &
        XRUN_LOG_DEBUG = 3
@@ -77,7 +78,8 @@ module xrun
        xrun_machine_check, xrun_machine_stats
   public :: xrun_job_submit, xrun_job_submit_command, xrun_job_open, xrun_job_free, xrun_job_id, &
        xrun_job_refresh, xrun_job_state, xrun_job_exit_code, xrun_job_scheduler_id, &
-       xrun_job_reason, xrun_job_info_json, xrun_job_wait, xrun_job_cancel, xrun_job_read_file, &
+       xrun_job_reason, xrun_job_info_json, xrun_job_wait, xrun_job_cancel, xrun_job_send, &
+       xrun_job_read_file, &
        xrun_jobs_list, xrun_jobs_submit, xrun_poll, xrun_recover
   public :: xrun_ctx_interrupt, xrun_events_wait, xrun_job_read_file_at
   public :: xrun_events_since, xrun_events_free, xrun_events_count, xrun_events_seq, &
@@ -297,6 +299,11 @@ module xrun
        type(c_ptr), value :: job
        integer(c_int) :: r
      end function c_xrun_job_cancel
+     function c_xrun_job_send(job) bind(c, name="xrun_job_send") result(r)
+       import :: c_ptr, c_int
+       type(c_ptr), value :: job
+       integer(c_int) :: r
+     end function c_xrun_job_send
      function c_xrun_job_read_file(out, size, job, name, max_bytes) &
           bind(c, name="xrun_job_read_file") result(r)
        import :: c_ptr, c_int, c_char, c_size_t, c_int64_t
@@ -916,6 +923,18 @@ contains
     if (present(errmsg)) call status_message(status, errmsg)
     call report(status, stat)
   end subroutine xrun_job_cancel
+
+  !> Send a job that is not on a scheduler yet (created after a failed send
+  !> or a recover, or waiting: sent now); XRUN_E_STATE naming any other state.
+  subroutine xrun_job_send(job, stat, errmsg)
+    type(xrun_job), intent(inout) :: job
+    integer, intent(out), optional :: stat
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    integer(c_int) :: status
+    status = c_xrun_job_send(job%ptr)
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
+  end subroutine xrun_job_send
 
   !> The content of a file in the job's directory ("stdout", ...).
   subroutine xrun_job_read_file(job, name, data, max_bytes, stat, errmsg)

@@ -5,7 +5,7 @@ import os
 from ._ffi import DEFINES, ffi, lib, text, cstr
 from ._handle import Handle
 from ._jobs import Event, Job, State, _milliseconds, _state
-from .errors import check, take_string
+from .errors import Error, check, take_string
 
 
 class Machine(Handle):
@@ -134,11 +134,21 @@ class Context(Handle):
 
     def submit(self, spec=None, **fields):
         """Submit a job from a spec dict (see xrun.h), or keyword fields:
-        ctx.submit(command="echo hi", name="greet", parser="qe")."""
+        ctx.submit(command="echo hi", name="greet", parser="qe").
+        A job that was recorded but could not be sent is still returned to
+        the caller: the exception raised then carries it as `.job` (send it
+        again with job.send(), or let poll rounds resend it when it waits for
+        the connection)."""
         spec = dict(spec or {}, **fields)
         out = ffi.new("xrun_job **")
-        check(lib.xrun_job_submit(out, self.ptr, cstr(json.dumps(spec))))
-        return Job(out[0], self)
+        status = lib.xrun_job_submit_v2(out, self.ptr, cstr(json.dumps(spec)))
+        job = Job(out[0], self) if out[0] != ffi.NULL else None
+        try:
+            check(status)
+        except Error as e:
+            e.job = job
+            raise
+        return job
 
     def submit_command(self, command, machine=None, name=None):
         """Submit a shell command line with no other settings."""
