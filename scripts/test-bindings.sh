@@ -65,6 +65,15 @@ echo "== Python: pytest tests/bindings/python"
 status=${PIPESTATUS[0]}
 record "pytest" $status "$(grep -E '(passed|failed|error)' "$logs/pytest.log" | tail -1)"
 
+# Both interpreters found here: Debian's (python3-cffi 1.15) and the
+# default python3 on PATH (its own cffi 2.x), without pytest.
+for py in "$python" "$(command -v python3 || echo "$python")"; do
+  echo "== Python: $py tests/bindings/python/check_interpreter.py"
+  XRUN_LIBRARY=$build/libxrun.so "$py" "$repo/tests/bindings/python/check_interpreter.py" 2>&1 | tee "$logs/interp.log"
+  status=${PIPESTATUS[0]}
+  record "python interpreter $py" $status "$(tail -1 "$logs/interp.log")"
+done
+
 # One target dir under the build dir: the crates build once for both runs.
 export XRUN_LIB_DIR=$build CARGO_TARGET_DIR=$build/cargo
 for manifest in bindings/rust/Cargo.toml examples/xrun-top/Cargo.toml; do
