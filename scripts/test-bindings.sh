@@ -4,7 +4,8 @@
 # Runs, in order: the C and Fortran binding tests and the Fortran driver
 # example (ctest -L bindings), pytest for Python (including an offline
 # `pip install` into a temporary venv), cargo test for the Rust crates and
-# the monitor example, and the static Fortran vendor example. Every step
+# the monitor example, a throw-away crate depending on `xrun` that must run
+# without LD_LIBRARY_PATH, and the static Fortran vendor example. Every step
 # runs even if an earlier one failed; the exit status is non-zero if any
 # failed. Jobs run on this host through the built-in `local` machine, each
 # test on a temporary XRUN_HOME.
@@ -74,6 +75,11 @@ for manifest in bindings/rust/Cargo.toml examples/rust-monitor/Cargo.toml; do
                 END { printf "%d passed; %d failed", p, f }' "$logs/cargo.log")
   record "cargo test ($manifest)" $status "$totals"
 done
+
+echo "== Rust: a crate outside the workspace that depends on xrun starts without LD_LIBRARY_PATH"
+"$repo/tests/bindings/rust/dependent-crate.sh" "$build" 2>&1 | tee "$logs/dependent.log"
+status=${PIPESTATUS[0]}
+record "Rust dependent crate" $status "$(tail -1 "$logs/dependent.log")"
 
 echo "== Fortran: static vendor example"
 "$repo/examples/static-fortran/build-and-run.sh" "$build" "$XRUN_CORPUS_DIR/qe/generated/si_scf.out" \

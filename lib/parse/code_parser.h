@@ -36,9 +36,9 @@ class CodeParser : public LineSink {
 std::unique_ptr<CodeParser> make_qe_parser();
 std::unique_ptr<CodeParser> make_crystal_parser();
 std::unique_ptr<CodeParser> make_outcar_parser();
-std::unique_ptr<CodeParser> make_oszicar_parser();
 std::unique_ptr<CodeParser> make_vasprun_parser();
-// VASP stdout/stderr logs (vasp.out, std_err.txt): error messages only.
+// VASP OSZICAR and stdout/stderr logs (vasp.out, std_err.txt): one parser
+// for both, which tells them apart by their content.
 std::unique_ptr<CodeParser> make_vasp_log_parser();
 
 }  // namespace xrun::parse

@@ -2,40 +2,13 @@
 #include <algorithm>
 
 #include "parse/code_parser.h"
+#include "parse/crystal_messages.h"
 #include "parse/text_scan.h"
 #include "parse/units.h"
 
 namespace xrun::parse {
 
 namespace {
-
-// Error texts and the class they show, most important first: the order and
-// the texts follow aiida-crystal17 (parsers/raw/crystal_stdout.py
-// KNOWN_ERRORS) and the fort.87 checks of aiida-crystal's parser.
-struct CrystalMessage {
-  std::string_view marker;
-  std::string_view code;
-};
-constexpr CrystalMessage kCrystalMessages[] = {
-    {"END OF DATA IN INPUT DECK", "input_error"},
-    {"FORMAT ERROR IN INPUT DECK", "input_error"},
-    {"GEOMETRY DATA FILE NOT FOUND", "missing_file"},
-    {"Wavefunction file can not be found", "missing_file"},
-    {"SCF ENDED - TOO MANY CYCLES", "scf_not_converged"},
-    {"SCF FAILED", "scf_not_converged"},
-    {"TOO MANY ITERATIONS", "scf_not_converged"},
-    {"GEOMETRY OPTIMIZATION FAILED", "geometry_not_converged"},
-    {"CONVERGENCE TESTS UNSATISFIED", "geometry_not_converged"},
-    {"OPT END - FAILED", "geometry_not_converged"},
-    {"BASIS SET LINEARLY DEPENDENT", "basis_set_linearly_dependent"},
-    {"UNIT CELL NOT NEUTRAL", "unit_cell_not_neutral"},
-    {"NEIGHBOR LIST TOO BIG", "neighbour_list_too_big"},
-    {"ALL G-VECTORS USED", "no_g_vectors_left"},
-    {"SMALLDIST", "geometry_collapsed"},
-    {"PARAMETERS FOR MODEL HESSIAN NOT DEFINED", "model_hessian_undefined"},
-    {"SCF abnormal end", "scf_abnormal_end"},
-    {"MPI_Abort", "mpi_abort"},
-};
 
 enum class Block { none, cell, positions, forces };
 
@@ -273,13 +246,12 @@ class CrystalParser final : public CodeParser {
   }
 
   void check_messages(std::string_view t, int64_t no) {
-    for (const auto& m : kCrystalMessages) {
-      if (contains(t, m.marker)) {
-        picker_.report(m.code, no, t);
-        return;
-      }
+    std::string_view code = crystal_message_code(t);
+    if (!code.empty()) {
+      picker_.report(code, no, t);
+    } else if (starts(t, "ERROR")) {
+      picker_.report("crashed", no, t);
     }
-    if (starts(t, "ERROR")) picker_.report("crashed", no, t);
   }
 
   ResultData d_;

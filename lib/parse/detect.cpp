@@ -1,6 +1,9 @@
 #include "parse/detect.h"
 
+#include "parse/crystal_messages.h"
+#include "parse/qe_messages.h"
 #include "parse/text_scan.h"
+#include "parse/vasp_messages.h"
 #include "util/error.h"
 
 namespace xrun::parse {
@@ -9,23 +12,60 @@ namespace {
 
 bool has(std::string_view s, std::string_view needle) { return contains(s, needle); }
 
-// Which VASP file this is; a log when nothing more specific matches.
+template <typename Fn>
+void for_each_line(std::string_view text, Fn fn) {
+  while (!text.empty()) {
+    size_t nl = text.find('\n');
+    if (!fn(text.substr(0, nl))) return;
+    if (nl == std::string_view::npos) return;
+    text.remove_prefix(nl + 1);
+  }
+}
+
+// An OSZICAR-style line (VASP's stdout repeats them): an electronic step
+// "DAV:  1 ..." or an ionic step "  1 F= ... E0= ...".
+bool is_oszicar_line(std::string_view line) {
+  std::string_view t = ltrim(line);
+  if (t.size() > 4 && t[3] == ':' &&
+      (starts(t, "DAV:") || starts(t, "RMM:") || starts(t, "CG :") || starts(t, "SDA:") || starts(t, "DIA:")))
+    return true;
+  return !t.empty() && t[0] >= '1' && t[0] <= '9' && has(t, " F= ") && has(t, "E0=");
+}
+
+bool has_oszicar_lines(std::string_view head) {
+  bool found = false;
+  for_each_line(head, [&](std::string_view line) {
+    found = is_oszicar_line(line);
+    return !found;
+  });
+  return found;
+}
+
+// Which VASP file this is; the stdout/OSZICAR parser when nothing more
+// specific matches (it tells the two apart by their content).
 std::string vasp_format(std::string_view head) {
   if (has(head, "<modeling>") || (has(head, "<?xml") && has(head, "<generator>"))) return "vasp-xml";
   if (has(head, " vasp.") && (has(head, "executed on") || has(head, "POTCAR:") || has(head, "INCAR:")))
     return "vasp-outcar";
-  std::string_view first = trim(head.substr(0, std::min(head.find('\n'), head.size())));
-  if (starts(first, "N       E") || starts(first, "DAV:") || starts(first, "RMM:") || starts(first, "CG :"))
-    return "vasp-oszicar";
-  return "vasp-log";
+  return has_oszicar_lines(head) ? "vasp-oszicar" : "vasp-log";
 }
 
 bool looks_like_vasp_log(std::string_view head) {
-  if (has(head, " vasp.") && (has(head, "running on") || has(head, "distrk") || has(head, "POSCAR found")))
-    return true;
-  // A log that holds little more than the messages custodian matches.
-  return has(head, "LAPACK: Routine ZPOTRF") || has(head, "REAL_OPTLAY") || has(head, "BRMIX: very serious") ||
-         has(head, "ZBRENT: fatal") || has(head, "Error EDDDAV") || has(head, "TOO FEW BANDS");
+  return has(head, " vasp.") && (has(head, "running on") || has(head, "distrk") || has(head, "POSCAR found"));
+}
+
+// The code whose error vocabulary the first such line of `head` uses: a
+// log or stderr that holds little more than an error message is still
+// recognised ("" if no line is any code's).
+std::string format_from_errors(std::string_view head) {
+  std::string format;
+  for_each_line(head, [&](std::string_view line) {
+    if (!vasp_message_code(line).empty() || is_vasp_error_box(line)) format = "vasp-log";
+    else if (is_qe_error_line(line)) format = "qe";
+    else if (is_crystal_error_line(line)) format = "crystal";
+    return format.empty();
+  });
+  return format;
 }
 
 std::unique_ptr<CodeParser> make(const std::string& format) {
@@ -33,8 +73,7 @@ std::unique_ptr<CodeParser> make(const std::string& format) {
   if (format == "crystal") return make_crystal_parser();
   if (format == "vasp-xml") return make_vasprun_parser();
   if (format == "vasp-outcar") return make_outcar_parser();
-  if (format == "vasp-oszicar") return make_oszicar_parser();
-  if (format == "vasp-log") return make_vasp_log_parser();
+  if (format == "vasp-oszicar" || format == "vasp-log") return make_vasp_log_parser();
   return nullptr;
 }
 
@@ -48,13 +87,8 @@ std::string detect_format(std::string_view head) {
       (has(head, "*                               CRYSTAL") && has(head, "*")))
     return "crystal";
   if (has(head, " vasp.") && (has(head, "executed on") || has(head, "POTCAR:"))) return "vasp-outcar";
-  std::string format = vasp_format(head);
-  if (format == "vasp-oszicar") return format;
-  if (looks_like_vasp_log(head)) return "vasp-log";
-  // pw.x error reports (the CRASH file, an error block on stderr).
-  if (has(head, "%%%%%%%%") && (has(head, "Error in routine") || has(head, "from ") || has(head, "error #")))
-    return "qe";
-  return "";
+  if (looks_like_vasp_log(head) || has_oszicar_lines(head)) return vasp_format(head);
+  return format_from_errors(head);
 }
 
 std::unique_ptr<CodeParser> choose_parser(const std::string& parser, std::string_view head, const std::string& where) {

@@ -36,7 +36,17 @@ std::string printable_excerpt(std::string_view line) {
   return out;
 }
 
+namespace {
+
+// Failures that mean the structure did not reach its optimum.
+bool is_geometry_failure(std::string_view code) {
+  return code == "geometry_not_converged" || code == "bfgs_history_failure";
+}
+
+}  // namespace
+
 void DiagnosisPicker::report(std::string_view code, int64_t line, std::string_view text) {
+  if (is_geometry_failure(code)) geometry_failure_reported_ = true;
   int p = diagnosis_priority(code);
   if (p <= priority_) return;
   priority_ = p;
@@ -65,6 +75,8 @@ void DiagnosisPicker::finish(ResultData& data) {
     data.diagnosis.code = warnings_.empty() ? "ok" : "ok_with_warnings";
   }
   data.warnings = warnings_;
+  if (geometry_failure_reported_ || is_geometry_failure(data.diagnosis.code)) data.geometry_converged = false;
+  if (data.diagnosis.code == "scf_not_converged") data.scf_converged = false;
 }
 
 namespace {

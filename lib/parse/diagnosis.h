@@ -24,10 +24,14 @@ class DiagnosisPicker {
   bool any() const { return priority_ >= 0; }
   const std::string& code() const { return best_.code; }
   // Moves the outcome into `data`: the best report, or `ok`/`ok_with_warnings`
-  // when nothing was reported.
+  // when nothing was reported. Then makes the flags agree with what was
+  // reported: a geometry failure anywhere (e.g. a BFGS history failure that
+  // pw.x follows with "bfgs converged") makes geometry_converged false, an
+  // unconverged SCF as the diagnosis makes scf_converged false.
   void finish(ResultData& data);
 
  private:
+  bool geometry_failure_reported_ = false;
   Diagnosis best_;
   int priority_ = -1;
   std::vector<Diagnosis> warnings_;

@@ -1,5 +1,8 @@
 // VASP OUTCAR.
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <string>
 
 #include "parse/code_parser.h"
 #include "parse/text_scan.h"
@@ -44,6 +47,9 @@ class OutcarParser final : public CodeParser {
       case 'f':
         if (starts(t, "free  energy   TOTEN")) on_toten(t, no);
         break;
+      case 't':
+        if (starts(t, "total energy-change")) on_energy_change(t, no);
+        break;
       case 'e':
         if (starts(t, "energy  without entropy")) {
           if (auto v = number_after(t, "energy(sigma->0) =")) d_.extra["energy_sigma0_ev"] = *v;
@@ -62,7 +68,9 @@ class OutcarParser final : public CodeParser {
         }
         break;
       case 'E':
-        if (starts(t, "E-fermi")) {
+        if (starts(t, "EDIFF ") && !ediff_) {
+          ediff_ = number_after(t, "=");
+        } else if (starts(t, "E-fermi")) {
           if (auto v = number_after(t, "E-fermi")) d_.fermi_energy_ev = *v;
         } else if (starts(t, "Elapsed time (sec)")) {
           if (auto v = number_after(t, ":")) d_.wall_time_s = *v;
@@ -98,10 +106,7 @@ class OutcarParser final : public CodeParser {
     if (nelm_) d_.extra["nelm"] = *nelm_;
     if (d_.total_energy_native && *d_.total_energy_native > 0)
       picker_.warn("positive_energy", last_energy_line_, "final energy is positive");
-    if (d_.scf_converged == false) {
-      picker_.report("scf_not_converged", last_energy_line_,
-                     "electronic loop of the last ionic step ended without reaching EDIFF");
-    }
+    if (d_.scf_converged == false) report_unconverged_loop();
     const bool relaxing = ibrion_ && *ibrion_ >= 1 && *ibrion_ <= 3 && nsw_ && *nsw_ > 1;
     if (relaxing && !d_.geometry_converged) {
       d_.geometry_converged = false;
@@ -166,9 +171,48 @@ class OutcarParser final : public CodeParser {
     last_energy_line_ = no;
     ++d_.n_ionic_steps;
     d_.add_ionic_energy(*v);
-    d_.scf_converged = ediff_reached_;
+    d_.scf_converged = electronic_loop_converged();
+    loop_change_ = last_change_;
+    loop_change_line_ = change_line_;
+    loop_change_text_ = change_text_;
+    loop_steps_ = electronic_in_step_;
     if (electronic_in_step_ > 0) d_.n_scf_iterations = electronic_in_step_;
     ediff_reached_ = false;
+    last_change_.reset();
+  }
+
+  // "total energy-change (2. order) : 0.12E-03  (-0.40E-04)": the change of
+  // the free energy in this electronic step. A value VASP could not print
+  // ("*****") is a large change.
+  void on_energy_change(std::string_view t, int64_t no) {
+    size_t colon = t.find(':');
+    if (colon == std::string_view::npos) return;
+    std::string_view rest = t.substr(colon + 1);
+    double v;
+    last_change_ = next_number(rest, &v) ? std::fabs(v) : HUGE_VAL;
+    change_line_ = no;
+    change_text_.assign(t.substr(0, std::min(t.size(), size_t{120})));
+  }
+
+  // Points at the last energy change of the last loop, with the evidence.
+  void report_unconverged_loop() {
+    const int64_t line = loop_change_line_ > 0 ? loop_change_line_ : last_energy_line_;
+    char why[160];
+    snprintf(why, sizeof why, " -- electronic loop of the last ionic step: %lld steps (NELM %g), |dE| %.3g vs EDIFF %g",
+             static_cast<long long>(loop_steps_), nelm_.value_or(NAN), loop_change_.value_or(NAN),
+             ediff_.value_or(NAN));
+    picker_.report("scf_not_converged", line, loop_change_text_ + why);
+  }
+
+  // Whether the electronic loop that just ended reached EDIFF, from the
+  // evidence: its last energy change against EDIFF, else its step count
+  // against NELM. VASP 5.4 prints "aborting loop because EDIFF is reached"
+  // also when the loop stopped at NELM far above EDIFF, so its words are
+  // the last resort.
+  bool electronic_loop_converged() const {
+    if (last_change_ && ediff_) return *last_change_ < *ediff_;
+    if (nelm_ && electronic_in_step_ > 0) return electronic_in_step_ < *nelm_;
+    return ediff_reached_;
   }
 
   ResultData d_;
@@ -177,8 +221,11 @@ class OutcarParser final : public CodeParser {
   int rows_ = 0;
   Mat3 cell_{};
   std::vector<Vec3> pending_positions_, pending_forces_;
-  std::optional<double> last_energy_, nelm_, nsw_, ibrion_;
+  std::optional<double> last_energy_, nelm_, nsw_, ibrion_, ediff_, last_change_;
   int64_t last_energy_line_ = 0;
+  int64_t change_line_ = 0, loop_change_line_ = 0, loop_steps_ = 0;
+  std::string change_text_, loop_change_text_;
+  std::optional<double> loop_change_;
   int64_t electronic_in_step_ = 0;
   bool ediff_reached_ = false;
   bool completed_ = false;

@@ -50,4 +50,14 @@ std::string_view classify_qe_error(std::string_view routine, std::string_view me
   return "crashed";
 }
 
+bool is_qe_error_line(std::string_view line) {
+  std::string_view t = ltrim(line);
+  if (starts(t, "Error in routine ")) return true;
+  if (starts(t, "from ") && contains(t, " : error #")) return true;
+  for (const auto& m : kQeMessages) {
+    if (contains(t, m.marker)) return true;
+  }
+  return false;
+}
+
 }  // namespace xrun::parse

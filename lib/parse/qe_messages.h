@@ -9,4 +9,9 @@ namespace xrun::parse {
 // `message` a line of its text. "crashed" when no class fits.
 std::string_view classify_qe_error(std::string_view routine, std::string_view message);
 
+// True if `line` holds text only pw.x prints when it stops: an "Error in
+// routine" line, a CRASH file's "from NAME : error #", or one of the
+// messages above. Used by auto-detection.
+bool is_qe_error_line(std::string_view line);
+
 }  // namespace xrun::parse

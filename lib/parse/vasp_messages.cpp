@@ -19,7 +19,7 @@ constexpr VaspMessage kVaspMessages[] = {
     {"Routine TETIRR needs special values", "tetirr"},
     {"rotation matrix was not found (increase SYMPREC)", "inv_rot_mat"},
     {"BRMIX: very serious problems", "brmix"},
-    {"Sub-Space-Matrix is not hermitian in DAV", "subspacematrix"},
+    {"Sub-Space-Matrix is not hermitian", "subspacematrix"},
     {"Could not get correct shifts", "incorrect_shift"},
     {"REAL_OPTLAY: internal error", "real_optlay"},
     {"REAL_OPT: internal ERROR", "real_optlay"},
@@ -40,8 +40,8 @@ constexpr VaspMessage kVaspMessages[] = {
     {"ZBRENT:  can not reach accuracy", "zbrent"},
     {"ERROR in subspace rotation PSSYEVX", "pssyevx"},
     {"ERROR in subspace rotation PDSYEVX", "pdsyevx"},
-    {"WARNING in EDDRMM: call to ZHEGV failed", "eddrmm"},
-    {"Error EDDDAV: Call to ZHEGV failed", "edddav"},
+    {"EDDRMM: call to ZHEGV failed", "eddrmm"},
+    {"EDDDAV: Call to ZHEGV failed", "edddav"},
     {"ALGO=A and IALGO=5X tend to fail", "algo_tet"},
     {"EDWAV: internal error, the gradient is not orthogonal", "grad_not_orth"},
     {"ERROR: SBESSELITER : nicht konvergent", "nicht_konv"},
@@ -66,11 +66,15 @@ constexpr VaspMessage kVaspMessages[] = {
     {"internal error in subroutine IBZKPT", "ibzkpt"},
     {"not all point group operations", "ibzkpt"},
     {"LRF_COMMUTATOR internal error", "lrf_comm"},
-    {"internal error in GENERATE_KPOINTS_TRANS: number of G-vector changed in star", "kpoints_trans"},
+    {"LRF_COMMUTATOR", "lrf_comm"},
+    {"GENERATE_KPOINTS_TRANS", "kpoints_trans"},
     {"Reciprocal lattice and k-lattice belong to different class of lattices", "mesh_symmetry"},
     {"small aliasing (wrap around) errors must be expected", "aliasing"},
     {"Your FFT grids (NGX,NGY,NGZ) are not sufficient for an accurate", "aliasing_incar"},
 };
+
+// The markers are custodian's texts, cut to the part that names the routine
+// where VASP 6 wraps the line inside its error box.
 
 // VASP can keep going after these; they are kept as warnings.
 bool is_warning(std::string_view code) {
@@ -79,7 +83,7 @@ bool is_warning(std::string_view code) {
 
 }  // namespace
 
-bool scan_vasp_messages(std::string_view line, int64_t number, DiagnosisPicker& picker) {
+std::string_view vasp_message_code(std::string_view line) {
   // Every marker has at least 4 upper- or lower-case letters; a line of
   // numbers (most of an OUTCAR) is rejected by this cheap test first.
   bool has_letter = false;
@@ -89,18 +93,26 @@ bool scan_vasp_messages(std::string_view line, int64_t number, DiagnosisPicker& 
       break;
     }
   }
-  if (!has_letter) return false;
+  if (!has_letter) return {};
   for (const auto& m : kVaspMessages) {
-    if (contains(line, m.marker)) {
-      if (is_warning(m.code)) {
-        picker.warn(m.code, number, line);
-      } else {
-        picker.report(m.code, number, line);
-      }
-      return true;
-    }
+    if (contains(line, m.marker)) return m.code;
   }
-  return false;
+  return {};
+}
+
+bool is_vasp_error_box(std::string_view line) {
+  return contains(line, "EEEEEEE  RRRRRR   RRRRRR   OOOOOOO  RRRRRR");
+}
+
+bool scan_vasp_messages(std::string_view line, int64_t number, DiagnosisPicker& picker) {
+  std::string_view code = vasp_message_code(line);
+  if (code.empty()) return false;
+  if (is_warning(code)) {
+    picker.warn(code, number, line);
+  } else {
+    picker.report(code, number, line);
+  }
+  return true;
 }
 
 }  // namespace xrun::parse

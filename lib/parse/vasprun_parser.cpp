@@ -1,6 +1,9 @@
 // VASP vasprun.xml, read line by line: VASP writes one element per line, so
 // no XML tree is built and memory stays bounded.
+#include <algorithm>
 #include <cmath>
+#include <string>
+#include <vector>
 
 #include "parse/code_parser.h"
 #include "parse/text_scan.h"
@@ -35,6 +38,7 @@ class VasprunParser final : public CodeParser {
     switch (t[1]) {
       case 'i':
         if (starts(t, "<i ")) on_item(t);
+        else if (starts(t, "<incar")) in_incar_ = true;
         break;
       case 'c':
         if (starts(t, "<calculation")) {
@@ -46,6 +50,8 @@ class VasprunParser final : public CodeParser {
         if (starts(t, "<scstep")) {
           ++scsteps_;
           in_scstep_ = true;
+        } else if (starts(t, "<separator")) {
+          on_separator(t);
         } else if (starts(t, "<structure")) {
           in_structure_ = !contains(t, "primitive_cell");
           have_basis_ = false;
@@ -64,6 +70,7 @@ class VasprunParser final : public CodeParser {
         break;
       case 'p':
         if (starts(t, "<projected")) ++projected_depth_;
+        else if (starts(t, "<parameters")) in_parameters_ = true;
         break;
       case '/':
         on_close(t, no);
@@ -78,6 +85,10 @@ class VasprunParser final : public CodeParser {
     d_.file_type = "vasprun.xml";
     d_.native_unit = "eV";
     d_.total_energy_native = last_energy_;
+    if (!nelm_) nelm_ = incar_nelm_;
+    if (!nsw_) nsw_ = incar_nsw_;
+    if (!ibrion_) ibrion_ = incar_ibrion_;
+    if (nelm_) d_.extra["nelm"] = *nelm_;
     if (d_.n_ionic_steps > 0 && nelm_) {
       // The last electronic loop used all NELM steps: not converged (the
       // rule of pymatgen's Vasprun.converged_electronic).
@@ -126,14 +137,36 @@ class VasprunParser final : public CodeParser {
     } else if (contains(t, "name=\"version\"")) {
       std::string_view v = element_text(t);
       set_version(d_, v.substr(0, 80));
-    } else if (contains(t, "name=\"NELM\"")) {
-      nelm_ = element_number(t);
-    } else if (contains(t, "name=\"NSW\"")) {
-      nsw_ = element_number(t);
-    } else if (contains(t, "name=\"IBRION\"")) {
-      ibrion_ = element_number(t);
+    } else if (in_parameters_) {
+      // A parameter counts only in its own separator: NELM also appears in
+      // "response functions" (the GW block), with another meaning.
+      if (contains(t, "name=\"NELM\"") && in_separator("electronic convergence")) nelm_ = element_number(t);
+      else if (contains(t, "name=\"NSW\"") && in_separator("ionic")) nsw_ = element_number(t);
+      else if (contains(t, "name=\"IBRION\"") && in_separator("ionic")) ibrion_ = element_number(t);
+    } else if (in_incar_) {
+      // What the user asked for; <parameters> (the values VASP used) wins.
+      if (contains(t, "name=\"NELM\"")) incar_nelm_ = element_number(t);
+      else if (contains(t, "name=\"NSW\"")) incar_nsw_ = element_number(t);
+      else if (contains(t, "name=\"IBRION\"")) incar_ibrion_ = element_number(t);
     }
   }
+
+  // <separator name="electronic convergence" >: entered; </separator> leaves.
+  void on_separator(std::string_view t) {
+    if (separators_.size() >= kMaxSeparatorDepth) {
+      ++separators_overflow_;
+      return;
+    }
+    size_t at = t.find("name=\"");
+    std::string_view name;
+    if (at != std::string_view::npos) {
+      name = t.substr(at + 6);
+      name = name.substr(0, std::min({name.find('"'), name.size(), size_t{64}}));
+    }
+    separators_.emplace_back(name);
+  }
+
+  bool in_separator(std::string_view name) const { return !separators_.empty() && separators_.back() == name; }
 
   void on_varray(std::string_view t) {
     if (contains(t, "name=\"basis\"") && in_structure_) start(Block::basis);
@@ -190,7 +223,15 @@ class VasprunParser final : public CodeParser {
   }
 
   void on_close(std::string_view t, int64_t no) {
-    if (starts(t, "</scstep")) {
+    if (starts(t, "</separator")) {
+      if (separators_overflow_ > 0) --separators_overflow_;
+      else if (!separators_.empty()) separators_.pop_back();
+    } else if (starts(t, "</parameters")) {
+      in_parameters_ = false;
+      separators_.clear();
+    } else if (starts(t, "</incar")) {
+      in_incar_ = false;
+    } else if (starts(t, "</scstep")) {
       in_scstep_ = false;
     } else if (starts(t, "</calculation")) {
       last_scsteps_ = scsteps_;
@@ -225,6 +266,11 @@ class VasprunParser final : public CodeParser {
   Mat3 basis_{};
   bool have_basis_ = false, in_structure_ = false, in_scstep_ = false, completed_ = false;
   int projected_depth_ = 0;
+  static constexpr size_t kMaxSeparatorDepth = 16;
+  std::vector<std::string> separators_;  // the path inside <parameters>
+  size_t separators_overflow_ = 0;
+  bool in_parameters_ = false, in_incar_ = false;
+  std::optional<double> incar_nelm_, incar_nsw_, incar_ibrion_;
   std::vector<Vec3> pending_, pending_positions_;
   std::optional<double> last_energy_, step_energy_, nelm_, nsw_, ibrion_, vbm_, cbm_;
   int64_t scsteps_ = 0, last_scsteps_ = 0, last_calc_line_ = 0;

@@ -1,5 +1,5 @@
-// VASP OSZICAR: one line per electronic step, one "F=" line per ionic step.
-// It tells neither NELM nor whether the run finished.
+// VASP OSZICAR (one line per electronic step, one "F=" line per ionic
+// step; it tells neither NELM nor whether the run finished) and stdout.
 #include <algorithm>
 
 #include "parse/code_parser.h"
@@ -39,16 +39,41 @@ class IonicLineReader {
   int64_t electronic_ = 0;
 };
 
-class OszicarParser final : public CodeParser {
+// OSZICAR and VASP's stdout, one parser: the stdout repeats the OSZICAR
+// lines, so which of the two a file is cannot be told from its first lines.
+// Every line that is not an OSZICAR line is scanned for errors, and the
+// file type is named from what was seen (a single foreign line makes it the
+// stdout).
+class VaspLogParser final : public CodeParser {
  public:
   void line(std::string_view raw, int64_t no) override {
     std::string_view t = ltrim(raw);
-    reader_.read(t, no, d_);
+    if (t.empty()) return;
+    if (reader_.read(t, no, d_)) return;
+    if (starts(t, "N       E")) return;  // the OSZICAR header
+    ++other_lines_;
+    if (!d_.program_version && starts(t, "vasp.")) {
+      std::string_view rest = t.substr(5);
+      set_version(d_, rest.substr(0, std::min({rest.find(' '), rest.size(), size_t{64}})));
+      return;
+    }
+    if (starts(t, "reached required accuracy")) {
+      d_.geometry_converged = true;
+      return;
+    }
+    if (scan_vasp_messages(t, no, picker_)) return;
+    if (is_vasp_error_box(t)) {
+      // VASP 6 boxes a fatal error; the message inside names its class
+      // (and wins) when it is one we know.
+      picker_.report("crashed", no, t);
+      return;
+    }
+    scan_common_messages(t, no, picker_);
   }
 
   ResultData finish() override {
     d_.code = "vasp";
-    d_.file_type = "OSZICAR";
+    d_.file_type = other_lines_ > 0 ? "VASP stdout/stderr" : "OSZICAR";
     d_.native_unit = "eV";
     d_.total_energy_native = reader_.last_energy_;
     if (!reader_.last_energy_) {
@@ -65,45 +90,11 @@ class OszicarParser final : public CodeParser {
   ResultData d_;
   DiagnosisPicker picker_;
   IonicLineReader reader_;
-};
-
-class VaspLogParser final : public CodeParser {
- public:
-  void line(std::string_view raw, int64_t no) override {
-    std::string_view t = ltrim(raw);
-    if (t.empty()) return;
-    if (reader_.read(t, no, d_)) return;
-    if (!d_.program_version && starts(t, "vasp.")) {
-      std::string_view rest = t.substr(5);
-      set_version(d_, rest.substr(0, std::min({rest.find(' '), rest.size(), size_t{64}})));
-      return;
-    }
-    if (starts(t, "reached required accuracy")) {
-      d_.geometry_converged = true;
-      return;
-    }
-    if (!scan_vasp_messages(t, no, picker_)) scan_common_messages(t, no, picker_);
-  }
-
-  ResultData finish() override {
-    d_.code = "vasp";
-    d_.file_type = "VASP stdout/stderr";
-    d_.native_unit = "eV";
-    d_.total_energy_native = reader_.last_energy_;
-    if (!reader_.last_energy_) report_truncated(picker_, "no ionic step ('F=' line) completed");
-    picker_.finish(d_);
-    return std::move(d_);
-  }
-
- private:
-  ResultData d_;
-  DiagnosisPicker picker_;
-  IonicLineReader reader_;
+  int64_t other_lines_ = 0;
 };
 
 }  // namespace
 
-std::unique_ptr<CodeParser> make_oszicar_parser() { return std::make_unique<OszicarParser>(); }
 std::unique_ptr<CodeParser> make_vasp_log_parser() { return std::make_unique<VaspLogParser>(); }
 
 }  // namespace xrun::parse

@@ -1,0 +1,267 @@
+#!/usr/bin/python3
+"""python-drmaa (Debian's python3-drmaa) driving libxrun-drmaa.so against a
+real machine reached over the testbed sshd: the flows of python-drmaa's own
+examples -- session attributes, attribute names, one job and wait, exit
+codes and signals, a bulk job of 10 tasks with synchronize, jobStatus while
+queued / running / done, hold / release / terminate through control.
+
+    test_python_drmaa.py slurm    # the real Slurm over SSH
+    test_python_drmaa.py direct   # the direct scheduler over SSH
+
+Needs DRMAA_LIBRARY_PATH (the library), TESTBED_DIR and TESTBED_SSH_PORT
+(ctest sets them). The jobs run as the testbed user on this host, so their
+files are read back from that user's home directory.
+"""
+import json
+import os
+import pwd
+import sys
+import tempfile
+import time
+import uuid
+
+KIND = sys.argv[1] if len(sys.argv) > 1 else "slurm"
+assert KIND in ("slurm", "direct"), KIND
+TESTBED = os.environ.get("TESTBED_DIR", "/tmp/xrun-testbed")
+PORT = int(os.environ.get("TESTBED_SSH_PORT", "2222"))
+USER = "xruntest"
+KEY = os.path.join(TESTBED, "ssh", "client_ed25519")
+KNOWN = os.path.join(TESTBED, "ssh", "known_hosts")
+for f in (KEY, KNOWN):
+    if not os.access(f, os.R_OK):
+        sys.exit("FAIL: no sshd testbed in %s (%s missing): run scripts/testbed-sshd.sh up" % (TESTBED, f))
+if not os.path.exists(os.environ.get("DRMAA_LIBRARY_PATH", "")):
+    sys.exit("FAIL: DRMAA_LIBRARY_PATH does not name libxrun-drmaa.so")
+
+# A fresh XRUN_HOME with one machine, the default; a fresh remote run
+# directory so that no file of an earlier run can satisfy a check.
+HOME = tempfile.mkdtemp(prefix="xrun-drmaa-py-%s-" % KIND)
+TAG = "drmaa-%s-%s" % (KIND, uuid.uuid4().hex[:10])
+REMOTE_HOME = pwd.getpwnam(USER).pw_dir
+machine = {
+    "execution": "remote", "scheduler": KIND, "host": "127.0.0.1", "port": PORT, "username": USER,
+    "auth": {"method": "key", "key_file": KEY}, "known_hosts": KNOWN, "ssh_config": "none",
+    "workdir": "~/xrun-%s" % TAG, "min_poll_interval": 1 if KIND == "slurm" else 0,
+}
+if KIND == "slurm":
+    machine["resources"] = {"partition": "debug"}
+with open(os.path.join(HOME, "machines.json"), "w") as f:
+    json.dump({"default": "cluster", "machines": {"cluster": machine}}, f)
+os.environ["XRUN_HOME"] = HOME
+os.environ.pop("XRUN_DEFAULT_MACHINE", None)
+
+import drmaa  # noqa: E402  (reads DRMAA_LIBRARY_PATH at import)
+from drmaa.const import JobControlAction, JobState  # noqa: E402
+from drmaa.errors import (DeniedByDrmException, ExitTimeoutException,  # noqa: E402
+                          InvalidJobException)
+
+WD = drmaa.JobTemplate.HOME_DIRECTORY + "/" + TAG   # the remote run directory
+LOCAL_WD = os.path.join(REMOTE_HOME, TAG)           # the same directory, seen from here
+
+
+def template(s, script, **attrs):
+    jt = s.createJobTemplate()
+    jt.remoteCommand = "/bin/sh"
+    jt.args = ["-c", script]
+    jt.workingDirectory = WD
+    for k, v in attrs.items():
+        setattr(jt, k, v)
+    return jt
+
+
+def wait_for_status(s, jobid, wanted, seconds=60):
+    deadline = time.time() + seconds
+    seen = []
+    while time.time() < deadline:
+        st = s.jobStatus(jobid)
+        if not seen or seen[-1] != st:
+            seen.append(st)
+        if st == wanted:
+            return seen
+        time.sleep(0.3)
+    raise AssertionError("job %s never reached %s; states seen: %s" % (jobid, wanted, seen))
+
+
+def read_remote(name):
+    with open(os.path.join(LOCAL_WD, name)) as f:
+        return f.read()
+
+
+def test_session_and_attribute_names(s):
+    assert s.contact == "cluster", s.contact
+    assert "%s on cluster" % KIND in s.drmsInfo, s.drmsInfo
+    assert "xrun-drmaa" in s.drmaaImplementation, s.drmaaImplementation
+    assert str(s.version) == "1.0", s.version
+    jt = s.createJobTemplate()
+    names = set(jt.attributeNames)
+    for required in ("drmaa_remote_command", "drmaa_js_state", "drmaa_wd", "drmaa_job_name",
+                     "drmaa_native_specification", "drmaa_output_path", "drmaa_error_path",
+                     "drmaa_join_files", "drmaa_input_path"):
+        assert required in names, (required, names)
+    vectors = set(drmaa.helpers.vector_attribute_names_iterator())
+    assert vectors == {"drmaa_v_argv", "drmaa_v_env", "drmaa_v_email"}, vectors
+    s.deleteJobTemplate(jt)
+
+
+def test_run_one_job_and_wait(s):
+    # The run directory is made by a first job (wd = the home directory).
+    jt = template(s, 'mkdir -p "$1" && echo "$GREETING" from "$(pwd)"', jobName="drmaa: first 'job'",
+                  outputPath=":" + drmaa.JobTemplate.HOME_DIRECTORY + "/" + TAG + ".first.out", joinFiles=True)
+    jt.args = ["-c", 'mkdir -p "$1" && echo "$GREETING" from "$(pwd)"', "sh", TAG]
+    jt.workingDirectory = drmaa.JobTemplate.HOME_DIRECTORY
+    jt.jobEnvironment = {"GREETING": "hello $(world)"}
+    jobid = s.runJob(jt)
+    assert len(jobid) == 26, jobid
+    info = s.wait(jobid, drmaa.Session.TIMEOUT_WAIT_FOREVER)
+    assert info.jobId == jobid
+    assert info.hasExited and info.exitStatus == 0 and not info.hasSignal and not info.wasAborted, info
+    for key in ("submission_time", "start_time", "end_time", "ru_wallclock"):
+        assert key in info.resourceUsage, info.resourceUsage
+    with open(os.path.join(REMOTE_HOME, TAG + ".first.out")) as f:
+        assert f.read() == "hello $(world) from %s\n" % REMOTE_HOME
+    assert s.jobStatus(jobid) == JobState.DONE
+    try:
+        s.wait(jobid, 0)
+        raise AssertionError("a second wait on a reaped job must fail")
+    except InvalidJobException:
+        pass
+    s.deleteJobTemplate(jt)
+
+
+def test_exit_codes_and_signals(s):
+    jt = template(s, "echo out; echo err >&2; exit 7", outputPath=":$drmaa_wd_ph$/seven.out",
+                  errorPath=":$drmaa_wd_ph$/seven.err")
+    seven = s.runJob(jt)
+    jt.args = ["-c", "kill -USR1 $$"]
+    jt.outputPath = ""
+    jt.errorPath = ""
+    signaled = s.runJob(jt)
+    info = s.wait(seven, 60)
+    assert info.hasExited and info.exitStatus == 7 and not info.hasSignal, info
+    assert read_remote("seven.out") == "out\n" and read_remote("seven.err") == "err\n"
+    info = s.wait(signaled, 60)
+    assert not info.hasExited and info.hasSignal and info.terminatedSignal == "SIGUSR1", info
+    assert s.jobStatus(seven) == JobState.FAILED  # finished, but not normally
+    s.deleteJobTemplate(jt)
+
+
+def test_bulk_job_of_10_with_synchronize(s):
+    jt = template(s, "echo task", outputPath=":$drmaa_wd_ph$/bulk.$drmaa_incr_ph$")
+    ids = s.runBulkJobs(jt, 1, 10, 1)
+    assert len(ids) == 10 and len(set(ids)) == 10, ids
+    s.synchronize(ids, 90, False)
+    for i in range(1, 11):
+        assert read_remote("bulk.%d" % i) == "task\n", i
+    # Not disposed: each can still be waited for, once.
+    for jobid in ids:
+        info = s.wait(jobid, 0)
+        assert info.hasExited and info.exitStatus == 0, info
+    # Disposed by synchronize: gone for wait.
+    more = s.runBulkJobs(jt, 1, 3, 2)
+    assert len(more) == 2
+    s.synchronize([drmaa.Session.JOB_IDS_SESSION_ALL], 90, True)
+    try:
+        s.wait(more[0], 0)
+        raise AssertionError("a disposed job must not be waitable")
+    except InvalidJobException:
+        pass
+    s.deleteJobTemplate(jt)
+
+
+def test_status_queued_running_done_and_terminate(s):
+    if KIND == "direct":
+        jt = template(s, "sleep 30")
+        running = s.runJob(jt)
+        assert s.jobStatus(running) == JobState.RUNNING
+        try:
+            s.wait(running, drmaa.Session.TIMEOUT_NO_WAIT)
+            raise AssertionError("wait must time out on a running job")
+        except ExitTimeoutException:
+            pass
+        s.control(running, JobControlAction.TERMINATE)
+        assert s.jobStatus(running) == JobState.FAILED
+        info = s.wait(running, 60)
+        assert info.hasSignal and not info.hasExited, info
+        s.deleteJobTemplate(jt)
+        return
+    # The node has 2 CPUs: a job asking for both keeps a second one queued.
+    jt = template(s, "sleep 60", nativeSpecification="--cpus-per-task=2 --time=00:05:00")
+    blocker = s.runJob(jt)
+    wait_for_status(s, blocker, JobState.RUNNING)
+    jt.args = ["-c", "sleep 2; echo done"]
+    jt.outputPath = ":$drmaa_wd_ph$/queued.out"
+    queued = s.runJob(jt)
+    states = wait_for_status(s, queued, JobState.QUEUED_ACTIVE, 20)
+    assert JobState.RUNNING not in states, states
+    time.sleep(1.5)
+    assert s.jobStatus(queued) == JobState.QUEUED_ACTIVE
+    try:
+        s.wait(queued, drmaa.Session.TIMEOUT_NO_WAIT)
+        raise AssertionError("wait must time out on a queued job")
+    except ExitTimeoutException:
+        pass
+    s.control(blocker, JobControlAction.TERMINATE)
+    wait_for_status(s, blocker, JobState.FAILED, 30)
+    wait_for_status(s, queued, JobState.RUNNING, 60)
+    wait_for_status(s, queued, JobState.DONE, 60)
+    assert read_remote("queued.out") == "done\n"
+    info = s.wait(blocker, 30)
+    assert info.hasSignal or info.wasAborted, info
+    s.deleteJobTemplate(jt)
+
+
+def test_hold_release_terminate(s):
+    jt = template(s, "echo held", outputPath=":$drmaa_wd_ph$/held.out")
+    jt.jobSubmissionState = drmaa.JobSubmissionState.HOLD_STATE
+    if KIND == "direct":
+        try:
+            s.runJob(jt)
+            raise AssertionError("the direct scheduler cannot hold a job")
+        except DeniedByDrmException:
+            pass
+        s.deleteJobTemplate(jt)
+        return
+    held = s.runJob(jt)
+    assert wait_for_status(s, held, JobState.USER_ON_HOLD, 20)
+    time.sleep(1.5)
+    assert s.jobStatus(held) == JobState.USER_ON_HOLD  # stays held
+    s.control(held, JobControlAction.RELEASE)
+    wait_for_status(s, held, JobState.DONE, 60)
+    assert read_remote("held.out") == "held\n"
+    # Hold a queued job, then terminate it: it ends without having run.
+    jt.jobSubmissionState = drmaa.JobSubmissionState.HOLD_STATE
+    victim = s.runJob(jt)
+    wait_for_status(s, victim, JobState.USER_ON_HOLD, 20)
+    s.control(drmaa.Session.JOB_IDS_SESSION_ALL, JobControlAction.TERMINATE)
+    wait_for_status(s, victim, JobState.FAILED, 30)
+    info = s.wait(victim, 30)
+    assert info.wasAborted and not info.hasExited, info
+    s.deleteJobTemplate(jt)
+
+
+def main():
+    tests = [test_session_and_attribute_names, test_run_one_job_and_wait, test_exit_codes_and_signals,
+             test_bulk_job_of_10_with_synchronize, test_status_queued_running_done_and_terminate,
+             test_hold_release_terminate]
+    only = sys.argv[2:]
+    failed = 0
+    with drmaa.Session() as s:
+        for t in tests:
+            if only and t.__name__ not in only:
+                continue
+            t0 = time.time()
+            try:
+                t(s)
+                print("ok   %-45s %.1f s" % (t.__name__, time.time() - t0), flush=True)
+            except Exception as e:  # report every flow, then fail
+                failed += 1
+                print("FAIL %-45s %s: %s" % (t.__name__, type(e).__name__, e), flush=True)
+        # Leave nothing running on the testbed.
+        s.control(drmaa.Session.JOB_IDS_SESSION_ALL, JobControlAction.TERMINATE)
+    if failed:
+        sys.exit("%d flow(s) failed (XRUN_HOME kept: %s)" % (failed, HOME))
+    print("all flows passed on %s" % KIND)
+
+
+if __name__ == "__main__":
+    main()
