@@ -4,13 +4,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 
 #include "transport/local.h"
 #include "transport/ssh/ssh_pool.h"
 #include "util/clock.h"
+#include "util/deadline.h"
 #include "util/error.h"
 #include "util/strings.h"
 
@@ -169,7 +172,13 @@ int64_t Context::poll_machine(const std::string& name, bool force) {
       // Single flight: a thread that asks while a round is running waits
       // for that round's answer instead of starting its own query.
       int64_t seen = gate.generation;
-      gate.done.wait(lock, [&] { return gate.generation != seen; });
+      const int64_t deadline = outer_deadline_ms();
+      if (deadline == kNoDeadline) {
+        gate.done.wait(lock, [&] { return gate.generation != seen; });
+      } else if (!gate.done.wait_for(lock, std::chrono::milliseconds(std::max<int64_t>(0, deadline - monotonic_ms())),
+                                     [&] { return gate.generation != seen; })) {
+        throw Error(XRUN_E_TIMEOUT, "machine " + m.name + ": another thread's poll round did not end by the deadline");
+      }
       return interval;
     }
     const int64_t now = wall_ms();

@@ -2,6 +2,8 @@
 // jobs, then ONE accounting query for those that left the queue, then ONE
 // read of their exit-code files. A job that left the queue is settled only
 // on evidence; with none it becomes LOST -- never assumed completed.
+#include <sys/stat.h>
+
 #include <cstdlib>
 #include <set>
 
@@ -11,6 +13,7 @@
 #include "parse/parse.h"
 #include "transport/local.h"
 #include "util/clock.h"
+#include "util/deadline.h"
 #include "util/error.h"
 #include "util/shell_quote.h"
 #include "util/strings.h"
@@ -161,21 +164,33 @@ void Context::finish_job(const Machine& m, const JobRecord& job, JobStatus statu
   if (!spec.parser.empty()) wanted.push_back(parse_file);
   if ((remote || spec.retrieve_to) && !wanted.empty() && status.state != XRUN_STATE_LOST) {
     local_dir = spec.retrieve_to ? expand_user(*spec.retrieve_to) : home_ + "/results/" + job.id;
-    LocalTransport here;
-    here.make_dirs(local_dir, 0755);
+    // Confined on both sides (Transport::retrieve): nothing the remote
+    // lists or links can make xrun write outside local_dir.
+    std::string not_retrieved;
     for (const auto& name : wanted) {
       try {
-        t->download(job.job_dir + "/" + name, local_dir + "/" + name);
+        t->retrieve(job.job_dir, name, local_dir);
       } catch (const Error& e) {
+        // Cut by the caller's deadline (a wait's timeout): not the job's
+        // fault; the round fails and a later one finishes the job.
+        if (e.status() == XRUN_E_TIMEOUT && monotonic_ms() >= outer_deadline_ms()) throw;
         logger_.warn("job " + job.id + ": cannot retrieve " + name + ": " + e.what());
+        not_retrieved += (not_retrieved.empty() ? "" : ", ") + name;
       }
     }
+    // The job says what it does not have (its state is the scheduler's).
+    if (!not_retrieved.empty())
+      status.reason += (status.reason.empty() ? "" : "; ") + std::string("not retrieved: ") + not_retrieved;
   }
 
   // Apply the parser: a failed diagnosis says why a "successful" run failed.
   if (!spec.parser.empty() && status.state != XRUN_STATE_LOST) {
     std::string path = local_dir + "/" + parse_file;
     try {
+      // A FIFO (or device) as parse_file would block the parser's open().
+      struct stat st;
+      if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+        throw Error(XRUN_E_IO, "not a regular file (a FIFO or device would block)");
       auto result = parse::parse_file(path, spec.parser);
       update.result_json = result->to_json();
       std::string diagnosis = result->diagnosis();

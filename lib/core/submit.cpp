@@ -8,6 +8,7 @@
 #include "core/job_files.h"
 #include "core/submission.h"
 #include "scheduler/batch_common.h"
+#include "transport/confined_dir.h"
 #include "util/clock.h"
 #include "util/error.h"
 #include "util/ids.h"
@@ -67,6 +68,11 @@ Context::CheckedSpec Context::check_spec(JobSpec& spec) {
   if (spec.array_index || !spec.array_parent.empty())
     throw Error(XRUN_E_INVALID, "job spec: \"array_index\" and \"array_parent\" are set by xrun, not by callers");
   for (const auto& path : spec.upload) {
+    // The copy is named after the path's last part: "dir/.." would put its
+    // files in the parent of the job directory.
+    if (!is_plain_name(base_name(path)))
+      throw Error(XRUN_E_INVALID, "job spec: $.upload: \"" + path + "\" ends in \"" + base_name(path) +
+                                      "\": name the file or directory itself");
     if (access(path.c_str(), R_OK) != 0)
       throw Error(XRUN_E_INVALID, "job spec: $.upload: cannot read \"" + path + "\"");
   }
@@ -154,6 +160,7 @@ bool Context::send_job(const Machine& m, const JobSpec& spec, const std::vector<
   std::string job_dir;
   std::string submit;
   std::shared_ptr<Transport> t;
+  bool dir_made = false;  // something on the host to clean up if a later step fails
   try {
     t = transport(m);
     job_dir = workdir(m) + "/" + id;
@@ -162,13 +169,16 @@ bool Context::send_job(const Machine& m, const JobSpec& spec, const std::vector<
     for (const auto& dep : spec.depends_on) dependency_ids.push_back(job(dep).scheduler_id);
     ScriptRequest req = script_request(m, spec, id, job_dir, run_dir, dependency_ids);
     t->make_dirs(job_dir, 0755);
+    dir_made = true;
     for (const auto& path : spec.upload) t->upload(path, job_dir + "/" + base_name(path));
     t->write_file(job_files::script(job_dir), sched.render_script(req), 0700);
     submit = recorded_submit(sched.submit_command(req, job_files::script(job_dir)), job_dir);
   } catch (const Error& e) {
     // Nothing reached the scheduler: the job may safely be sent again, and
-    // no half-made job directory is left behind (e.g. on a full disk).
-    if (t && !job_dir.empty()) {
+    // no half-made job directory is left behind (e.g. on a full disk). A
+    // send that never made the directory (host down) has nothing to clean:
+    // reconnecting for it would only double the wait.
+    if (t && dir_made) {
       try {
         t->remove(job_dir, true);
       } catch (const Error& cleanup) {
@@ -178,7 +188,8 @@ bool Context::send_job(const Machine& m, const JobSpec& spec, const std::vector<
     JobUpdate update;
     update.reason = std::string("not submitted: ") + e.what();
     settle(XRUN_STATE_CREATED, update, *update.reason);
-    throw;
+    // The caller gets no job handle: the message names the job recorded.
+    throw Error(e.status(), "job " + id + " recorded but not sent (state created, safe to send again): " + e.what());
   }
 
   CommandResult result;
@@ -191,7 +202,8 @@ bool Context::send_job(const Machine& m, const JobSpec& spec, const std::vector<
     update.reason = std::string("submission outcome unknown: ") + e.what();
     update.job_dir = job_dir;
     settle(XRUN_STATE_SUBMITTING, update, *update.reason);
-    throw;
+    throw Error(e.status(), "job " + id + " recorded; whether the scheduler got it is unknown (xrun recover "
+                            "settles it): " + e.what());
   }
   return record_submission(m, records, job_dir, result);
 }

@@ -17,6 +17,7 @@
 #include "store/sqlite_handle.h"
 #include "util/clock.h"
 #include "util/error.h"
+#include "util/strings.h"
 
 namespace xrun {
 
@@ -338,8 +339,13 @@ std::vector<JobRecord> Store::unsent_jobs() const {
 }
 
 bool Store::transition(const std::string& id, const std::vector<xrun_state>& allowed_from,
-                       xrun_state to, const JobUpdate& update, const std::string& message) {
+                       xrun_state to, const JobUpdate& update_in, const std::string& message_in) {
   const std::string what = "moving job " + id + " to state " + std::to_string(to);
+  // Reasons and messages can carry a remote's output: capped, so a 100 MB
+  // scheduler message cannot grow the store by its size.
+  JobUpdate update = update_in;
+  if (update.reason) update.reason = cap_text(*update.reason, kMaxReasonBytes);
+  const std::string message = cap_text(message_in, kMaxReasonBytes);
   return impl_->write(what, [&] {
     sqlite3* db = impl_->db.get();
     // Reading and writing in one IMMEDIATE transaction makes this a
@@ -365,8 +371,10 @@ bool Store::transition(const std::string& id, const std::vector<xrun_state>& all
   });
 }
 
-void Store::update(const std::string& id, const JobUpdate& update) {
+void Store::update(const std::string& id, const JobUpdate& update_in) {
   const std::string what = "updating job " + id;
+  JobUpdate update = update_in;
+  if (update.reason) update.reason = cap_text(*update.reason, kMaxReasonBytes);
   impl_->write(what, [&] {
     if (apply_update(impl_->db.get(), id, std::nullopt, update, wall_ms()) == 0)
       throw Error(XRUN_E_NOT_FOUND, impl_->path + ": " + what + ": no such job");

@@ -43,6 +43,9 @@ struct Event {
 };
 
 // A change to apply to a job together with its state transition.
+// Reasons and event messages are kept up to this many bytes (cap_text).
+constexpr size_t kMaxReasonBytes = 4096;
+
 struct JobUpdate {
   std::optional<std::string> scheduler_id;
   std::optional<int64_t> exit_code;

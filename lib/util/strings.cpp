@@ -71,4 +71,12 @@ std::string expand_user(std::string_view path) {
   return std::string(path);
 }
 
+std::string cap_text(std::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return std::string(text);
+  size_t keep = max_bytes;
+  // Do not end inside a multi-byte character (continuation bytes 10xxxxxx).
+  while (keep > 0 && (static_cast<unsigned char>(text[keep]) & 0xC0) == 0x80) --keep;
+  return std::string(text.substr(0, keep)) + " ... [" + std::to_string(text.size() - keep) + " bytes cut]";
+}
+
 }  // namespace xrun
