@@ -188,8 +188,13 @@ typedef struct xrun_options {
 #define XRUN_OPTIONS_INIT { XRUN_OPTIONS_VERSION, NULL, NULL, NULL, XRUN_LOG_WARN, NULL, NULL, NULL }
 
 /** Fill `opts` with defaults for `version` (for callers that cannot use
- *  XRUN_OPTIONS_INIT). Returns XRUN_E_INVALID for NULL or an unknown
- *  version. */
+ *  XRUN_OPTIONS_INIT). Every version from 1 to XRUN_OPTIONS_VERSION is
+ *  accepted: a caller built against an older header passes its own
+ *  version, and only the fields that version has are written (its struct
+ *  may be smaller). xrun_ctx_open() likewise reads only the fields of
+ *  `opts->version`. Never blocks; any thread.
+ *  Returns XRUN_OK, XRUN_E_INVALID (NULL, 0, or a version newer than this
+ *  library knows). */
 XRUN_API int xrun_options_init(xrun_options *opts, unsigned int version);
 
 typedef struct xrun_ctx xrun_ctx;
@@ -370,6 +375,28 @@ XRUN_API int xrun_job_wait(xrun_job *job, int64_t timeout_ms);
  *  etc. for a batch job). Cancelling a terminal job returns XRUN_E_STATE. */
 XRUN_API int xrun_job_cancel(xrun_job *job);
 
+/** Hold a job that waits in its scheduler's queue (scontrol hold, qhold,
+ *  bstop): it stays queued without starting until xrun_job_release().
+ *  (A job can also be submitted held: "hold": true in its spec.) A job
+ *  that is already held is left as it is (XRUN_OK).
+ *  Blocks for one command on the job's machine.  Threads: any.
+ *  @param job  the job (BORROWED); its handle is updated
+ *  @return XRUN_OK, XRUN_E_INVALID (job is NULL), XRUN_E_STATE (the job is
+ *          not submitted/queued/held: the message names its state),
+ *          XRUN_E_UNSUPPORTED (its scheduler cannot hold, e.g. direct),
+ *          XRUN_E_SCHEDULER (the scheduler refused), XRUN_E_TRANSPORT,
+ *          XRUN_E_TIMEOUT, XRUN_E_STORE */
+XRUN_API int xrun_job_hold(xrun_job *job);
+
+/** Release a held job (scontrol release, qrls, bresume) back to queued. A
+ *  job that is submitted or queued already is left as it is (XRUN_OK).
+ *  Blocks for one command on the job's machine.  Threads: any.
+ *  @param job  the job (BORROWED); its handle is updated
+ *  @return XRUN_OK, XRUN_E_INVALID, XRUN_E_STATE, XRUN_E_UNSUPPORTED,
+ *          XRUN_E_SCHEDULER, XRUN_E_TRANSPORT, XRUN_E_TIMEOUT, XRUN_E_STORE
+ *          (as xrun_job_hold) */
+XRUN_API int xrun_job_release(xrun_job *job);
+
 /** Read a file from the job's directory (e.g. "stdout"), at most
  *  `max_bytes` (<= 0: 16 MiB) from its start. OWNED buffer, NUL-terminated;
  *  `out_size` (may be NULL) gets the length. A larger file is cut at
@@ -434,6 +461,22 @@ XRUN_API int xrun_poll(xrun_ctx *ctx, int64_t *out_next_ms);
  *  `out_report` (may be NULL) is OWNED JSON {"examined":n,"adopted":n,
  *  "reset":n,"unsent":n,"in_doubt":n}. */
 XRUN_API int xrun_recover(char **out_report, xrun_ctx *ctx);
+
+/** Delete from the store the jobs in a terminal state that ended more than
+ *  `older_than_ms` ago, with all their events (one transaction; event
+ *  sequence numbers are never reused). Job directories on the machines
+ *  are NOT touched. Open handles of pruned jobs keep their last snapshot;
+ *  reopening them gives XRUN_E_NOT_FOUND.
+ *  Blocks for one store transaction; never touches a cluster.
+ *  Threads: any.
+ *  @param out_report     OWNED JSON {"jobs":n,"events":n} of what was
+ *                        deleted (may be NULL; release with xrun_free)
+ *  @param ctx            the context (BORROWED)
+ *  @param older_than_ms  minimum age of a job's end, >= 0 (0: every
+ *                        terminal job)
+ *  @return XRUN_OK, XRUN_E_INVALID (ctx NULL or a negative age),
+ *          XRUN_E_STORE */
+XRUN_API int xrun_prune(char **out_report, xrun_ctx *ctx, int64_t older_than_ms);
 
 /* ------------------------------------------------------------------------ */
 /* Events: an append-only journal of state changes, read from the store    */

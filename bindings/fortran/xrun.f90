@@ -80,6 +80,7 @@ module xrun
        xrun_job_reason, xrun_job_info_json, xrun_job_wait, xrun_job_cancel, xrun_job_read_file, &
        xrun_jobs_list, xrun_jobs_submit, xrun_poll, xrun_recover
   public :: xrun_ctx_interrupt, xrun_events_wait, xrun_job_read_file_at
+  public :: xrun_job_hold, xrun_job_release, xrun_prune
   public :: xrun_events_since, xrun_events_free, xrun_events_count, xrun_events_seq, &
        xrun_events_time_ms, xrun_events_job_id, xrun_events_state, xrun_events_message, &
        xrun_events_json
@@ -352,6 +353,23 @@ module xrun
        integer(c_int64_t), value :: offset, max_bytes
        integer(c_int) :: r
      end function c_xrun_job_read_file_at
+     function c_xrun_job_hold(job) bind(c, name="xrun_job_hold") result(r)
+       import :: c_ptr, c_int
+       type(c_ptr), value :: job
+       integer(c_int) :: r
+     end function c_xrun_job_hold
+     function c_xrun_job_release(job) bind(c, name="xrun_job_release") result(r)
+       import :: c_ptr, c_int
+       type(c_ptr), value :: job
+       integer(c_int) :: r
+     end function c_xrun_job_release
+     function c_xrun_prune(out, ctx, older_than_ms) bind(c, name="xrun_prune") result(r)
+       import :: c_ptr, c_int, c_int64_t
+       type(c_ptr), intent(out) :: out
+       type(c_ptr), value :: ctx
+       integer(c_int64_t), value :: older_than_ms
+       integer(c_int) :: r
+     end function c_xrun_prune
      function c_xrun_recover(out, ctx) bind(c, name="xrun_recover") result(r)
        import :: c_ptr, c_int
        type(c_ptr), intent(out) :: out
@@ -1067,6 +1085,44 @@ contains
     if (present(errmsg)) call status_message(status, errmsg)
     call report(status, stat)
   end subroutine xrun_job_read_file_at
+
+  !> Hold a queued job in its scheduler (not on the direct scheduler).
+  subroutine xrun_job_hold(job, stat, errmsg)
+    type(xrun_job), intent(in) :: job
+    integer, intent(out), optional :: stat
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    integer(c_int) :: status
+    status = c_xrun_job_hold(job%ptr)
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
+  end subroutine xrun_job_hold
+
+  !> Release a held job.
+  subroutine xrun_job_release(job, stat, errmsg)
+    type(xrun_job), intent(in) :: job
+    integer, intent(out), optional :: stat
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    integer(c_int) :: status
+    status = c_xrun_job_release(job%ptr)
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
+  end subroutine xrun_job_release
+
+  !> Delete terminal jobs that ended more than `older_than_ms` ago, with
+  !> their events; `report_json` gets {"jobs":n,"events":n}.
+  subroutine xrun_prune(ctx, older_than_ms, report_json, stat, errmsg)
+    type(xrun_ctx), intent(in) :: ctx
+    integer(c_int64_t), intent(in) :: older_than_ms
+    character(len=:), allocatable, intent(out) :: report_json
+    integer, intent(out), optional :: stat
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    type(c_ptr) :: out
+    integer(c_int) :: status
+    status = c_xrun_prune(out, ctx%ptr, older_than_ms)
+    report_json = take_string(out)
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
+  end subroutine xrun_prune
 
   subroutine xrun_recover(ctx, report_json, stat, errmsg)
     type(xrun_ctx), intent(in) :: ctx

@@ -399,6 +399,27 @@ int64_t Store::last_event_seq() const {
   });
 }
 
+Store::PruneCounts Store::prune_jobs(const std::vector<int>& states, int64_t before_ms) {
+  return impl_->write("pruning old jobs", [&] {
+    sqlite3* db = impl_->db.get();
+    std::string in;
+    for (int state : states) in += (in.empty() ? "" : ", ") + std::to_string(state);
+    if (in.empty()) return PruneCounts{};
+    const std::string old_jobs =
+        "SELECT id FROM jobs WHERE state IN (" + in + ") AND COALESCE(ended_ms, updated_ms) < ?";
+    PruneCounts counts;
+    Statement events(db, ("DELETE FROM events WHERE job_id IN (" + old_jobs + ")").c_str());
+    events.bind(before_ms);
+    events.run();
+    counts.events = sqlite3_changes(db);
+    Statement jobs(db, ("DELETE FROM jobs WHERE id IN (" + old_jobs + ")").c_str());
+    jobs.bind(before_ms);
+    jobs.run();
+    counts.jobs = sqlite3_changes(db);
+    return counts;
+  });
+}
+
 void Store::set_write_listener(std::function<void()> listener) {
   impl_->write_listener = std::move(listener);
 }

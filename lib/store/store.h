@@ -98,6 +98,16 @@ class Store {
   std::vector<Event> events_since(int64_t after_seq, int64_t max) const;
   int64_t last_event_seq() const;
 
+  // Deletes the jobs whose state is one of `states` and that ended (or,
+  // without an end time, were last updated) before `before_ms`, with all
+  // their events, in one transaction. Event sequence numbers are never
+  // reused, so followers are not confused.
+  struct PruneCounts {
+    int64_t jobs = 0;
+    int64_t events = 0;
+  };
+  PruneCounts prune_jobs(const std::vector<int>& states, int64_t before_ms);
+
   // Called after every write transaction of THIS Store ends (committed or
   // not; a spurious call is harmless), outside the store's lock, so that
   // same-process waiters for new events wake at once. Set it before the

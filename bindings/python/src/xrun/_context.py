@@ -188,6 +188,13 @@ class Context(Handle):
         check(lib.xrun_events_wait(out, self.ptr, after_seq, _milliseconds(timeout)))
         return out[0]
 
+    def prune(self, older_than=0):
+        """Delete terminal jobs that ended more than `older_than` seconds ago
+        (and their events) from the store; returns {"jobs": n, "events": n}."""
+        out = ffi.new("char **")
+        check(lib.xrun_prune(out, self.ptr, _milliseconds(older_than)))
+        return json.loads(take_string(out))
+
     def recover(self):
         out = ffi.new("char **")
         check(lib.xrun_recover(out, self.ptr))

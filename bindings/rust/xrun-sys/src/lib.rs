@@ -194,6 +194,9 @@ extern "C" {
     ) -> c_int;
     pub fn xrun_poll(ctx: *mut xrun_ctx, out_next_ms: *mut i64) -> c_int;
     pub fn xrun_ctx_interrupt(ctx: *mut xrun_ctx) -> c_int;
+    pub fn xrun_job_hold(job: *mut xrun_job) -> c_int;
+    pub fn xrun_job_release(job: *mut xrun_job) -> c_int;
+    pub fn xrun_prune(out_report: *mut *mut c_char, ctx: *mut xrun_ctx, older_than_ms: i64) -> c_int;
     pub fn xrun_events_wait(out_last_seq: *mut i64, ctx: *mut xrun_ctx, after_seq: i64, timeout_ms: i64) -> c_int;
     pub fn xrun_recover(out_report: *mut *mut c_char, ctx: *mut xrun_ctx) -> c_int;
 

@@ -256,6 +256,15 @@ impl Context {
         Ok(last)
     }
 
+    /// Delete terminal jobs that ended more than `older_than` ago, with
+    /// their events, from the store; the report as JSON {"jobs","events"}.
+    pub fn prune(&self, older_than: Duration) -> Result<String> {
+        let ms = older_than.as_millis().min(i64::MAX as u128) as i64;
+        let mut out = ptr::null_mut();
+        check(unsafe { sys::xrun_prune(&mut out, self.raw(), ms) })?;
+        Ok(unsafe { owned(out) })
+    }
+
     /// Reconcile jobs a crash left half-submitted; the report as JSON.
     pub fn recover(&self) -> Result<String> {
         let mut out = ptr::null_mut();
