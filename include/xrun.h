@@ -218,6 +218,26 @@ typedef struct xrun_ctx xrun_ctx;
  *  Returns XRUN_OK, XRUN_E_INVALID, XRUN_E_CONFIG, XRUN_E_STORE. */
 XRUN_API int xrun_ctx_open(xrun_ctx **out, const xrun_options *opts);
 
+/** Open a context that only READS the store: for listing jobs and events
+ *  (xrun list / events) beside other processes that write.
+ *  The store is opened read-only: no lock is taken, a writer holding the
+ *  store does not delay it, and a store file without write permission
+ *  opens. A broken machine configuration does not fail the open: the error
+ *  (naming the file) goes to the log callback at XRUN_LOG_WARN, and calls
+ *  that need a machine fail with XRUN_E_CONFIG. Every call that changes a
+ *  job (submit, poll, cancel, wait on an active job, hold, prune, ...)
+ *  fails with XRUN_E_STORE ("attempt to write a readonly database").
+ *  Blocks: at most for the store's busy timeout while it is being created
+ *  by another process.  Threads: as xrun_ctx_open().
+ *  @param out   set to the new context (OWNED: xrun_ctx_close), NULL on
+ *               failure
+ *  @param opts  as for xrun_ctx_open() (may be NULL)
+ *  @return XRUN_OK, XRUN_E_INVALID (out is NULL or a bad opts->version),
+ *          XRUN_E_NOT_FOUND (no store at the path yet), XRUN_E_STORE (the
+ *          file cannot be opened, or its schema needs migrating: open it
+ *          once with xrun_ctx_open()) */
+XRUN_API int xrun_ctx_open_read_only(xrun_ctx **out, const xrun_options *opts);
+
 /** Drop the caller's reference (see LIFETIME). Open connections are closed
  *  when the context is finally destroyed. NULL is a no-op.
  *  No status code: never fails. Blocks only while the last reference closes its SSH sessions. */

@@ -164,6 +164,12 @@ module xrun
        type(xrun_options_c), intent(in) :: opts
        integer(c_int) :: r
      end function c_xrun_ctx_open
+     function c_xrun_ctx_open_read_only(out, opts) bind(c, name="xrun_ctx_open_read_only") result(r)
+       import :: c_ptr, c_int, xrun_options_c
+       type(c_ptr), intent(out) :: out
+       type(xrun_options_c), intent(in) :: opts
+       integer(c_int) :: r
+     end function c_xrun_ctx_open_read_only
      subroutine c_xrun_ctx_close(ctx) bind(c, name="xrun_ctx_close")
        import :: c_ptr
        type(c_ptr), value :: ctx
@@ -607,8 +613,11 @@ contains
   !> Open a context. `home` defaults to $XRUN_HOME, else ~/.xrun. `log`
   !> receives the library's log lines up to `log_level` (default
   !> XRUN_LOG_WARN); pass the optional arguments by keyword.
-  subroutine xrun_ctx_open(ctx, home, store_path, log, log_level, stat, errmsg)
+  !> `read_only` .true.: a context that only reads the store (no lock, a
+  !> broken machine file is only logged; see xrun_ctx_open_read_only).
+  subroutine xrun_ctx_open(ctx, home, store_path, log, log_level, stat, errmsg, read_only)
     type(xrun_ctx), intent(out) :: ctx
+    logical, intent(in), optional :: read_only
     character(len=*), intent(in), optional :: home, store_path
     procedure(xrun_log_handler), optional :: log
     integer, intent(in), optional :: log_level
@@ -629,7 +638,15 @@ contains
        end if
        if (present(log)) opts%log = c_funloc(log)
        if (present(log_level)) opts%log_level = int(log_level, c_int)
-       status = c_xrun_ctx_open(ctx%ptr, opts)
+       if (present(read_only)) then
+          if (read_only) then
+             status = c_xrun_ctx_open_read_only(ctx%ptr, opts)
+          else
+             status = c_xrun_ctx_open(ctx%ptr, opts)
+          end if
+       else
+          status = c_xrun_ctx_open(ctx%ptr, opts)
+       end if
     end if
     if (present(errmsg)) call status_message(status, errmsg)
     call report(status, stat)

@@ -71,6 +71,17 @@ XRUN_API int xrun_ctx_open(xrun_ctx** out, const xrun_options* opts) {
   });
 }
 
+XRUN_API int xrun_ctx_open_read_only(xrun_ctx** out, const xrun_options* opts) {
+  if (out) *out = nullptr;
+  return guarded([&] {
+    require(out, "out");
+    ContextOptions options = to_context_options(opts);
+    options.read_only = true;
+    auto context = std::make_shared<Context>(options);
+    *out = new xrun_ctx{std::move(context)};
+  });
+}
+
 XRUN_API void xrun_ctx_close(xrun_ctx* ctx) { delete ctx; }
 
 XRUN_API const char* xrun_ctx_home(xrun_ctx* ctx) { return ctx ? ctx->context->home().c_str() : ""; }

@@ -59,7 +59,11 @@ class Store {
   // migrating the schema to the current version. Throws Error(XRUN_E_STORE)
   // naming the path, or if the file's schema is newer than this build.
   // A Store must not cross fork(): a child process opens its own.
-  explicit Store(const std::string& path);
+  // ReadOnly opens an existing store without any lock or write (Error
+  // XRUN_E_NOT_FOUND if there is none, XRUN_E_STORE if its schema needs
+  // migrating); writes then fail with XRUN_E_STORE.
+  enum class Mode { ReadWrite, ReadOnly };
+  explicit Store(const std::string& path, Mode mode = Mode::ReadWrite);
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;

@@ -57,7 +57,10 @@ class Context(Handle):
 
     _kind = "context"
 
-    def __init__(self, home=None, store_path=None, log=None, log_level=lib.XRUN_LOG_WARN, prompt=None):
+    def __init__(self, home=None, store_path=None, log=None, log_level=lib.XRUN_LOG_WARN, prompt=None,
+                 read_only=False):
+        """read_only=True: a context that only reads the store (no lock, a
+        read-only store file opens, a broken machine file is only logged)."""
         opts = ffi.new("xrun_options *")
         check(lib.xrun_options_init(opts, DEFINES["XRUN_OPTIONS_VERSION"]))
         keep = []  # C strings must outlive the call (the library copies them)
@@ -76,7 +79,7 @@ class Context(Handle):
         if prompt is not None:
             opts.prompt = self._prompt_callback(prompt)
         out = ffi.new("xrun_ctx **")
-        check(lib.xrun_ctx_open(out, opts))
+        check((lib.xrun_ctx_open_read_only if read_only else lib.xrun_ctx_open)(out, opts))
         super().__init__(out[0], lib.xrun_ctx_close)
 
     def _log_callback(self, log):

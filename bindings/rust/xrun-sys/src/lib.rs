@@ -128,6 +128,7 @@ extern "C" {
 
     pub fn xrun_options_init(opts: *mut xrun_options, version: c_uint) -> c_int;
     pub fn xrun_ctx_open(out: *mut *mut xrun_ctx, opts: *const xrun_options) -> c_int;
+    pub fn xrun_ctx_open_read_only(out: *mut *mut xrun_ctx, opts: *const xrun_options) -> c_int;
     pub fn xrun_ctx_close(ctx: *mut xrun_ctx);
     pub fn xrun_ctx_home(ctx: *mut xrun_ctx) -> *const c_char;
     pub fn xrun_ctx_store_path(ctx: *mut xrun_ctx) -> *const c_char;
