@@ -80,6 +80,7 @@ module xrun
        xrun_job_reason, xrun_job_info_json, xrun_job_wait, xrun_job_cancel, xrun_job_read_file, &
        xrun_jobs_list, xrun_jobs_submit, xrun_poll, xrun_recover
   public :: xrun_ctx_interrupt, xrun_events_wait, xrun_job_read_file_at
+  public :: xrun_job_hold, xrun_job_release, xrun_prune
   public :: xrun_events_since, xrun_events_free, xrun_events_count, xrun_events_seq, &
        xrun_events_time_ms, xrun_events_job_id, xrun_events_state, xrun_events_message, &
        xrun_events_json
@@ -163,6 +164,12 @@ module xrun
        type(xrun_options_c), intent(in) :: opts
        integer(c_int) :: r
      end function c_xrun_ctx_open
+     function c_xrun_ctx_open_read_only(out, opts) bind(c, name="xrun_ctx_open_read_only") result(r)
+       import :: c_ptr, c_int, xrun_options_c
+       type(c_ptr), intent(out) :: out
+       type(xrun_options_c), intent(in) :: opts
+       integer(c_int) :: r
+     end function c_xrun_ctx_open_read_only
      subroutine c_xrun_ctx_close(ctx) bind(c, name="xrun_ctx_close")
        import :: c_ptr
        type(c_ptr), value :: ctx
@@ -352,6 +359,23 @@ module xrun
        integer(c_int64_t), value :: offset, max_bytes
        integer(c_int) :: r
      end function c_xrun_job_read_file_at
+     function c_xrun_job_hold(job) bind(c, name="xrun_job_hold") result(r)
+       import :: c_ptr, c_int
+       type(c_ptr), value :: job
+       integer(c_int) :: r
+     end function c_xrun_job_hold
+     function c_xrun_job_release(job) bind(c, name="xrun_job_release") result(r)
+       import :: c_ptr, c_int
+       type(c_ptr), value :: job
+       integer(c_int) :: r
+     end function c_xrun_job_release
+     function c_xrun_prune(out, ctx, older_than_ms) bind(c, name="xrun_prune") result(r)
+       import :: c_ptr, c_int, c_int64_t
+       type(c_ptr), intent(out) :: out
+       type(c_ptr), value :: ctx
+       integer(c_int64_t), value :: older_than_ms
+       integer(c_int) :: r
+     end function c_xrun_prune
      function c_xrun_recover(out, ctx) bind(c, name="xrun_recover") result(r)
        import :: c_ptr, c_int
        type(c_ptr), intent(out) :: out
@@ -589,8 +613,11 @@ contains
   !> Open a context. `home` defaults to $XRUN_HOME, else ~/.xrun. `log`
   !> receives the library's log lines up to `log_level` (default
   !> XRUN_LOG_WARN); pass the optional arguments by keyword.
-  subroutine xrun_ctx_open(ctx, home, store_path, log, log_level, stat, errmsg)
+  !> `read_only` .true.: a context that only reads the store (no lock, a
+  !> broken machine file is only logged; see xrun_ctx_open_read_only).
+  subroutine xrun_ctx_open(ctx, home, store_path, log, log_level, stat, errmsg, read_only)
     type(xrun_ctx), intent(out) :: ctx
+    logical, intent(in), optional :: read_only
     character(len=*), intent(in), optional :: home, store_path
     procedure(xrun_log_handler), optional :: log
     integer, intent(in), optional :: log_level
@@ -611,7 +638,15 @@ contains
        end if
        if (present(log)) opts%log = c_funloc(log)
        if (present(log_level)) opts%log_level = int(log_level, c_int)
-       status = c_xrun_ctx_open(ctx%ptr, opts)
+       if (present(read_only)) then
+          if (read_only) then
+             status = c_xrun_ctx_open_read_only(ctx%ptr, opts)
+          else
+             status = c_xrun_ctx_open(ctx%ptr, opts)
+          end if
+       else
+          status = c_xrun_ctx_open(ctx%ptr, opts)
+       end if
     end if
     if (present(errmsg)) call status_message(status, errmsg)
     call report(status, stat)
@@ -1067,6 +1102,44 @@ contains
     if (present(errmsg)) call status_message(status, errmsg)
     call report(status, stat)
   end subroutine xrun_job_read_file_at
+
+  !> Hold a queued job in its scheduler (not on the direct scheduler).
+  subroutine xrun_job_hold(job, stat, errmsg)
+    type(xrun_job), intent(in) :: job
+    integer, intent(out), optional :: stat
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    integer(c_int) :: status
+    status = c_xrun_job_hold(job%ptr)
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
+  end subroutine xrun_job_hold
+
+  !> Release a held job.
+  subroutine xrun_job_release(job, stat, errmsg)
+    type(xrun_job), intent(in) :: job
+    integer, intent(out), optional :: stat
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    integer(c_int) :: status
+    status = c_xrun_job_release(job%ptr)
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
+  end subroutine xrun_job_release
+
+  !> Delete terminal jobs that ended more than `older_than_ms` ago, with
+  !> their events; `report_json` gets {"jobs":n,"events":n}.
+  subroutine xrun_prune(ctx, older_than_ms, report_json, stat, errmsg)
+    type(xrun_ctx), intent(in) :: ctx
+    integer(c_int64_t), intent(in) :: older_than_ms
+    character(len=:), allocatable, intent(out) :: report_json
+    integer, intent(out), optional :: stat
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    type(c_ptr) :: out
+    integer(c_int) :: status
+    status = c_xrun_prune(out, ctx%ptr, older_than_ms)
+    report_json = take_string(out)
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
+  end subroutine xrun_prune
 
   subroutine xrun_recover(ctx, report_json, stat, errmsg)
     type(xrun_ctx), intent(in) :: ctx

@@ -73,7 +73,10 @@ class Context(Handle):
 
     def __init__(self, home: Optional[str] = None, store_path: Optional[str] = None,
                  log: Optional[Callable[[int, str], None]] = None, log_level: int = lib.XRUN_LOG_WARN,
-                 prompt: Optional[Callable[[str, str, str, bool], Optional[str]]] = None) -> None:
+                 prompt: Optional[Callable[[str, str, str, bool], Optional[str]]] = None,
+                 read_only: bool = False) -> None:
+        """read_only=True: a context that only reads the store (no lock, a
+        read-only store file opens, a broken machine file is only logged)."""
         opts = ffi.new("xrun_options *")
         check(lib.xrun_options_init(opts, DEFINES["XRUN_OPTIONS_VERSION"]))
         keep = []  # C strings must outlive the call (the library copies them)
@@ -92,7 +95,7 @@ class Context(Handle):
         if prompt is not None:
             opts.prompt = self._prompt_callback(prompt)
         out = ffi.new("xrun_ctx **")
-        check(lib.xrun_ctx_open(out, opts))
+        check((lib.xrun_ctx_open_read_only if read_only else lib.xrun_ctx_open)(out, opts))
         super().__init__(out[0], lib.xrun_ctx_close)
 
     def _log_callback(self, log):
@@ -205,6 +208,13 @@ class Context(Handle):
         out = ffi.new("int64_t *")
         check(lib.xrun_events_wait(out, self.ptr, after_seq, _milliseconds(timeout)))
         return out[0]
+
+    def prune(self, older_than=0):
+        """Delete terminal jobs that ended more than `older_than` seconds ago
+        (and their events) from the store; returns {"jobs": n, "events": n}."""
+        out = ffi.new("char **")
+        check(lib.xrun_prune(out, self.ptr, _milliseconds(older_than)))
+        return json.loads(take_string(out))
 
     def recover(self) -> Dict[str, Any]:
         out = ffi.new("char **")

@@ -134,6 +134,17 @@ class Job(Handle):
         finally:
             lib.xrun_free(out[0])
 
+    def hold(self):
+        """Hold the job in its scheduler's queue; xrun.UnsupportedError on
+        the direct scheduler, xrun.StateError once it runs or ended."""
+        check(lib.xrun_job_hold(self.ptr))
+        return self.state
+
+    def release(self):
+        """Release a held job back to queued."""
+        check(lib.xrun_job_release(self.ptr))
+        return self.state
+
     def read_file_at(self, name: str, offset: int = 0, max_bytes: int = 0) -> Tuple[bytes, int]:
         """(bytes, total_size): at most `max_bytes` (0: 16 MiB) of a job
         file from byte `offset`, and the file's size when read -- to stream
