@@ -99,7 +99,8 @@ typedef enum xrun_status {
     XRUN_E_PARSE = 12,       /* an output could not be parsed at all */
     XRUN_E_NOMEM = 13,       /* out of memory */
     XRUN_E_UNSUPPORTED = 14, /* not supported by this machine/scheduler */
-    XRUN_E_INTERNAL = 15     /* a bug in xrun: please report it */
+    XRUN_E_INTERNAL = 15,    /* a bug in xrun: please report it */
+    XRUN_E_INTERRUPTED = 16  /* a blocking call was ended by xrun_ctx_interrupt() */
 } xrun_status;
 
 /** A static, stable name for a status ("XRUN_E_TIMEOUT"); "XRUN_E_UNKNOWN"
@@ -208,6 +209,21 @@ XRUN_API void xrun_ctx_close(xrun_ctx *ctx);
  *  context's life. */
 XRUN_API const char *xrun_ctx_home(xrun_ctx *ctx);
 XRUN_API const char *xrun_ctx_store_path(xrun_ctx *ctx);
+
+/** Interrupt the calls of `ctx` that are blocking right now.
+ *  Ends every xrun_job_wait(), xrun_poll() and xrun_events_wait() on this
+ *  context (and on jobs opened from it) that is blocked when it is called:
+ *  each returns XRUN_E_INTERRUPTED. A wait or events wait returns at once;
+ *  a poll (or a wait inside a poll round) first finishes the scheduler
+ *  query in progress (bounded by the machine's command_timeout) and
+ *  returns before starting the next machine. Calls that START after this
+ *  one returns are not affected (as with sqlite3_interrupt): to stop a
+ *  loop, set your own flag and then interrupt.
+ *  Blocks: never (takes a lock briefly).  Threads: any thread, including
+ *  a signal-handling thread (not an async signal handler itself).
+ *  @param ctx  the context (BORROWED); NULL is refused
+ *  @return XRUN_OK, XRUN_E_INVALID (ctx is NULL) */
+XRUN_API int xrun_ctx_interrupt(xrun_ctx *ctx);
 
 /* ------------------------------------------------------------------------ */
 /* Machines                                                                 */
@@ -345,8 +361,9 @@ XRUN_API int xrun_job_info_json(char **out_json, xrun_job *job);
  *  Failed poll rounds (connection or scheduler down) are retried with
  *  exponential backoff; only a failure lasting over 5 minutes is returned.
  *  Returns XRUN_OK once terminal (whatever the outcome), XRUN_E_TIMEOUT if
- *  the time ran out first, XRUN_E_STATE for a job that was never sent, or
- *  XRUN_E_TRANSPORT / XRUN_E_SCHEDULER. */
+ *  the time ran out first, XRUN_E_STATE for a job that was never sent,
+ *  XRUN_E_TRANSPORT / XRUN_E_SCHEDULER, or XRUN_E_INTERRUPTED when
+ *  xrun_ctx_interrupt() was called on its context while it waited. */
 XRUN_API int xrun_job_wait(xrun_job *job, int64_t timeout_ms);
 
 /** Cancel the job (kills the whole process group of a direct job; scancel
@@ -354,10 +371,41 @@ XRUN_API int xrun_job_wait(xrun_job *job, int64_t timeout_ms);
 XRUN_API int xrun_job_cancel(xrun_job *job);
 
 /** Read a file from the job's directory (e.g. "stdout"), at most
- *  `max_bytes` (<= 0: 16 MiB). OWNED buffer, NUL-terminated; `out_size`
- *  (may be NULL) gets the length. */
+ *  `max_bytes` (<= 0: 16 MiB) from its start. OWNED buffer, NUL-terminated;
+ *  `out_size` (may be NULL) gets the length. A larger file is cut at
+ *  `max_bytes` without notice: use xrun_job_read_file_at() to read all of
+ *  it or to follow it. Blocks for one file read on the machine.
+ *  Returns XRUN_OK, XRUN_E_INVALID (NULL argument, or a name that is
+ *  absolute or contains ".."), XRUN_E_NOT_FOUND (no job directory yet, or
+ *  no such file), XRUN_E_IO, XRUN_E_TRANSPORT, XRUN_E_TIMEOUT, XRUN_E_STORE. */
 XRUN_API int xrun_job_read_file(char **out_data, size_t *out_size, xrun_job *job,
                                 const char *name, int64_t max_bytes);
+
+/** Read part of a file of the job's directory: at most `max_bytes` from
+ *  byte `offset`, and the file's total size, so that a caller can stream a
+ *  file of any size, or follow one that grows, reading each byte once:
+ *      offset = 0; do { read_at(.., offset, ..); offset += size; }
+ *      while (offset < total);
+ *  An offset at or past the end gives 0 bytes (not an error).
+ *  Blocks for one command on the job's machine (bounded by its
+ *  command_timeout).  Threads: any.
+ *  @param out_data        OWNED buffer of the bytes read, NUL-terminated
+ *                         (release with xrun_free); NULL on failure
+ *  @param out_size        number of bytes read (may be NULL)
+ *  @param out_total_size  the file's size in bytes when it was read (may be
+ *                         NULL); at least offset + *out_size
+ *  @param job             the job (BORROWED)
+ *  @param name            file name relative to the job directory
+ *                         ("stdout", "stderr", "pw.out", ...)
+ *  @param offset          first byte to read (>= 0)
+ *  @param max_bytes       most bytes to read (<= 0: 16 MiB)
+ *  @return XRUN_OK, XRUN_E_INVALID (NULL argument, negative offset, a name
+ *          that is absolute or contains ".."), XRUN_E_NOT_FOUND (no job
+ *          directory yet, or no such file), XRUN_E_IO, XRUN_E_TRANSPORT,
+ *          XRUN_E_TIMEOUT, XRUN_E_STORE */
+XRUN_API int xrun_job_read_file_at(char **out_data, size_t *out_size, int64_t *out_total_size,
+                                   xrun_job *job, const char *name, int64_t offset,
+                                   int64_t max_bytes);
 
 /** List jobs as OWNED JSON array of job records (see xrun_job_info_json),
  *  newest first. `machine` NULL for all; `state` < 0 for all.
@@ -372,7 +420,9 @@ XRUN_API int xrun_jobs_list(char **out_json, xrun_ctx *ctx, const char *machine,
  *  exponential backoff; its jobs keep their states and the call still
  *  returns XRUN_OK (xrun_job_refresh/xrun_job_wait report such failures for
  *  their job). `out_next_ms` (may be NULL) gets how many ms until another
- *  round would do anything. Blocks for the rounds it runs. */
+ *  round would do anything. Blocks for the rounds it runs.
+ *  Returns XRUN_OK, XRUN_E_INVALID, XRUN_E_STORE, XRUN_E_INTERRUPTED
+ *  (xrun_ctx_interrupt() was called during the rounds). */
 XRUN_API int xrun_poll(xrun_ctx *ctx, int64_t *out_next_ms);
 
 /** Reconcile jobs left in `submitting` by a crash: adopt those whose
@@ -406,6 +456,23 @@ XRUN_API const char *xrun_events_message(xrun_events *events, int64_t i);
 /** All events as OWNED JSON array [{"seq":..,"time_ms":..,"job_id":..,
  *  "state":"running","message":..}, ...]. */
 XRUN_API int xrun_events_json(char **out_json, xrun_events *events);
+
+/** Block until the store holds an event with sequence number > `after_seq`.
+ *  Wakes at once for events written by this process (any context) and
+ *  within about 50 ms for events written by other processes (it checks
+ *  SQLite's data_version, not the events table, while nothing changes).
+ *  Never polls a cluster: pair it with xrun_poll() in some thread.
+ *  Blocks: up to `timeout_ms` (< 0: until an event or an interrupt; 0:
+ *  checks once).  Threads: any; interrupted by xrun_ctx_interrupt().
+ *  @param out_last_seq  set to the newest event's seq on XRUN_OK (may be
+ *                       NULL); left untouched otherwise
+ *  @param ctx           the context (BORROWED)
+ *  @param after_seq     the last seq the caller has seen (0: none)
+ *  @param timeout_ms    how long to wait at most
+ *  @return XRUN_OK (a newer event exists), XRUN_E_TIMEOUT, XRUN_E_INTERRUPTED,
+ *          XRUN_E_INVALID (ctx is NULL), XRUN_E_STORE */
+XRUN_API int xrun_events_wait(int64_t *out_last_seq, xrun_ctx *ctx, int64_t after_seq,
+                              int64_t timeout_ms);
 
 /* ------------------------------------------------------------------------ */
 /* Output parsing                                                           */

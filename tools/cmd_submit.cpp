@@ -92,16 +92,20 @@ bool check_args(const char* command, const Args& args) {
   return true;
 }
 
-// Prints what was added to a job file since `printed` bytes.
-void stream_new(xrun_job* job, const char* name, FILE* to, size_t* printed) {
-  char* data = nullptr;
-  size_t size = 0;
-  if (xrun_job_read_file(&data, &size, job, name, 0) == XRUN_OK && size > *printed) {
-    fwrite(data + *printed, 1, size - *printed, to);
-    fflush(to);
-    *printed = size;
+// Prints what `name` gained since `*printed` bytes, all of it (in chunks),
+// reading each byte once.
+void stream_new(xrun_job* job, const char* name, FILE* to, int64_t* printed) {
+  for (;;) {
+    char* data = nullptr;
+    size_t size = 0;
+    int64_t total = 0;
+    if (xrun_job_read_file_at(&data, &size, &total, job, name, *printed, 0) != XRUN_OK) return;
+    fwrite(data, 1, size, to);
+    xrun_free(data);
+    *printed += static_cast<int64_t>(size);
+    if (size == 0 || *printed >= total) break;
   }
-  xrun_free(data);
+  fflush(to);
 }
 
 }  // namespace
@@ -175,7 +179,7 @@ int cmd_run(int argc, char** argv) {
   if (!quiet) fprintf(stderr, "xrun: job %s submitted\n", xrun_job_id(job));
   double timeout_s = atof(args.value("--timeout", "-1").c_str());
   int64_t deadline_ms = timeout_s >= 0 ? static_cast<int64_t>(timeout_s * 1000) : -1;
-  size_t out_printed = 0, err_printed = 0;
+  int64_t out_printed = 0, err_printed = 0;
   int64_t waited = 0;
   int exit_code = 0;
   for (;;) {

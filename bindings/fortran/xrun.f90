@@ -28,7 +28,7 @@ module xrun
        XRUN_E_NOT_FOUND = 3, XRUN_E_STATE = 4, XRUN_E_STORE = 5, XRUN_E_IO = 6, &
        XRUN_E_TRANSPORT = 7, XRUN_E_AUTH = 8, XRUN_E_HOSTKEY = 9, XRUN_E_SCHEDULER = 10, &
        XRUN_E_TIMEOUT = 11, XRUN_E_PARSE = 12, XRUN_E_NOMEM = 13, XRUN_E_UNSUPPORTED = 14, &
-       XRUN_E_INTERNAL = 15
+       XRUN_E_INTERNAL = 15, XRUN_E_INTERRUPTED = 16
 
   ! Job states (xrun_state).
   integer, parameter, public :: XRUN_STATE_CREATED = 0, XRUN_STATE_SUBMITTING = 1, &
@@ -79,6 +79,7 @@ module xrun
        xrun_job_refresh, xrun_job_state, xrun_job_exit_code, xrun_job_scheduler_id, &
        xrun_job_reason, xrun_job_info_json, xrun_job_wait, xrun_job_cancel, xrun_job_read_file, &
        xrun_jobs_list, xrun_jobs_submit, xrun_poll, xrun_recover
+  public :: xrun_ctx_interrupt, xrun_events_wait, xrun_job_read_file_at
   public :: xrun_events_since, xrun_events_free, xrun_events_count, xrun_events_seq, &
        xrun_events_time_ms, xrun_events_job_id, xrun_events_state, xrun_events_message, &
        xrun_events_json
@@ -327,6 +328,30 @@ module xrun
        integer(c_int64_t), intent(out) :: next_ms
        integer(c_int) :: r
      end function c_xrun_poll
+     function c_xrun_ctx_interrupt(ctx) bind(c, name="xrun_ctx_interrupt") result(r)
+       import :: c_ptr, c_int
+       type(c_ptr), value :: ctx
+       integer(c_int) :: r
+     end function c_xrun_ctx_interrupt
+     function c_xrun_events_wait(last_seq, ctx, after_seq, timeout_ms) &
+          bind(c, name="xrun_events_wait") result(r)
+       import :: c_ptr, c_int, c_int64_t
+       integer(c_int64_t), intent(out) :: last_seq
+       type(c_ptr), value :: ctx
+       integer(c_int64_t), value :: after_seq, timeout_ms
+       integer(c_int) :: r
+     end function c_xrun_events_wait
+     function c_xrun_job_read_file_at(out, size, total, job, name, offset, max_bytes) &
+          bind(c, name="xrun_job_read_file_at") result(r)
+       import :: c_ptr, c_int, c_char, c_size_t, c_int64_t
+       type(c_ptr), intent(out) :: out
+       integer(c_size_t), intent(out) :: size
+       integer(c_int64_t), intent(out) :: total
+       type(c_ptr), value :: job
+       character(kind=c_char), intent(in) :: name(*)
+       integer(c_int64_t), value :: offset, max_bytes
+       integer(c_int) :: r
+     end function c_xrun_job_read_file_at
      function c_xrun_recover(out, ctx) bind(c, name="xrun_recover") result(r)
        import :: c_ptr, c_int
        type(c_ptr), intent(out) :: out
@@ -979,6 +1004,69 @@ contains
     call report(status, stat)
     if (present(next_ms)) next_ms = next
   end subroutine xrun_poll
+
+  !> Interrupt the calls of `ctx` blocked right now (on other threads):
+  !> they return XRUN_E_INTERRUPTED.
+  subroutine xrun_ctx_interrupt(ctx, stat, errmsg)
+    type(xrun_ctx), intent(in) :: ctx
+    integer, intent(out), optional :: stat
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    integer(c_int) :: status
+    status = c_xrun_ctx_interrupt(ctx%ptr)
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
+  end subroutine xrun_ctx_interrupt
+
+  !> Block until an event with seq > after_seq exists (timeout_ms < 0:
+  !> no limit); `last_seq` gets the newest seq. XRUN_E_TIMEOUT in `stat`
+  !> when the time runs out.
+  subroutine xrun_events_wait(ctx, after_seq, timeout_ms, last_seq, stat, errmsg)
+    type(xrun_ctx), intent(in) :: ctx
+    integer(c_int64_t), intent(in) :: after_seq, timeout_ms
+    integer(c_int64_t), intent(out), optional :: last_seq
+    integer, intent(out), optional :: stat
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    integer(c_int) :: status
+    integer(c_int64_t) :: last
+    last = 0
+    status = c_xrun_events_wait(last, ctx%ptr, after_seq, timeout_ms)
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
+    if (present(last_seq)) last_seq = last
+  end subroutine xrun_events_wait
+
+  !> At most `max_bytes` (absent: 16 MiB) of a job file from byte `offset`
+  !> (0-based), and the file's total size: stream or follow a file of any
+  !> size, reading each byte once.
+  subroutine xrun_job_read_file_at(job, name, offset, data, total_size, max_bytes, stat, errmsg)
+    type(xrun_job), intent(in) :: job
+    character(len=*), intent(in) :: name
+    integer(c_int64_t), intent(in) :: offset
+    character(len=:), allocatable, intent(out) :: data
+    integer(c_int64_t), intent(out), optional :: total_size
+    integer(c_int64_t), intent(in), optional :: max_bytes
+    integer, intent(out), optional :: stat
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    type(c_ptr) :: out
+    integer(c_size_t) :: size, i
+    integer(c_int64_t) :: limit, total
+    integer(c_int) :: status
+    character(kind=c_char), pointer :: chars(:)
+    limit = 0
+    if (present(max_bytes)) limit = max_bytes
+    status = c_xrun_job_read_file_at(out, size, total, job%ptr, c_string(name), offset, limit)
+    allocate (character(len=size) :: data)
+    if (c_associated(out)) then
+       call c_f_pointer(out, chars, [size])
+       do i = 1, size
+          data(i:i) = chars(i)
+       end do
+       call c_xrun_free(out)
+    end if
+    if (present(total_size)) total_size = total
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
+  end subroutine xrun_job_read_file_at
 
   subroutine xrun_recover(ctx, report_json, stat, errmsg)
     type(xrun_ctx), intent(in) :: ctx

@@ -55,6 +55,7 @@ XRUN_API const char* xrun_status_name(int status) {
     case XRUN_E_NOMEM: return "XRUN_E_NOMEM";
     case XRUN_E_UNSUPPORTED: return "XRUN_E_UNSUPPORTED";
     case XRUN_E_INTERNAL: return "XRUN_E_INTERNAL";
+    case XRUN_E_INTERRUPTED: return "XRUN_E_INTERRUPTED";
     default: return "XRUN_E_UNKNOWN";
   }
 }

@@ -63,6 +63,13 @@ XRUN_API const char* xrun_ctx_store_path(xrun_ctx* ctx) {
   return ctx ? ctx->context->store_path().c_str() : "";
 }
 
+XRUN_API int xrun_ctx_interrupt(xrun_ctx* ctx) {
+  return guarded([&] {
+    require(ctx, "ctx");
+    ctx->context->wakeup().interrupt();
+  });
+}
+
 XRUN_API int xrun_machines_list(char** out_json, xrun_ctx* ctx) {
   if (out_json) *out_json = nullptr;
   return guarded([&] {

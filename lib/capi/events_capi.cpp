@@ -1,6 +1,7 @@
 // The events journal, read from the store.
 #include "capi/guard.h"
 #include "capi/handles.h"
+#include "core/event_wait.h"
 #include "core/state.h"
 #include "util/json.h"
 
@@ -31,6 +32,15 @@ XRUN_API int xrun_events_since(xrun_events** out, xrun_ctx* ctx, int64_t after_s
       throw;
     }
     *out = events;
+  });
+}
+
+XRUN_API int xrun_events_wait(int64_t* out_last_seq, xrun_ctx* ctx, int64_t after_seq, int64_t timeout_ms) {
+  return guarded([&] {
+    require(ctx, "ctx");
+    Context& context = *ctx->context;
+    int64_t last = wait_for_events(context.store(), context.wakeup(), after_seq, timeout_ms);
+    if (out_last_seq) *out_last_seq = last;
   });
 }
 

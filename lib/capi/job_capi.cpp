@@ -2,6 +2,7 @@
 #include "capi/guard.h"
 #include "capi/handles.h"
 #include "capi/result_handle.h"
+#include "core/file_range.h"
 #include "core/state.h"
 #include "parse/parse.h"
 #include "util/clock.h"
@@ -11,6 +12,30 @@ using namespace xrun;
 using xrun::capi::guarded;
 using xrun::capi::owned_copy;
 using xrun::capi::require;
+
+namespace {
+
+// What xrun_job_read_file(_at) read when the caller gives no limit.
+constexpr int64_t kDefaultReadBytes = int64_t{16} << 20;
+
+struct JobFile {
+  std::shared_ptr<Transport> transport;
+  std::string path;  // absolute on the job's machine
+};
+
+// A file of the job's directory by its relative name; refuses names that
+// would leave the directory.
+JobFile job_file(xrun_job* job, const std::string& name) {
+  if (name.empty() || name[0] == '/' || name.find("..") != std::string::npos)
+    throw Error(XRUN_E_INVALID, "file name \"" + name + "\" must be relative to the job directory");
+  JobRecord record = job->context->job(job->id);
+  if (record.job_dir.empty()) throw Error(XRUN_E_NOT_FOUND, "job " + job->id + " has no directory yet");
+  Context& context = *job->context;
+  std::string file = parse_job_spec(record.spec_json).own_file(name);
+  return {context.transport(context.machine(record.machine)), record.job_dir + "/" + file};
+}
+
+}  // namespace
 
 namespace xrun::capi {
 
@@ -231,17 +256,27 @@ XRUN_API int xrun_job_read_file(char** out_data, size_t* out_size, xrun_job* job
     require(out_data, "out_data");
     require(job, "job");
     require(name, "name");
-    std::string file = name;
-    if (file.empty() || file[0] == '/' || file.find("..") != std::string::npos)
-      throw Error(XRUN_E_INVALID, "file name \"" + file + "\" must be relative to the job directory");
-    JobRecord record = job->context->job(job->id);
-    if (record.job_dir.empty()) throw Error(XRUN_E_NOT_FOUND, "job " + job->id + " has no directory yet");
-    Context& context = *job->context;
-    file = parse_job_spec(record.spec_json).own_file(file);
-    std::string data = context.transport(context.machine(record.machine))
-                           ->read_file(record.job_dir + "/" + file, max_bytes > 0 ? max_bytes : (16 << 20));
+    JobFile file = job_file(job, name);
+    std::string data = file.transport->read_file(file.path, max_bytes > 0 ? max_bytes : kDefaultReadBytes);
     *out_data = owned_copy(data);
     if (out_size) *out_size = data.size();
+  });
+}
+
+XRUN_API int xrun_job_read_file_at(char** out_data, size_t* out_size, int64_t* out_total_size, xrun_job* job,
+                                   const char* name, int64_t offset, int64_t max_bytes) {
+  if (out_data) *out_data = nullptr;
+  if (out_size) *out_size = 0;
+  if (out_total_size) *out_total_size = 0;
+  return guarded([&] {
+    require(out_data, "out_data");
+    require(job, "job");
+    require(name, "name");
+    JobFile file = job_file(job, name);
+    FileRange range = read_file_range(*file.transport, file.path, offset, max_bytes > 0 ? max_bytes : kDefaultReadBytes);
+    *out_data = owned_copy(range.data);
+    if (out_size) *out_size = range.data.size();
+    if (out_total_size) *out_total_size = range.total_size;
   });
 }
 

@@ -84,6 +84,7 @@ Context::Context(const ContextOptions& options)
   machines_ = load_machines(home_);
   ensure_private_dir(home_);
   store_ = std::make_unique<Store>(store_path_);
+  store_->set_write_listener([this] { wakeup_.notify_change(); });
   SshCallbacks callbacks;
   callbacks.logger = logger_;
   callbacks.prompt = options.prompt;
@@ -232,6 +233,7 @@ int64_t Context::poll_machine(const std::string& name, bool force) {
 }
 
 int64_t Context::poll_all() {
+  const uint64_t interrupts = wakeup_.interrupts();
   std::map<std::string, bool> machines;
   for (const auto& job : store_->active_jobs("")) machines[job.machine] = true;
   for (const auto& job : store_->list_jobs("", XRUN_STATE_CREATED, 0))
@@ -239,6 +241,7 @@ int64_t Context::poll_all() {
   int64_t next = 60000;
   for (const auto& [name, unused] : machines) {
     (void)unused;
+    if (wakeup_.interrupts() != interrupts) throw Error(XRUN_E_INTERRUPTED, "poll interrupted");
     try {
       next = std::min(next, poll_machine(name, false));
     } catch (const Error& e) {
@@ -246,6 +249,7 @@ int64_t Context::poll_all() {
       next = std::min<int64_t>(next, 1000);
     }
   }
+  if (wakeup_.interrupts() != interrupts) throw Error(XRUN_E_INTERRUPTED, "poll interrupted");
   return machines.empty() ? 1000 : next;
 }
 

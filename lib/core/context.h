@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/job_spec.h"
+#include "core/wakeup.h"
 #include "machine/loader.h"
 #include "scheduler/scheduler.h"
 #include "store/store.h"
@@ -55,6 +56,9 @@ class Context {
   const Logger& logger() const { return logger_; }
   Store& store() { return *store_; }
   const MachineConfig& machines() const { return machines_; }
+  // Interrupts (any thread) and same-process store changes for the calls
+  // that block: wait(), poll_all(), waiting for events.
+  Wakeup& wakeup() { return wakeup_; }
 
   // "" = the default machine. Throws Error(XRUN_E_NOT_FOUND).
   const Machine& machine(const std::string& name) const;
@@ -82,8 +86,10 @@ class Context {
   // Returns ms until the machine may be polled again.
   int64_t poll_machine(const std::string& machine, bool force);
   // One round over every machine with active jobs; ms until the next.
+  // An interrupt stops it between machines: Error(XRUN_E_INTERRUPTED).
   int64_t poll_all();
   // Waits until terminal or timeout (<0 forever); returns the record.
+  // An interrupt ends it with Error(XRUN_E_INTERRUPTED).
   JobRecord wait(const std::string& id, int64_t timeout_ms);
   RecoverReport recover();
 
@@ -115,6 +121,7 @@ class Context {
   Logger logger_;
   std::string owner_;  // lease owner: host/pid/address
   MachineConfig machines_;
+  Wakeup wakeup_;  // before store_: the store's write listener points here
   std::unique_ptr<Store> store_;
   std::unique_ptr<SshPool> ssh_pool_;
   std::mutex mutex_;   // guards the maps below

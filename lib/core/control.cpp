@@ -51,6 +51,7 @@ constexpr int64_t kWaitThroughFailuresMs = 300000;
 
 JobRecord Context::wait(const std::string& id, int64_t timeout_ms) {
   const int64_t start = monotonic_ms();
+  const uint64_t interrupts = wakeup_.interrupts();
   int64_t delay = 20;
   int64_t failing_since = 0;
   for (;;) {
@@ -78,7 +79,8 @@ JobRecord Context::wait(const std::string& id, int64_t timeout_ms) {
                                       std::to_string(timeout_ms) + " ms");
     int64_t sleep = std::max(delay, std::min<int64_t>(next, 60000));
     if (timeout_ms >= 0) sleep = std::min(sleep, timeout_ms - elapsed);
-    std::this_thread::sleep_for(std::chrono::milliseconds(std::max<int64_t>(sleep, 1)));
+    if (wakeup_.sleep_for(std::max<int64_t>(sleep, 1), interrupts) == Wakeup::Woken::Interrupted)
+      throw Error(XRUN_E_INTERRUPTED, "wait for job " + id + " interrupted (still " + state_name(record.state) + ")");
     delay = std::min<int64_t>(delay * 2, 1000);
   }
 }

@@ -134,6 +134,7 @@ struct Store::Impl {
   int schema_version = 0;
   mutable std::mutex mutex;  // guards db: one connection, one user at a time
   store::Connection db;
+  std::function<void()> write_listener;  // set before sharing, then read-only
   mutable std::minstd_rand jitter{static_cast<unsigned>(::getpid()) ^
                           static_cast<unsigned>(monotonic_ms())};
 
@@ -188,6 +189,13 @@ struct Store::Impl {
 
   template <class Body>
   auto write(const std::string& what, Body&& body) {
+    // Declared before the lock, so it runs after the lock is released.
+    struct Notify {
+      const std::function<void()>& listener;
+      ~Notify() {
+        if (listener) listener();
+      }
+    } notify{write_listener};
     std::lock_guard<std::mutex> lock(mutex);
     return attempt(what, true, std::forward<Body>(body));
   }
@@ -387,6 +395,17 @@ std::vector<Event> Store::events_since(int64_t after_seq, int64_t max) const {
 int64_t Store::last_event_seq() const {
   return impl_->read("reading the last event", [&] {
     Statement s(impl_->db.get(), "SELECT COALESCE(MAX(seq), 0) FROM events");
+    return s.step() ? s.int64(0) : int64_t{0};
+  });
+}
+
+void Store::set_write_listener(std::function<void()> listener) {
+  impl_->write_listener = std::move(listener);
+}
+
+int64_t Store::data_version() const {
+  return impl_->read("reading the data version", [&] {
+    Statement s(impl_->db.get(), "PRAGMA data_version");
     return s.step() ? s.int64(0) : int64_t{0};
   });
 }

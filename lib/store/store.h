@@ -7,6 +7,7 @@
 // error surfacing to the caller under normal contention).
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -96,6 +97,15 @@ class Store {
 
   std::vector<Event> events_since(int64_t after_seq, int64_t max) const;
   int64_t last_event_seq() const;
+
+  // Called after every write transaction of THIS Store ends (committed or
+  // not; a spurious call is harmless), outside the store's lock, so that
+  // same-process waiters for new events wake at once. Set it before the
+  // Store is shared between threads.
+  void set_write_listener(std::function<void()> listener);
+  // SQLite's PRAGMA data_version: it changes when ANOTHER connection (any
+  // process) commits -- a cheap test of whether re-reading is worth it.
+  int64_t data_version() const;
 
   // A named lease shared across processes (e.g. "poll:host:user"): returns
   // true if `owner` now holds it until now + ttl_ms (acquired, renewed, or

@@ -128,7 +128,7 @@ subroutine scenario()
   type(xrun_result) :: res
   character(len=:), allocatable :: home, bad_home, json, text, msg, corpus, si_scf, id
   integer :: stat, code, i, first_of_job, last_of_job, state
-  integer(c_int64_t) :: n, last_seq, next_ms
+  integer(c_int64_t) :: n, last_seq, next_ms, total
   real(c_double) :: energy, reference
 
   corpus = getenv_or('XRUN_CORPUS_DIR', '')
@@ -202,6 +202,14 @@ subroutine scenario()
   call check(stat == XRUN_OK .and. code == 0, 'exit code 0')
   call xrun_job_read_file(job, 'stdout', text)
   call check(text == 'hello from xrun' // achar(10), 'stdout read back')
+  call xrun_job_read_file_at(job, 'stdout', 6_c_int64_t, text, total_size=total, max_bytes=4_c_int64_t, stat=stat)
+  call check(stat == XRUN_OK .and. text == 'from' .and. total == 16, 'read_file_at from an offset')
+  call xrun_events_wait(ctx, 0_c_int64_t, 0_c_int64_t, last_seq=total, stat=stat)
+  call check(stat == XRUN_OK .and. total > 0, 'events_wait sees the events')
+  call xrun_events_wait(ctx, total, 50_c_int64_t, stat=stat)
+  call check(stat == XRUN_E_TIMEOUT, 'events_wait times out')
+  call xrun_ctx_interrupt(ctx, stat=stat)
+  call check(stat == XRUN_OK, 'interrupt with nothing blocked')
   call xrun_job_info_json(job, json)
   call check(index(json, '"name":"greet"') > 0 .and. index(json, '"state":"completed"') > 0, 'job info')
 

@@ -21,6 +21,7 @@ from .errors import (
     Error,
     HostKeyError,
     InternalError,
+    InterruptedError,
     InvalidError,
     IoError,
     NoMemError,
@@ -54,5 +55,6 @@ __all__ = [
     "Error", "InvalidError", "ConfigError", "NotFoundError", "StateError", "StoreError",
     "IoError", "TransportError", "AuthError", "HostKeyError", "SchedulerError",
     "TimeoutError", "ParseError", "NoMemError", "UnsupportedError", "InternalError",
+    "InterruptedError",
     "version", "status_name", "ffi", "lib", "HEADER_PATH", "LIBRARY_PATH",
 ]

@@ -4,7 +4,7 @@ import os
 
 from ._ffi import DEFINES, ffi, lib, text, cstr
 from ._handle import Handle
-from ._jobs import Event, Job, State, _state
+from ._jobs import Event, Job, State, _milliseconds, _state
 from .errors import check, take_string
 
 
@@ -173,6 +173,20 @@ class Context(Handle):
         out = ffi.new("int64_t *")
         check(lib.xrun_poll(self.ptr, out))
         return out[0] / 1000.0
+
+    def interrupt(self):
+        """Interrupt the calls of this context blocked right now (Job.wait,
+        poll, wait_events, on any thread): each raises xrun.InterruptedError.
+        Safe from any thread; calls started afterwards are not affected."""
+        check(lib.xrun_ctx_interrupt(self.ptr))
+
+    def wait_events(self, after_seq=0, timeout=None):
+        """Block until an event with seq > after_seq exists; returns the
+        newest seq. `timeout` in seconds (None: until an event or an
+        interrupt); raises xrun.TimeoutError when it runs out."""
+        out = ffi.new("int64_t *")
+        check(lib.xrun_events_wait(out, self.ptr, after_seq, _milliseconds(timeout)))
+        return out[0]
 
     def recover(self):
         out = ffi.new("char **")

@@ -131,6 +131,19 @@ class Job(Handle):
         finally:
             lib.xrun_free(out[0])
 
+    def read_file_at(self, name, offset=0, max_bytes=0):
+        """(bytes, total_size): at most `max_bytes` (0: 16 MiB) of a job
+        file from byte `offset`, and the file's size when read -- to stream
+        or follow a file of any size, each byte read once."""
+        out = ffi.new("char **")
+        size = ffi.new("size_t *")
+        total = ffi.new("int64_t *")
+        check(lib.xrun_job_read_file_at(out, size, total, self.ptr, cstr(name), offset, max_bytes))
+        try:
+            return ffi.unpack(out[0], size[0]), total[0]
+        finally:
+            lib.xrun_free(out[0])
+
     @property
     def result(self):
         """The parsed result as a dict, or None if the job has none (yet)."""

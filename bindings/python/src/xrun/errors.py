@@ -83,6 +83,12 @@ class InternalError(Error):
     status = lib.XRUN_E_INTERNAL
 
 
+class InterruptedError(Error):
+    """A blocking call ended by Context.interrupt() (XRUN_E_INTERRUPTED).
+    Not the built-in InterruptedError (an OSError for EINTR)."""
+    status = lib.XRUN_E_INTERRUPTED
+
+
 BY_STATUS = {cls.status: cls for cls in Error.__subclasses__()}
 
 

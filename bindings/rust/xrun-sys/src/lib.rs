@@ -33,6 +33,7 @@ pub const XRUN_E_PARSE: xrun_status = 12;
 pub const XRUN_E_NOMEM: xrun_status = 13;
 pub const XRUN_E_UNSUPPORTED: xrun_status = 14;
 pub const XRUN_E_INTERNAL: xrun_status = 15;
+pub const XRUN_E_INTERRUPTED: xrun_status = 16;
 
 pub type xrun_state = c_int;
 pub const XRUN_STATE_CREATED: xrun_state = 0;
@@ -174,6 +175,15 @@ extern "C" {
         name: *const c_char,
         max_bytes: i64,
     ) -> c_int;
+    pub fn xrun_job_read_file_at(
+        out_data: *mut *mut c_char,
+        out_size: *mut usize,
+        out_total_size: *mut i64,
+        job: *mut xrun_job,
+        name: *const c_char,
+        offset: i64,
+        max_bytes: i64,
+    ) -> c_int;
     pub fn xrun_jobs_submit(out_json: *mut *mut c_char, ctx: *mut xrun_ctx, specs_json: *const c_char) -> c_int;
     pub fn xrun_jobs_list(
         out_json: *mut *mut c_char,
@@ -183,6 +193,8 @@ extern "C" {
         limit: i64,
     ) -> c_int;
     pub fn xrun_poll(ctx: *mut xrun_ctx, out_next_ms: *mut i64) -> c_int;
+    pub fn xrun_ctx_interrupt(ctx: *mut xrun_ctx) -> c_int;
+    pub fn xrun_events_wait(out_last_seq: *mut i64, ctx: *mut xrun_ctx, after_seq: i64, timeout_ms: i64) -> c_int;
     pub fn xrun_recover(out_report: *mut *mut c_char, ctx: *mut xrun_ctx) -> c_int;
 
     pub fn xrun_events_since(

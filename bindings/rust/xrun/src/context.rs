@@ -239,6 +239,23 @@ impl Context {
         Ok(Duration::from_millis(next_ms.max(0) as u64))
     }
 
+    /// Interrupt the calls of this context that are blocked right now
+    /// (`Job::wait`, `poll`, `wait_events`): each returns an error with
+    /// `ErrorCode::Interrupted`. Safe from any thread; calls started
+    /// afterwards are not affected.
+    pub fn interrupt(&self) -> Result<()> {
+        check(unsafe { sys::xrun_ctx_interrupt(self.raw()) })
+    }
+
+    /// Block until an event with `seq > after_seq` exists (or the timeout;
+    /// `None` waits until an event or an interrupt). Returns the newest seq.
+    pub fn wait_events(&self, after_seq: i64, timeout: Option<Duration>) -> Result<i64> {
+        let timeout_ms = timeout.map_or(-1, |t| t.as_millis().min(i64::MAX as u128) as i64);
+        let mut last = 0i64;
+        check(unsafe { sys::xrun_events_wait(&mut last, self.raw(), after_seq, timeout_ms) })?;
+        Ok(last)
+    }
+
     /// Reconcile jobs a crash left half-submitted; the report as JSON.
     pub fn recover(&self) -> Result<String> {
         let mut out = ptr::null_mut();

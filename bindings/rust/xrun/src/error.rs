@@ -24,6 +24,8 @@ pub enum ErrorCode {
     NoMem,
     Unsupported,
     Internal,
+    /// A blocking call ended by `Context::interrupt`.
+    Interrupted,
     /// A code appended by a newer library.
     Unknown(i32),
 }
@@ -46,6 +48,7 @@ impl ErrorCode {
             sys::XRUN_E_NOMEM => ErrorCode::NoMem,
             sys::XRUN_E_UNSUPPORTED => ErrorCode::Unsupported,
             sys::XRUN_E_INTERNAL => ErrorCode::Internal,
+            sys::XRUN_E_INTERRUPTED => ErrorCode::Interrupted,
             other => ErrorCode::Unknown(other),
         }
     }

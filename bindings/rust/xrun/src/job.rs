@@ -109,6 +109,24 @@ impl Job {
         Ok(bytes)
     }
 
+    /// At most `max_bytes` (None: 16 MiB) of a job file from byte `offset`,
+    /// and the file's total size when read: stream or follow a file of any
+    /// size, reading each byte once.
+    pub fn read_file_at(&self, name: &str, offset: u64, max_bytes: Option<u64>) -> Result<(Vec<u8>, u64)> {
+        let name = to_c(name, "file name")?;
+        let max = max_bytes.map_or(0, |m| i64::try_from(m).unwrap_or(i64::MAX));
+        let offset = i64::try_from(offset).unwrap_or(i64::MAX);
+        let mut data = ptr::null_mut();
+        let mut size = 0usize;
+        let mut total = 0i64;
+        check(unsafe {
+            sys::xrun_job_read_file_at(&mut data, &mut size, &mut total, self.raw(), name.as_ptr(), offset, max)
+        })?;
+        let bytes = unsafe { std::slice::from_raw_parts(data as *const u8, size) }.to_vec();
+        unsafe { sys::xrun_free(data as *mut std::os::raw::c_void) };
+        Ok((bytes, total.max(0) as u64))
+    }
+
     /// The parsed result, `Ok(None)` if the job has none (yet).
     pub fn result(&self) -> Result<Option<Parsed>> {
         let mut out = ptr::null_mut();
