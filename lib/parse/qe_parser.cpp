@@ -17,9 +17,31 @@ constexpr int kMaxErrorLines = 40;
 
 enum class Block { none, axes, sites, cell, positions, forces, stress, error };
 
+// The starts of every line dispatch() acts on outside a block: keep in step
+// with its switch (test_parse_robust parses the corpus and every fixture
+// with and without this filter and requires the same result).
+const LinePrefilter& qe_prefilter() {
+  static const LinePrefilter filter = [] {
+    LinePrefilter f({{"!", "%%"},
+                     {"Pr", "PW", "la", "cr", "co", "c_", "CE", "AT", "th", "to", "hi", "Fo", "Fi", "To", "Th", "JO",
+                      "Ma", "En", "Er", "bf", "BF", "si", "so", "ab", "nu"}});
+    add_common_message_prefixes(f);
+    return f;
+  }();
+  return filter;
+}
+
 class QeParser final : public CodeParser {
  public:
+  QeParser() { set_prefilter(&qe_prefilter()); }
+
   void line(std::string_view raw, int64_t no) override {
+    dispatch(raw, no);
+    set_every_line(block_ != Block::none);
+  }
+
+ private:
+  void dispatch(std::string_view raw, int64_t no) {
     std::string_view t = ltrim(raw);
     if (block_ != Block::none && in_block(t, no)) return;
     if (t.empty()) return;
@@ -147,6 +169,7 @@ class QeParser final : public CodeParser {
     }
   }
 
+ public:
   ResultData finish() override {
     if (in_error_) close_error_block();
     finish_block();

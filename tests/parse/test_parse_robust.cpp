@@ -5,8 +5,10 @@
 
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "corpus_util.h"
+#include "parse/line_prefilter.h"
 #include "parse/parse.h"
 #include "parse/result_data.h"
 #include "test_common.h"
@@ -131,12 +133,49 @@ void test_fuzz_regressions(void** state) {
 
 }  // namespace
 
+// The line prefilter (line_prefilter.h) only skips lines no parser acts
+// on: every corpus file and every fixture gives the same result with it
+// and without it.
+void test_prefilter_changes_nothing(void** state) {
+  (void)state;
+  std::vector<std::string> files;
+  for (const std::string& base : {corpus_dir(), std::string(xrun_test_env("XRUN_SOURCE_DIR")) + "/tests/parse/fixtures"}) {
+    const std::string cmd = "find '" + base + "' -type f ! -name '*.json' ! -name '*.md' ! -name '*.py' ! -name '*.UPF' ! -name '*.in'";
+    FILE* p = popen(cmd.c_str(), "r");
+    assert_non_null(p);
+    char buf[4096];
+    while (fgets(buf, sizeof buf, p)) {
+      std::string f(buf);
+      if (!f.empty() && f.back() == '\n') f.pop_back();
+      files.push_back(f);
+    }
+    pclose(p);
+  }
+  assert_true(files.size() > 100);
+  int compared = 0;
+  for (const auto& f : files) {
+    for (const char* parser : {"qe", "vasp", "crystal"}) {
+      std::string with, without;
+      xrun::parse::LinePrefilter::set_enabled(true);
+      with = xrun::parse::parse_file(f, parser)->to_json();
+      xrun::parse::LinePrefilter::set_enabled(false);
+      without = xrun::parse::parse_file(f, parser)->to_json();
+      xrun::parse::LinePrefilter::set_enabled(true);
+      if (with != without) fprintf(stderr, "%s (%s): prefilter changes the result\n", f.c_str(), parser);
+      assert_true(with == without);
+      ++compared;
+    }
+  }
+  fprintf(stderr, "%d parses compared with and without the prefilter\n", compared);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_empty_file),
       cmocka_unit_test(test_ten_megabyte_lines),
       cmocka_unit_test(test_binary_garbage),
       cmocka_unit_test(test_fuzz_regressions),
+      cmocka_unit_test(test_prefilter_changes_nothing),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
