@@ -37,15 +37,18 @@ while (( $(stat -c %s "$big") < 500000000 )); do cat "$large" >> "$big"; done
 # An OUTCAR / vasprun.xml of many ionic steps: the corpus run's steps
 # repeated between its own header and its closing part.
 "$py" - "$outcar" "$work/OUTCAR" "$vasprun" "$work/vasprun.xml" 30000000 <<'EOF'
+import re
 import sys
 outcar, outcar_big, vasprun, vasprun_big, target = sys.argv[1:6]
 target = int(target)
 
 def grow(src, dst, first, last):
+    """Repeats lines[a:b]: from the first line where first() holds to the
+    last line where last() holds, excluded."""
     lines = open(src, encoding="latin-1").read().splitlines(keepends=True)
     a = next(i for i, l in enumerate(lines) if first(l))
     b = max(i for i, l in enumerate(lines) if last(l))
-    head, body, tail = lines[:a], "".join(lines[a:b + 1]), lines[b + 1:]
+    head, body, tail = lines[:a], "".join(lines[a:b]), lines[b:]
     with open(dst, "w", encoding="latin-1") as f:
         f.writelines(head)
         size = 0
@@ -54,10 +57,12 @@ def grow(src, dst, first, last):
             size += len(body)
         f.writelines(tail)
 
-grow(outcar, outcar_big, lambda l: "Iteration" in l and l.lstrip().startswith("---"),
-     lambda l: "Iteration" in l or "free  energy   TOTEN" in l or "total drift" in l)
+# OUTCAR: whole ionic steps 1..N-1 (each starts at its "Iteration  k(   1)").
+step_start = re.compile(r"-+ Iteration\s+\d+\(\s*1\)")
+grow(outcar, outcar_big, lambda l: step_start.search(l), lambda l: step_start.search(l))
+# vasprun.xml: whole <calculation> blocks but the last.
 grow(vasprun, vasprun_big, lambda l: l.strip().startswith("<calculation>"),
-     lambda l: l.strip().startswith("</calculation>"))
+     lambda l: l.strip().startswith("<calculation>"))
 EOF
 
 grep_rate() {  # best of 3: wall and CPU MB/s
