@@ -131,6 +131,7 @@ class Splitter {
   // starts the carried partial line.
   const char* finish_skipping(const char* tail, const char* end) {
     note_skipped();
+    keep_last();  // a line emitted earlier in this block may still be pending
     if (tail) append(tail, static_cast<size_t>(end - tail));
     return nullptr;
   }

@@ -2,6 +2,7 @@
 // 10 MB. Every parser must give a result (or refuse under "auto") and keep
 // its memory bounded.
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <string>
@@ -169,6 +170,33 @@ void test_prefilter_changes_nothing(void** state) {
   fprintf(stderr, "%d parses compared with and without the prefilter\n", compared);
 }
 
+// The last non-blank line of a cut-off output is named in its diagnosis
+// even when blank lines fill the read blocks after it (the reader must copy
+// it before reusing its block).
+void test_last_line_across_blocks(void** state) {
+  (void)state;
+  const std::string path = "/tmp/xrun-test-last-line-" + std::to_string(getpid()) + ".out";
+  int64_t wanted_line = 2;
+  {
+    std::string text = "     Program PWSCF v.6.7 starts on  1Jan2021\n";
+    while (text.size() < 100 * 1024) {
+      text += "     -5.6235   4.7615   5.4983   6.2687\n";  // skipped lines
+      ++wanted_line;
+    }
+    text += "     total energy              =     -15.84 Ry\n";                         // a wanted line
+    text += std::string(3 << 20, '\n');                                                  // 3 MiB of blank lines
+    FILE* f = fopen(path.c_str(), "w");
+    assert_non_null(f);
+    fwrite(text.data(), 1, text.size(), f);
+    fclose(f);
+  }
+  auto r = xrun::parse::parse_file(path, "qe");
+  unlink(path.c_str());
+  assert_string_equal(r->diagnosis().c_str(), "truncated_output");
+  assert_true(r->diagnosis_text().find("last line:      total energy              =     -15.84 Ry") != std::string::npos);
+  assert_int_equal(r->diagnosis_line(), wanted_line);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_empty_file),
@@ -176,6 +204,7 @@ int main(void) {
       cmocka_unit_test(test_binary_garbage),
       cmocka_unit_test(test_fuzz_regressions),
       cmocka_unit_test(test_prefilter_changes_nothing),
+      cmocka_unit_test(test_last_line_across_blocks),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
