@@ -2,6 +2,7 @@
 // README there for each file's origin) and on hostile values.
 #include <unistd.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -71,13 +72,73 @@ static std::vector<TrackedJob> tracked(const std::vector<std::string>& ids) {
   return jobs;
 }
 
+// A scheduler record is evidence for a job only when its job name carries
+// the job's xrun id (issue 10 #1). The tracked jobs above are called "x<id>"
+// in these tests; the names in the recordings carry other ids, read here
+// (scheduler id without task/server suffix -> xrun id in its name).
+static std::string base_id(const std::string& id) { return id.substr(0, id.find_first_of(".[")); }
+static std::string after_prefix(const std::string& name, const std::string& prefix) {
+  std::string plain = name.substr(0, name.find('['));
+  return plain.compare(0, prefix.size(), prefix) == 0 ? plain.substr(prefix.size()) : "";
+}
+static std::vector<TrackedJob> named(std::vector<TrackedJob> jobs, const std::map<std::string, std::string>& owners) {
+  for (auto& job : jobs) {
+    auto it = owners.find(base_id(job.scheduler_id));
+    if (it != owners.end()) job.name_id = it->second;
+  }
+  return jobs;
+}
+static std::map<std::string, std::string> pbs_owners(const std::string& text) {
+  std::map<std::string, std::string> out;
+  for (auto& [id, a] : parse_pbs_qstat(text)) out[base_id(id)] = after_prefix(a["Job_Name"], "x");
+  return out;
+}
+static std::map<std::string, std::string> sge_owners(const std::string& xml) {
+  std::map<std::string, std::string> out;
+  for (const auto& e : parse_sge_qstat_xml(xml)) out[e.job_number] = after_prefix(e.name, "x");
+  return out;
+}
+static std::map<std::string, std::string> qacct_owners(const std::string& text) {
+  std::map<std::string, std::string> out;
+  for (auto& [id, r] : parse_sge_qacct(text)) out[base_id(id)] = after_prefix(r["jobname"], "x");
+  return out;
+}
+static std::map<std::string, std::string> lsf_owners(const std::string& text) {
+  std::map<std::string, std::string> out;
+  for (const auto& r : parse_lsf_bjobs(text)) out[base_id(r.id)] = after_prefix(r.job_name, "xrun-");
+  return out;
+}
+
+// Every record of the scheduler's parse for `jobs` disappears when the same
+// jobs carry another xrun id than their records' names: the id alone is no
+// evidence. And of two jobs given one id, only the named one gets the record.
+template <typename Parse>
+static void names_decide(const std::vector<TrackedJob>& jobs, Parse parse) {
+  auto map = parse(jobs);
+  assert_false(map.empty());
+  std::vector<TrackedJob> strangers = jobs;
+  for (auto& job : strangers) job.name_id = "01STRANGER";
+  assert_true(parse(strangers).empty());
+  for (const auto& job : jobs) {
+    if (!map.count(job.job_id)) continue;
+    TrackedJob stale = job;
+    stale.job_id = "stale";
+    stale.name_id = "01STALE";
+    auto both = parse(std::vector<TrackedJob>{stale, job});
+    assert_true(both.count(job.job_id) == 1);
+    assert_int_equal(both.at(job.job_id).state, map.at(job.job_id).state);
+    assert_true(both.count("stale") == 0);
+  }
+}
+
 // ---------------------------------------------------------------- PBS
 
 static void test_pbs_json(void**) {
   auto s = make_scheduler("pbs");
-  auto jobs = tracked({"1001.pbs01", "1002.pbs01", "1003.pbs01", "1004.pbs01", "1005.pbs01", "1006.pbs01",
-                       "1007.pbs01", "1008.pbs01", "1009.pbs01", "1010[0].pbs01", "1010[1].pbs01", "1010[2].pbs01",
-                       "1010[3].pbs01", "999.pbs01"});
+  auto jobs = named(tracked({"1001.pbs01", "1002.pbs01", "1003.pbs01", "1004.pbs01", "1005.pbs01", "1006.pbs01",
+                             "1007.pbs01", "1008.pbs01", "1009.pbs01", "1010[0].pbs01", "1010[1].pbs01",
+                             "1010[2].pbs01", "1010[3].pbs01", "999.pbs01"}),
+                     pbs_owners(fixture("pbs/qstat_f_F_json_x.json")));
   std::string cmd = s->status_command(jobs);
   assert_non_null(strstr(cmd.c_str(), "qstat -f -F json -x"));
   assert_non_null(strstr(cmd.c_str(), "'1010[2].pbs01'"));  // quoted: [] is a glob
@@ -98,6 +159,9 @@ static void test_pbs_json(void**) {
   expect(map, "x1010[2].pbs01", XRUN_STATE_RUNNING);
   expect(map, "x1010[3].pbs01", XRUN_STATE_QUEUED);
   assert_true(map.find("x999.pbs01") == map.end());
+  names_decide(jobs, [&](const std::vector<TrackedJob>& j) {
+    return s->parse_status_output(j, result(153, fixture("pbs/qstat_f_F_json_x.json"), fixture("pbs/qstat_unknown_job.err")));
+  });
   assert_int_equal(status_of([&] { s->parse_status_output(jobs, result(0, "{\"Jobs\": {")); }), XRUN_E_SCHEDULER);
   assert_int_equal(status_of([&] { s->parse_status_output(jobs, result(2, "", "qstat: cannot connect to server")); }),
                    XRUN_E_SCHEDULER);
@@ -108,8 +172,12 @@ static void test_pbs_json(void**) {
 static void test_pbs_torque_text(void**) {
   auto s = make_scheduler("pbs");
   // qsub printed the short server name; qstat prints the long one.
-  auto jobs = tracked({"2001.torque01", "2002.torque01", "2003.torque01", "2004.torque01", "2005.torque01"});
+  auto jobs = named(tracked({"2001.torque01", "2002.torque01", "2003.torque01", "2004.torque01", "2005.torque01"}),
+                    pbs_owners(fixture("pbs/qstat_f_torque.txt")));
   auto map = s->parse_status_output(jobs, result(0, fixture("pbs/qstat_f_torque.txt")));
+  names_decide(jobs, [&](const std::vector<TrackedJob>& j) {
+    return s->parse_status_output(j, result(0, fixture("pbs/qstat_f_torque.txt")));
+  });
   expect(map, "x2001.torque01", XRUN_STATE_COMPLETED, 0);
   expect(map, "x2002.torque01", XRUN_STATE_FAILED, 128 + 15);
   expect(map, "x2003.torque01", XRUN_STATE_RUNNING);
@@ -167,8 +235,11 @@ static void test_pbs_submit(void**) {
 
 static void test_sge_qstat_recorded(void**) {
   auto s = make_scheduler("sge");
-  auto jobs = tracked({"3", "4", "5", "6.1", "6.2", "6.3", "7", "1"});
+  auto jobs = named(tracked({"3", "4", "5", "6.1", "6.2", "6.3", "7", "1"}), sge_owners(fixture("sge/qstat_xml.xml")));
   auto map = s->parse_status_output(jobs, result(0, fixture("sge/qstat_xml_g_d.xml")));
+  names_decide(jobs, [&](const std::vector<TrackedJob>& j) {
+    return s->parse_status_output(j, result(0, fixture("sge/qstat_xml_g_d.xml")));
+  });
   expect(map, "x3", XRUN_STATE_RUNNING);
   expect(map, "x4", XRUN_STATE_RUNNING);
   expect(map, "x5", XRUN_STATE_HELD);
@@ -191,8 +262,11 @@ static void test_sge_qstat_recorded(void**) {
 
 static void test_sge_qacct_recorded(void**) {
   auto s = make_scheduler("sge");
-  auto jobs = tracked({"1", "2", "3", "4", "6.2", "99999"});
+  auto jobs = named(tracked({"1", "2", "3", "4", "6.2", "99999"}), qacct_owners(fixture("sge/qacct_j.txt")));
   std::string cmd = s->accounting_command(jobs);
+  names_decide(jobs, [&](const std::vector<TrackedJob>& j) {
+    return s->parse_accounting_output(j, result(0, fixture("sge/qacct_j.txt")));
+  });
   assert_non_null(strstr(cmd.c_str(), "qacct -j"));
   auto map = s->parse_accounting_output(jobs, result(0, fixture("sge/qacct_j.txt")));
   expect(map, "x1", XRUN_STATE_COMPLETED, 0);
@@ -236,7 +310,11 @@ static void test_sge_submit(void**) {
 
 static void test_lsf_bjobs(void**) {
   auto s = make_scheduler("lsf");
-  auto jobs = tracked({"3001", "3002", "3003", "3004", "3005", "3006", "3007", "3008", "3009[1]", "3009[2]", "999"});
+  auto jobs = named(tracked({"3001", "3002", "3003", "3004", "3005", "3006", "3007", "3008", "3009[1]", "3009[2]", "999"}),
+                    lsf_owners(fixture("lsf/bjobs_a_json.json")));
+  names_decide(jobs, [&](const std::vector<TrackedJob>& j) {
+    return s->parse_status_output(j, result(255, fixture("lsf/bjobs_a_json.json"), fixture("lsf/bjobs_not_found.err")));
+  });
   std::string cmd = s->status_command(jobs);
   assert_non_null(strstr(cmd.c_str(), "bjobs -a -json -o "));
   assert_non_null(strstr(cmd.c_str(), "'3009[1]'"));

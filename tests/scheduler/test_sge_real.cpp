@@ -68,6 +68,7 @@ static void test_hold_release_and_array(void**) {
   std::map<std::string, std::string> paths;
   for (int64_t i : array_indexes(r.array)) {
     tasks.push_back({r.job_id + "-" + std::to_string(i), sched->array_task_id(base, i), r.job_dir});
+    tasks.back().name_id = r.job_id;  // a task's records carry its carrier's name
     paths[tasks.back().job_id] = array_task_exit_code_path(r.exit_code_path, i);
   }
   PollRounds poll(*bed, *sched);

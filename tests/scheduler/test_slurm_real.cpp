@@ -120,6 +120,7 @@ static void test_array_tasks_tracked_apart(void**) {
   std::map<std::string, std::string> paths;
   for (int64_t i : array_indexes(r.array)) {
     TrackedJob t{r.job_id + "-" + std::to_string(i), sched->array_task_id(base, i), r.job_dir};
+    t.name_id = r.job_id;  // a task's records carry its carrier's name
     tasks.push_back(t);
     paths[t.job_id] = array_task_exit_code_path(r.exit_code_path, i);
   }
