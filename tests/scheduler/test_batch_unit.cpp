@@ -1,7 +1,9 @@
 // PBS, SGE and LSF schedulers on outputs kept in tests/fixtures (see the
 // README there for each file's origin) and on hostile values.
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
@@ -14,6 +16,7 @@
 #include "scheduler/scheduler.h"
 #include "scheduler/sge_status.h"
 #include "util/error.h"
+#include "util/shell_quote.h"
 
 #include "test_common.h"  // last: cmocka's fail() macro clashes with <ios>
 
@@ -381,8 +384,80 @@ static void test_every_scheduler_quotes_the_script_path(void**) {
   assert_int_equal(access("/tmp/xrun-pwned", F_OK), -1);
 }
 
+// ---------------------------------------------------------------- directives
+
+// Issue 11 #2: what each scheduler reads as its options in a job script --
+//   Slurm (sbatch):      "#SBATCH" lines before the first command line;
+//   PBS/Torque (qsub):   "#PBS" lines before the first command line;
+//   Grid Engine (qsub):  "#$" lines ANYWHERE in the script (seen on the real
+//                        one: "-l h_rt" ended a job, "-h" held it);
+//   LSF (bsub < file):   "#BSUB" lines before the first command line;
+//   direct:              nothing (bash only).
+// So no value from a job spec -- argv, env, workdir, name -- may start a
+// line: every line starting with '#' is in the header xrun wrote, and none
+// carries the hostile text.
+static void test_values_never_start_a_script_line(void**) {
+  const std::string evil = "x\n#SBATCH --uid=0\n#PBS -h\n#$ -h\n#BSUB -q evil\n  #$ -l h_rt=1\r#$ -h\ny";
+  for (const char* name : {"slurm", "pbs", "sge", "lsf", "direct"}) {
+    auto s = make_scheduler(name);
+    ScriptRequest r = request_in("/w/dir" + evil);
+    r.name = evil;
+    r.run_dir = "/w/run" + evil;
+    r.command = "printf '%s' " + xrun::quote_for_shell(evil) + "; true " + xrun::quote_for_shell(evil);
+    r.env["HOSTILE"] = evil;
+    r.resources.walltime = "10";
+    std::string script = s->render_script(r);
+    bool header = true;
+    int directives = 0;
+    size_t start = 0;
+    while (start < script.size()) {
+      size_t end = script.find_first_of("\n", start);
+      if (end == std::string::npos) end = script.size();
+      std::string line = script.substr(start, end - start);
+      start = end + 1;
+      std::string trimmed = line.substr(std::min(line.size(), line.find_first_not_of(" \t\r")));
+      bool comment = !trimmed.empty() && trimmed[0] == '#';
+      if (!comment) header = false;
+      if (comment && !header) fail_msg("%s: a line after the header starts with '#': %s", name, line.c_str());
+      if (comment && (line.find("evil") != std::string::npos || line.find("uid") != std::string::npos ||
+                      line.find("-h") != std::string::npos || line.find("h_rt=1\n") != std::string::npos))
+        fail_msg("%s: hostile directive %s", name, line.c_str());
+      if (comment) ++directives;
+      if (line.find('\r') != std::string::npos) fail_msg("%s: a carriage return in the script", name);
+    }
+    assert_true(directives >= 2);  // the shebang and "# xrun job ID" at least
+  }
+}
+
+static std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// The same values run through the rendered direct script arrive unchanged
+// (the $'\n' spelling is bash's, and every job script is bash).
+static void test_hostile_values_arrive_unchanged_through_the_script(void**) {
+  auto s = make_scheduler("direct");
+  const std::string evil = "x\n#$ -h\n#SBATCH --uid=0\r\n  'q' $(touch /tmp/xrun-pwned) `y`\n";
+  std::string dir = std::string(xrun_test_tempdir("directives")) + "/dir\n#$ -h";
+  assert_int_equal(mkdir(dir.c_str(), 0755), 0);
+  ScriptRequest r = request_in(dir);
+  r.env["HOSTILE"] = evil;
+  r.command = "printf '%s' \"$HOSTILE\" > env.out; printf '%s' " + xrun::quote_for_shell(evil) + " > arg.out";
+  xrun_test_write_file((dir + "/job.sh").c_str(), s->render_script(r).c_str());
+  remove("/tmp/xrun-pwned");
+  auto run = xrun_test::shell("cd / && bash " + xrun::quote_for_shell(dir + "/job.sh"));
+  assert_int_equal(run.exit_status, 0);
+  assert_string_equal(slurp(dir + "/env.out").c_str(), evil.c_str());
+  assert_string_equal(slurp(dir + "/arg.out").c_str(), evil.c_str());
+  assert_string_equal(slurp(dir + "/exit_code").c_str(), "0\n");
+  assert_int_equal(access("/tmp/xrun-pwned", F_OK), -1);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_values_never_start_a_script_line),
+      cmocka_unit_test(test_hostile_values_arrive_unchanged_through_the_script),
       cmocka_unit_test(test_pbs_json),          cmocka_unit_test(test_pbs_torque_text),
       cmocka_unit_test(test_pbs_submit),        cmocka_unit_test(test_sge_qstat_recorded),
       cmocka_unit_test(test_sge_qacct_recorded), cmocka_unit_test(test_sge_submit),
