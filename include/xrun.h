@@ -618,6 +618,41 @@ XRUN_API const char *xrun_result_diagnosis(xrun_result *result);
 XRUN_API int64_t xrun_result_diagnosis_line(xrun_result *result);
 XRUN_API const char *xrun_result_diagnosis_text(xrun_result *result);
 
+/** An array of the result by its JSON key, as doubles in row-major order.
+ *  Keys and shapes: "final_positions_angstrom" and
+ *  "final_forces_ev_per_angstrom" N x 3 (atom by atom, x y z),
+ *  "final_cell_angstrom" 3 x 3 (rows = lattice vectors), "final_stress_kbar"
+ *  3 x 3, "ionic_energies_ev" one per ionic step (may be empty: length 0).
+ *  Copies min(capacity, length) values into `out` and always sets
+ *  `*out_len` to the full length, so a call with capacity 0 asks the size.
+ *  Ownership: `result` and `key` are BORROWED; `out` is the caller's buffer.
+ *  Blocks: no (memory only).  Threads: any thread; a handle may be shared.
+ *  @param result    the parsed result
+ *  @param key       the array's JSON key (above)
+ *  @param out       where to copy the values; may be NULL if capacity is 0
+ *  @param capacity  how many doubles `out` holds
+ *  @param out_len   receives the full number of values
+ *  @return XRUN_OK; XRUN_E_NOT_FOUND if the file did not print that array
+ *          or the key is not an array (*out_len is then 0);
+ *          XRUN_E_INVALID if result, key or out_len is NULL, or out is NULL
+ *          with capacity > 0 */
+XRUN_API int xrun_result_array(xrun_result *result, const char *key, double *out, size_t capacity,
+                               size_t *out_len);
+
+/** The index-th string of a string array of the result: for key "species",
+ *  the element (or pw.x label) of atom `index`, in the order of
+ *  "final_positions_angstrom"; its length is "n_atoms"
+ *  (xrun_result_double). Ownership: the returned string is BORROWED, valid
+ *  for the result handle's life; `result` and `key` are BORROWED.
+ *  Blocks: no.  Threads: any thread; a handle may be shared.
+ *  @param result  the parsed result
+ *  @param key     "species"
+ *  @param index   0-based atom index
+ *  @return the string, or NULL when there is no such key or index, or an
+ *          argument is NULL (no XRUN_E_ code: the lookup cannot fail
+ *          otherwise; xrun_last_error is not set) */
+XRUN_API const char *xrun_result_string_at(xrun_result *result, const char *key, size_t index);
+
 #ifdef __cplusplus
 }
 #endif

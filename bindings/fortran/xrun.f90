@@ -86,7 +86,8 @@ module xrun
        xrun_events_json
   public :: xrun_parse_file, xrun_parse_buffer, xrun_job_result, xrun_result_free, &
        xrun_result_json, xrun_result_double, xrun_result_code, xrun_result_diagnosis, &
-       xrun_result_diagnosis_line, xrun_result_diagnosis_text
+       xrun_result_diagnosis_line, xrun_result_diagnosis_text, xrun_result_array, xrun_result_rows, &
+       xrun_result_string_at
 
   abstract interface
      !> A log callback for xrun_ctx_open: `message` is a C string borrowed
@@ -492,6 +493,22 @@ module xrun
        type(c_ptr), value :: res
        type(c_ptr) :: r
      end function c_xrun_result_diagnosis_text
+     function c_xrun_result_array(res, key, values, capacity, out_len) bind(c, name="xrun_result_array") result(r)
+       import :: c_ptr, c_int, c_char, c_size_t
+       type(c_ptr), value :: res
+       character(kind=c_char), intent(in) :: key(*)
+       type(c_ptr), value :: values
+       integer(c_size_t), value :: capacity
+       integer(c_size_t), intent(out) :: out_len
+       integer(c_int) :: r
+     end function c_xrun_result_array
+     function c_xrun_result_string_at(res, key, index) bind(c, name="xrun_result_string_at") result(r)
+       import :: c_ptr, c_char, c_size_t
+       type(c_ptr), value :: res
+       character(kind=c_char), intent(in) :: key(*)
+       integer(c_size_t), value :: index
+       type(c_ptr) :: r
+     end function c_xrun_result_string_at
   end interface
 
 contains
@@ -1347,5 +1364,67 @@ contains
     character(len=:), allocatable :: s
     s = f_string(c_xrun_result_diagnosis_text(res%ptr))
   end function xrun_result_diagnosis_text
+
+  !> An array by its JSON key, flat in the C order (row-major):
+  !> "final_positions_angstrom" / "final_forces_ev_per_angstrom" 3*N values
+  !> (x y z of atom 1, then atom 2, ...), "final_cell_angstrom" /
+  !> "final_stress_kbar" 9, "ionic_energies_ev" one per ionic step.
+  !> stat = XRUN_E_NOT_FOUND (values allocated empty) if not printed.
+  subroutine xrun_result_array(res, key, values, stat, errmsg)
+    type(xrun_result), intent(in) :: res
+    character(len=*), intent(in) :: key
+    real(c_double), allocatable, target, intent(out) :: values(:)
+    integer, intent(out), optional :: stat
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    integer(c_int) :: status
+    integer(c_size_t) :: n, capacity
+    n = 0
+    status = c_xrun_result_array(res%ptr, c_string(key), c_null_ptr, 0_c_size_t, n)
+    if (status == XRUN_OK) then
+       capacity = n
+       allocate (values(max(capacity, 1_c_size_t)))
+       status = c_xrun_result_array(res%ptr, c_string(key), c_loc(values), capacity, n)
+       values = values(1:n)
+    else
+       allocate (values(0))
+    end if
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
+  end subroutine xrun_result_array
+
+  !> An N x 3 or 3 x 3 array as rows(3, N): rows(:, i) is row i (atom i's
+  !> x y z, or lattice vector i), Fortran's column order for C's rows.
+  subroutine xrun_result_rows(res, key, rows, stat, errmsg)
+    type(xrun_result), intent(in) :: res
+    character(len=*), intent(in) :: key
+    real(c_double), allocatable, intent(out) :: rows(:, :)
+    integer, intent(out), optional :: stat
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    real(c_double), allocatable :: flat(:)
+    integer :: status
+    character(len=:), allocatable :: msg
+    call xrun_result_array(res, key, flat, status, msg)
+    rows = reshape(flat, [3, size(flat) / 3])
+    if (present(errmsg)) errmsg = msg
+    if (present(stat)) then
+       stat = status
+    else if (status /= XRUN_OK) then
+       call report(int(status, c_int))
+    end if
+  end subroutine xrun_result_rows
+
+  !> The index-th (1-based) string of a string array: key "species" gives
+  !> atom index's element (pw.x: label); "" if there is none.
+  function xrun_result_string_at(res, key, index) result(s)
+    type(xrun_result), intent(in) :: res
+    character(len=*), intent(in) :: key
+    integer, intent(in) :: index
+    character(len=:), allocatable :: s
+    if (index < 1) then
+       s = ""
+       return
+    end if
+    s = f_string(c_xrun_result_string_at(res%ptr, c_string(key), int(index - 1, c_size_t)))
+  end function xrun_result_string_at
 
 end module xrun

@@ -239,4 +239,12 @@ extern "C" {
     pub fn xrun_result_diagnosis(result: *mut xrun_result) -> *const c_char;
     pub fn xrun_result_diagnosis_line(result: *mut xrun_result) -> i64;
     pub fn xrun_result_diagnosis_text(result: *mut xrun_result) -> *const c_char;
+    pub fn xrun_result_array(
+        result: *mut xrun_result,
+        key: *const c_char,
+        out: *mut f64,
+        capacity: usize,
+        out_len: *mut usize,
+    ) -> c_int;
+    pub fn xrun_result_string_at(result: *mut xrun_result, key: *const c_char, index: usize) -> *const c_char;
 }
