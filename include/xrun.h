@@ -649,8 +649,8 @@ XRUN_API int xrun_result_array(xrun_result *result, const char *key, double *out
  *  @param key     "species"
  *  @param index   0-based atom index
  *  @return the string, or NULL when there is no such key or index, or an
- *          argument is NULL (no XRUN_E_ code: the lookup cannot fail
- *          otherwise; xrun_last_error is not set) */
+ *          argument is NULL. No status code: the lookup cannot fail
+ *          otherwise, and xrun_last_error is not set. */
 XRUN_API const char *xrun_result_string_at(xrun_result *result, const char *key, size_t index);
 
 #ifdef __cplusplus

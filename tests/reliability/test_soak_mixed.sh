@@ -56,8 +56,10 @@ with_preload "$PY" -c "import xrun" || { echo "FAIL: the Python binding does not
 monitor=""
 cargo=$(command -v cargo || echo /root/.cargo/bin/cargo)
 if [[ -x $cargo ]]; then
-  if XRUN_LIB_DIR=$BIN CARGO_TARGET_DIR=$BIN/cargo "$cargo" build --offline -q \
-       --manifest-path "$SRC/examples/xrun-top/Cargo.toml" >"$logs/cargo.log" 2>&1; then
+  # From inside the crate: cargo finds the crate's .cargo/config.toml (the
+  # offline Debian registry) from the working directory, not the manifest.
+  if (cd "$SRC/examples/xrun-top" && XRUN_LIB_DIR=$BIN CARGO_TARGET_DIR=$BIN/cargo "$cargo" build --offline -q) \
+       >"$logs/cargo.log" 2>&1; then
     monitor=$BIN/cargo/debug/xrun-top
   else
     echo "FAIL: cannot build examples/xrun-top:" >&2
