@@ -78,7 +78,8 @@ done
 export XRUN_LIB_DIR=$build CARGO_TARGET_DIR=$build/cargo
 for manifest in bindings/rust/Cargo.toml examples/xrun-top/Cargo.toml; do
   echo "== Rust: cargo test --offline --manifest-path $manifest"
-  (cd "$repo" && "$cargo" test --offline --manifest-path "$manifest") 2>&1 | tee "$logs/cargo.log"
+  # From the crate's folder: cargo reads its .cargo/config.toml (the offline Debian registry) from the working directory.
+  (cd "$repo/$(dirname "$manifest")" && "$cargo" test --offline) 2>&1 | tee "$logs/cargo.log"
   status=${PIPESTATUS[0]}
   totals=$(awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed;?/) p += $i; if ($(i+1) ~ /^failed;?/) f += $i } }
                 END { printf "%d passed; %d failed", p, f }' "$logs/cargo.log")
