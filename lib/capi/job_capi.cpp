@@ -3,6 +3,8 @@
 #include "capi/handles.h"
 #include "capi/result_handle.h"
 #include "core/file_range.h"
+#include "core/hold.h"
+#include "core/prune.h"
 #include "core/state.h"
 #include "parse/parse.h"
 #include "util/clock.h"
@@ -96,6 +98,20 @@ void reload(xrun_job* job) {
   job->record = std::move(record);
 }
 
+// The v0.1 contract: a failed send gives the caller no handle, so the
+// message names the job the store now holds and what becomes of it.
+[[noreturn]] void throw_unsent(Context& context, const SendOutcome& sent) {
+  const int state = context.job(sent.id).state;
+  std::string what;
+  if (state == XRUN_STATE_SUBMITTING)
+    what = "recorded; whether the scheduler got it is unknown (xrun recover settles it)";
+  else if (state == XRUN_STATE_WAITING)
+    what = "recorded and waiting (a poll round sends it; do not submit it again)";
+  else
+    what = std::string("recorded but not sent (state ") + state_name(state) + ", safe to send again)";
+  throw Error(sent.status, "job " + sent.id + " " + what + ": " + sent.error);
+}
+
 }  // namespace
 
 extern "C" {
@@ -107,8 +123,7 @@ XRUN_API int xrun_job_submit(xrun_job** out, xrun_ctx* ctx, const char* spec_jso
     require(ctx, "ctx");
     require(spec_json, "spec_json");
     SendOutcome sent = ctx->context->submission().submit({parse_job_spec(spec_json)}, false)[0];
-    // The v0.1 contract: a failed send gives no handle (the job is in the store).
-    if (sent.status != XRUN_OK) throw Error(sent.status, sent.error);
+    if (sent.status != XRUN_OK) throw_unsent(*ctx->context, sent);
     *out = new_job_handle(ctx->context, ctx->context->job(sent.id));
   });
 }
@@ -154,7 +169,7 @@ XRUN_API int xrun_job_submit_command(xrun_job** out, xrun_ctx* ctx, const char* 
     // Validate as a JSON spec would be.
     spec = parse_job_spec(job_spec_to_json(spec));
     SendOutcome sent = ctx->context->submission().submit({spec}, false)[0];
-    if (sent.status != XRUN_OK) throw Error(sent.status, sent.error);
+    if (sent.status != XRUN_OK) throw_unsent(*ctx->context, sent);
     *out = new_job_handle(ctx->context, ctx->context->job(sent.id));
   });
 }
@@ -279,6 +294,46 @@ XRUN_API int xrun_job_cancel(xrun_job* job) {
       throw;
     }
     reload(job);
+  });
+}
+
+XRUN_API int xrun_job_hold(xrun_job* job) {
+  return guarded([&] {
+    require(job, "job");
+    try {
+      hold_job(*job->context, job->id);
+    } catch (...) {
+      reload(job);
+      throw;
+    }
+    reload(job);
+  });
+}
+
+XRUN_API int xrun_job_release(xrun_job* job) {
+  return guarded([&] {
+    require(job, "job");
+    try {
+      release_job(*job->context, job->id);
+    } catch (...) {
+      reload(job);
+      throw;
+    }
+    reload(job);
+  });
+}
+
+XRUN_API int xrun_prune(char** out_report, xrun_ctx* ctx, int64_t older_than_ms) {
+  if (out_report) *out_report = nullptr;
+  return guarded([&] {
+    require(ctx, "ctx");
+    Store::PruneCounts counts = prune_terminal_jobs(ctx->context->store(), older_than_ms);
+    if (out_report) {
+      json::Ptr root = json::object();
+      json::set_int(root.get(), "jobs", counts.jobs);
+      json::set_int(root.get(), "events", counts.events);
+      *out_report = owned_copy(json::print(root.get()));
+    }
   });
 }
 

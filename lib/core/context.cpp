@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstdlib>
@@ -55,14 +56,29 @@ Context::Context(const ContextOptions& options)
   // The lease owner: which process (and which context in it) polls.
   std::string owner =
       this_host() + "/" + std::to_string(getpid()) + "/" + std::to_string(reinterpret_cast<uintptr_t>(this));
-  MachineConfig config = load_machines(home_);
-  ensure_private_dir(home_);
+  MachineConfig config;
+  std::string config_error;
+  if (options.read_only) {
+    // A store-only context reads jobs whatever state the machine files are
+    // in; only calls that need a machine get the configuration error.
+    try {
+      config = load_machines(home_);
+    } catch (const Error& e) {
+      if (e.status() != XRUN_E_CONFIG) throw;
+      config_error = e.what();
+      logger_.warn(std::string("machine configuration not loaded (reading the store only): ") + e.what());
+      config = load_machines("");
+    }
+  } else {
+    config = load_machines(home_);
+    ensure_private_dir(home_);
+  }
   SshCallbacks callbacks;
   callbacks.logger = logger_;
   callbacks.prompt = options.prompt;
   callbacks.prompt_payload = options.prompt_payload;
-  machines_ = std::make_unique<MachineAccess>(std::move(config), home_, callbacks);
-  store_ = std::make_unique<Store>(store_path_);
+  machines_ = std::make_unique<MachineAccess>(std::move(config), home_, callbacks, std::move(config_error));
+  store_ = std::make_unique<Store>(store_path_, options.read_only ? Store::Mode::ReadOnly : Store::Mode::ReadWrite);
   store_->set_write_listener([this] { wakeup_.notify_change(); });
   submission_ = std::make_unique<Submission>(*store_, *machines_, logger_);
   finishing_ = std::make_unique<Finishing>(*store_, *machines_, logger_, home_);

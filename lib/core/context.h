@@ -31,6 +31,10 @@ struct ContextOptions {
   Logger logger;
   xrun_prompt_fn prompt = nullptr;
   void* prompt_payload = nullptr;
+  // Store only: the store is opened read-only (Store::Mode::ReadOnly) and a
+  // broken machine configuration is logged instead of failing the open (a
+  // call that needs a machine then gets the configuration error).
+  bool read_only = false;
 };
 
 class Context {

@@ -1,11 +1,13 @@
 // Finishing a job that ended: retrieve, parse, clean up, record.
 #include "core/finishing.h"
 
+#include <sys/stat.h>
+
 #include "core/job_spec.h"
 #include "core/state.h"
 #include "parse/parse.h"
-#include "transport/local.h"
 #include "util/clock.h"
+#include "util/deadline.h"
 #include "util/error.h"
 #include "util/strings.h"
 
@@ -31,21 +33,33 @@ void Finishing::finish(const Machine& m, const JobRecord& job, JobStatus status)
   if (!spec.parser.empty()) wanted.push_back(parse_file);
   if ((remote || spec.retrieve_to) && !wanted.empty() && status.state != XRUN_STATE_LOST) {
     local_dir = spec.retrieve_to ? expand_user(*spec.retrieve_to) : home_ + "/results/" + job.id;
-    LocalTransport here;
-    here.make_dirs(local_dir, 0755);
+    // Confined on both sides (Transport::retrieve): nothing the remote
+    // lists or links can make xrun write outside local_dir.
+    std::string not_retrieved;
     for (const auto& name : wanted) {
       try {
-        t->download(job.job_dir + "/" + name, local_dir + "/" + name);
+        t->retrieve(job.job_dir, name, local_dir);
       } catch (const Error& e) {
+        // Cut by the caller's deadline (a wait's timeout): not the job's
+        // fault; the round fails and a later one finishes the job.
+        if (e.status() == XRUN_E_TIMEOUT && monotonic_ms() >= outer_deadline_ms()) throw;
         logger_.warn("job " + job.id + ": cannot retrieve " + name + ": " + e.what());
+        not_retrieved += (not_retrieved.empty() ? "" : ", ") + name;
       }
     }
+    // The job says what it does not have (its state is the scheduler's).
+    if (!not_retrieved.empty())
+      status.reason += (status.reason.empty() ? "" : "; ") + std::string("not retrieved: ") + not_retrieved;
   }
 
   // Apply the parser: a failed diagnosis says why a "successful" run failed.
   if (!spec.parser.empty() && status.state != XRUN_STATE_LOST) {
     std::string path = local_dir + "/" + parse_file;
     try {
+      // A FIFO (or device) as parse_file would block the parser's open().
+      struct stat st;
+      if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+        throw Error(XRUN_E_IO, "not a regular file (a FIFO or device would block)");
       auto result = parse::parse_file(path, spec.parser);
       update.result_json = result->to_json();
       std::string diagnosis = result->diagnosis();

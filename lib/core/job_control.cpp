@@ -6,6 +6,7 @@
 #include "core/job_control.h"
 #include "core/state.h"
 #include "util/clock.h"
+#include "util/deadline.h"
 #include "util/error.h"
 #include "util/shell_quote.h"
 #include "util/strings.h"
@@ -61,6 +62,8 @@ constexpr int64_t kWaitThroughFailuresMs = 300000;
 
 JobRecord Waiting::wait(const std::string& id, int64_t timeout_ms) {
   const int64_t start = monotonic_ms();
+  // Every poll, connect and command below ends by the wait's own deadline.
+  DeadlineScope bound(timeout_ms >= 0 ? start + timeout_ms : kNoDeadline);
   const uint64_t interrupts = wakeup_.interrupts();
   int64_t delay = 20;
   int64_t failing_since = 0;

@@ -7,8 +7,12 @@
 
 namespace xrun {
 
-MachineAccess::MachineAccess(MachineConfig machines, std::string home, const SshCallbacks& callbacks)
-    : machines_(std::move(machines)), home_(std::move(home)), ssh_pool_(std::make_unique<SshPool>(callbacks)) {}
+MachineAccess::MachineAccess(MachineConfig machines, std::string home, const SshCallbacks& callbacks,
+                             std::string config_error)
+    : machines_(std::move(machines)),
+      home_(std::move(home)),
+      config_error_(std::move(config_error)),
+      ssh_pool_(std::make_unique<SshPool>(callbacks)) {}
 
 MachineAccess::~MachineAccess() = default;
 
@@ -16,6 +20,7 @@ const Machine& MachineAccess::machine(const std::string& name) const {
   const std::string& wanted = name.empty() ? machines_.default_name : name;
   auto it = machines_.machines.find(wanted);
   if (it == machines_.machines.end()) {
+    if (!config_error_.empty()) throw Error(XRUN_E_CONFIG, config_error_);
     std::vector<std::string> names;
     for (const auto& [n, m] : machines_.machines) names.push_back(n);
     std::string message = "no machine named \"" + wanted + "\"";

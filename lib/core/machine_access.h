@@ -20,7 +20,10 @@ struct SshCallbacks;
 
 class MachineAccess {
  public:
-  MachineAccess(MachineConfig machines, std::string home, const SshCallbacks& callbacks);
+  // `config_error` (read-only contexts): why the machine configuration was
+  // not loaded; every lookup of a machine not built in then fails with it.
+  MachineAccess(MachineConfig machines, std::string home, const SshCallbacks& callbacks,
+                std::string config_error = "");
   ~MachineAccess();
   MachineAccess(const MachineAccess&) = delete;
   MachineAccess& operator=(const MachineAccess&) = delete;
@@ -28,7 +31,8 @@ class MachineAccess {
   const MachineConfig& config() const { return machines_; }
   bool has(const std::string& name) const { return machines_.machines.count(name) != 0; }
   // "" = the default machine. Throws Error(XRUN_E_NOT_FOUND) with a
-  // did-you-mean suggestion.
+  // did-you-mean suggestion, or Error(XRUN_E_CONFIG) naming why the
+  // configuration was not loaded (read-only contexts).
   const Machine& machine(const std::string& name) const;
   std::shared_ptr<Transport> transport(const Machine& machine);
   const Scheduler& scheduler(const Machine& machine);
@@ -39,6 +43,7 @@ class MachineAccess {
  private:
   MachineConfig machines_;
   std::string home_;
+  std::string config_error_;
   std::unique_ptr<SshPool> ssh_pool_;
   std::mutex mutex_;  // guards the maps below
   std::map<std::string, std::shared_ptr<Transport>> transports_;

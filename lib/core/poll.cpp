@@ -9,6 +9,7 @@
 #include "core/job_files.h"
 #include "core/state.h"
 #include "util/clock.h"
+#include "util/deadline.h"
 #include "util/error.h"
 #include "util/shell_quote.h"
 #include "util/strings.h"

@@ -6,11 +6,13 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <thread>
 #include <vector>
 
 #include "util/clock.h"
+#include "util/deadline.h"
 #include "util/error.h"
 
 namespace xrun {
@@ -80,7 +82,13 @@ int64_t Polling::poll_machine(const std::string& name, bool force) {
       // Single flight: a thread that asks while a round is running waits
       // for that round's answer instead of starting its own query.
       int64_t seen = g.generation;
-      g.done.wait(lock, [&] { return g.generation != seen; });
+      const int64_t deadline = outer_deadline_ms();
+      if (deadline == kNoDeadline) {
+        g.done.wait(lock, [&] { return g.generation != seen; });
+      } else if (!g.done.wait_for(lock, std::chrono::milliseconds(std::max<int64_t>(0, deadline - monotonic_ms())),
+                                  [&] { return g.generation != seen; })) {
+        throw Error(XRUN_E_TIMEOUT, "machine " + m.name + ": another thread's poll round did not end by the deadline");
+      }
       return interval;
     }
     const int64_t now = wall_ms();
@@ -172,7 +180,9 @@ int64_t Polling::poll_all() {
     // Each worker takes the next machine; a slow or dead machine holds one
     // worker, never the others' rounds.
     std::atomic<size_t> cursor{0};
+    const int64_t deadline = outer_deadline_ms();  // the caller's, for every worker
     auto worker = [&] {
+      DeadlineScope bound(deadline);
       for (size_t i; !interrupted() && (i = cursor.fetch_add(1)) < names.size();) {
         try {
           next[i] = poll_one_of_all(names[i]);

@@ -8,10 +8,12 @@
 #include "core/job_files.h"
 #include "core/submission.h"
 #include "scheduler/batch_common.h"
+#include "transport/confined_dir.h"
 #include "util/clock.h"
 #include "util/error.h"
 #include "util/ids.h"
 #include "util/shell_quote.h"
+#include "util/strings.h"
 
 namespace xrun {
 
@@ -54,6 +56,11 @@ const Machine& Submission::check(JobSpec& spec) {
   if (spec.array_index || !spec.array_parent.empty())
     throw Error(XRUN_E_INVALID, "job spec: \"array_index\" and \"array_parent\" are set by xrun, not by callers");
   for (const auto& path : spec.upload) {
+    // The copy is named after the path's last part: "dir/.." would put its
+    // files in the parent of the job directory.
+    if (!is_plain_name(base_name(path)))
+      throw Error(XRUN_E_INVALID, "job spec: $.upload: \"" + path + "\" ends in \"" + base_name(path) +
+                                      "\": name the file or directory itself");
     if (access(path.c_str(), R_OK) != 0)
       throw Error(XRUN_E_INVALID, "job spec: $.upload: cannot read \"" + path + "\"");
   }

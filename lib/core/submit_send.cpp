@@ -24,13 +24,6 @@ class ParentsNotSent : public Error {
   using Error::Error;
 };
 
-std::string base_name(const std::string& path) {
-  std::string p = path;
-  while (p.size() > 1 && p.back() == '/') p.pop_back();
-  size_t slash = p.rfind('/');
-  return slash == std::string::npos ? p : p.substr(slash + 1);
-}
-
 // A send that failed before anything reached the scheduler because the
 // machine could not be reached: worth trying again by itself.
 bool is_transport_failure(const Error& e) {

@@ -320,6 +320,29 @@ static void test_poll_times(void**) {
   assert_int_equal(other.last_poll_ms("pbs:h"), 5);
 }
 
+// Issue 11 #6: a 100 MB scheduler message became a reason and an event.
+static void test_reasons_and_messages_are_capped(void**) {
+  const std::string path = fresh_db_path("store-cap");
+  Store s(path);
+  s.insert_job(make_job("J1", "m", 1));
+  const std::string huge(10 * 1024 * 1024, 'x');
+  JobUpdate u;
+  u.reason = huge;
+  assert_true(s.transition("J1", {}, XRUN_STATE_SUBMITTING, u, huge));
+  auto j = s.get_job("J1");
+  assert_true(j->reason.size() <= xrun::kMaxReasonBytes + 40);
+  assert_non_null(strstr(j->reason.c_str(), "bytes cut]"));
+  auto events = s.events_since(0, 0);
+  for (const auto& e : events) assert_true(e.message.size() <= xrun::kMaxReasonBytes + 40);
+  // The same long reason again is no change (compared capped): no new event.
+  int64_t seq = s.last_event_seq();
+  assert_true(s.transition("J1", {}, XRUN_STATE_SUBMITTING, u, huge));
+  assert_int_equal(s.last_event_seq(), seq);
+  struct stat st;
+  assert_int_equal(stat(path.c_str(), &st), 0);
+  assert_true(st.st_size < 1024 * 1024);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_create_open_reopen),
@@ -337,6 +360,7 @@ int main(void) {
       cmocka_unit_test(test_events_are_append_only),
       cmocka_unit_test(test_leases),
       cmocka_unit_test(test_poll_times),
+      cmocka_unit_test(test_reasons_and_messages_are_capped),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
