@@ -83,6 +83,7 @@ module xrun
        xrun_jobs_list, xrun_jobs_submit, xrun_poll, xrun_recover
   public :: xrun_ctx_interrupt, xrun_events_wait, xrun_job_read_file_at
   public :: xrun_job_hold, xrun_job_release, xrun_prune
+  public :: xrun_job_submit_v2
   public :: xrun_events_since, xrun_events_free, xrun_events_count, xrun_events_seq, &
        xrun_events_time_ms, xrun_events_job_id, xrun_events_state, xrun_events_message, &
        xrun_events_json
@@ -240,6 +241,13 @@ module xrun
        character(kind=c_char), intent(in) :: spec(*)
        integer(c_int) :: r
      end function c_xrun_job_submit
+     function c_xrun_job_submit_v2(out, ctx, spec) bind(c, name="xrun_job_submit_v2") result(r)
+       import :: c_ptr, c_int, c_char
+       type(c_ptr), intent(out) :: out
+       type(c_ptr), value :: ctx
+       character(kind=c_char), intent(in) :: spec(*)
+       integer(c_int) :: r
+     end function c_xrun_job_submit_v2
      function c_xrun_job_submit_command(out, ctx, machine, name, command) &
           bind(c, name="xrun_job_submit_command") result(r)
        import :: c_ptr, c_int, c_char
@@ -830,6 +838,22 @@ contains
     if (present(errmsg)) call status_message(status, errmsg)
     call report(status, stat)
   end subroutine xrun_job_submit
+
+  !> Submit like xrun_job_submit, but `job` is set whenever the job was
+  !> recorded, also when its send failed (stat XRUN_E_TRANSPORT, ...): it is
+  !> then created (xrun_job_send sends it again) or waiting (poll rounds
+  !> send it). Free it with xrun_job_free in both cases.
+  subroutine xrun_job_submit_v2(job, ctx, spec_json, stat, errmsg)
+    type(xrun_job), intent(out) :: job
+    type(xrun_ctx), intent(in) :: ctx
+    character(len=*), intent(in) :: spec_json
+    integer, intent(out), optional :: stat
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    integer(c_int) :: status
+    status = c_xrun_job_submit_v2(job%ptr, ctx%ptr, c_string(spec_json))
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
+  end subroutine xrun_job_submit_v2
 
   !> Submit a shell command line: the JSON-free way. `machine` absent: the
   !> default machine.

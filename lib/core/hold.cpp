@@ -14,7 +14,7 @@ void change_hold(Context& context, const std::string& id, Change change) {
   const bool hold = change == Change::Hold;
   JobRecord record = context.job(id);
   const bool pending = record.state == XRUN_STATE_SUBMITTED || record.state == XRUN_STATE_QUEUED;
-  if (record.state == XRUN_STATE_HELD ? hold : pending) return;  // already where asked
+  if (hold ? record.state == XRUN_STATE_HELD : pending) return;  // already where asked
   auto wrong_state = [&] {
     return Error(XRUN_E_STATE, "job " + id + " is " + state_name(record.state) + ": only a job waiting in its " +
                                    "scheduler's queue (submitted, queued or held) can be " +
