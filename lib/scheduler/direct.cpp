@@ -88,9 +88,10 @@ class DirectScheduler : public Scheduler {
     // two checks is then seen as running now and done next round, never
     // as gone. The pid must still be our script (pids are reused).
     std::string s =
-        "__xrun_s() { if kill -0 \"$2\" 2>/dev/null && ps -o args= -p \"$2\" 2>/dev/null | "
-        "grep -qF \"$3/job.sh\"; then echo \"$1 running\"; elif [ -f \"$3/exit_code\" ]; then "
-        "echo \"$1 done $(head -c 32 \"$3/exit_code\")\"; else echo \"$1 gone\"; fi; }";
+        "__xrun_s() { if [ -d \"$3/.xrun\" ]; then __xrun_p=\"$3/.xrun\"; else __xrun_p=\"$3\"; fi; "
+        "if kill -0 \"$2\" 2>/dev/null && ps -o args= -p \"$2\" 2>/dev/null | "
+        "grep -qF \"$__xrun_p/job.sh\"; then echo \"$1 running\"; elif [ -f \"$__xrun_p/exit_code\" ]; then "
+        "echo \"$1 done $(head -c 32 \"$__xrun_p/exit_code\")\"; else echo \"$1 gone\"; fi; }";
     for (const auto& job : jobs)
       s += "; __xrun_s " + quote_for_shell(job.job_id) + " " + quote_for_shell(job.scheduler_id) +
            " " + quote_for_shell(job.job_dir);
