@@ -249,7 +249,9 @@ XRUN_API const char *xrun_machine_name(xrun_machine *machine);
 XRUN_API int xrun_machine_json(char **out_json, xrun_machine *machine);
 
 /** Check a machine step by step (resolve, connect, host key, authenticate,
- *  run a command, workdir writable, scheduler commands present), each with
+ *  run a command, a shell probe -- commands run under /bin/sh whatever the
+ *  login shell, and nothing prints before their output --, SFTP, workdir
+ *  writable, scheduler commands present), each with
  *  its time. Blocks (bounded by the machine's timeouts). `out_report` is an
  *  OWNED JSON text {"machine":..,"ok":bool,"steps":[{"step":..,"ok":..,
  *  "ms":..,"detail":..}]} and is set even when a step fails; the status is
@@ -300,7 +302,10 @@ typedef struct xrun_job xrun_job;
  *  Returns XRUN_OK, XRUN_E_INVALID (bad spec: the message names the key),
  *  XRUN_E_NOT_FOUND (machine), XRUN_E_TRANSPORT, XRUN_E_SCHEDULER,
  *  XRUN_E_STORE. If sending fails the job stays in the store (state
- *  created, with the reason) and `*out` is still NULL. */
+ *  created, with the reason) and `*out` is still NULL; the message names
+ *  the job's id ("job ID recorded but not sent"). A host that is down or
+ *  silent costs at most the machine's connect_timeout (all retries
+ *  included), not one per retry. */
 XRUN_API int xrun_job_submit(xrun_job **out, xrun_ctx *ctx, const char *spec_json);
 
 /** Submit `command` (a shell command line) on `machine` (NULL: default)
@@ -360,6 +365,9 @@ XRUN_API int xrun_job_info_json(char **out_json, xrun_job *job);
  *  its machine allows. `timeout_ms` < 0 waits forever, 0 polls once.
  *  Failed poll rounds (connection or scheduler down) are retried with
  *  exponential backoff; only a failure lasting over 5 minutes is returned.
+ *  Every poll, connect, command and file transfer it makes ends by its own
+ *  deadline: it returns within `timeout_ms` + 1 s even if the host or its
+ *  scheduler hangs.
  *  Returns XRUN_OK once terminal (whatever the outcome), XRUN_E_TIMEOUT if
  *  the time ran out first, XRUN_E_STATE for a job that was never sent,
  *  XRUN_E_TRANSPORT / XRUN_E_SCHEDULER, or XRUN_E_INTERRUPTED when

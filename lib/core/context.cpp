@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -38,10 +39,20 @@ static std::string default_home() {
   return expand_user("~/.xrun");
 }
 
-static void ensure_private_dir(const std::string& path) {
+static void ensure_private_dir(const std::string& path, const Logger& logger) {
   struct stat st;
   if (::stat(path.c_str(), &st) == 0) {
     if (!S_ISDIR(st.st_mode)) throw Error(XRUN_E_IO, "XRUN_HOME " + path + " is not a directory");
+    // Others who can write here can replace machines.json or the store.
+    // Said, never changed: the mode is the owner's decision (and xrun
+    // never loosens one).
+    if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+      char mode[8];
+      snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+      logger.warn("XRUN_HOME " + path + " is writable by " + ((st.st_mode & S_IWOTH) ? "everyone" : "its group") +
+                  " (mode " + mode + "): they can replace machines.json or the job store. xrun leaves the mode as "
+                  "it is; make it private: chmod go-w " + path);
+    }
     return;
   }
   // mkdir -p, the last component private.
@@ -85,7 +96,7 @@ Context::Context(const ContextOptions& options)
   store_path_ = options.store_path.empty() ? home_ + "/xrun.db" : expand_user(options.store_path);
   owner_ = this_host() + "/" + std::to_string(getpid()) + "/" + std::to_string(reinterpret_cast<uintptr_t>(this));
   machines_ = load_machines(home_);
-  ensure_private_dir(home_);
+  ensure_private_dir(home_, logger_);
   store_ = std::make_unique<Store>(store_path_);
   store_->set_write_listener([this] { wakeup_.notify_change(); });
   SshCallbacks callbacks;

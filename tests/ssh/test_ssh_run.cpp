@@ -211,15 +211,16 @@ static void check_reports_each_step(void**) {
   SshPool pool(SshCallbacks{});
   auto t = pool.transport_for(sshtest::testbed_machine(tb));
   auto steps = t->check();
-  const char* expected[] = {"resolve", "connect", "host_key", "authenticate", "run_command"};
-  assert_int_equal(steps.size(), 5);
-  for (size_t i = 0; i < 5; ++i) {
+  const char* expected[] = {"resolve", "connect", "host_key", "authenticate", "run_command", "shell", "sftp"};
+  assert_int_equal(steps.size(), 7);
+  for (size_t i = 0; i < 7; ++i) {
     assert_string_equal(steps[i].step.c_str(), expected[i]);
     assert_true(steps[i].ok);
     assert_true(steps[i].ms >= 0);
   }
   assert_string_equal(steps[2].detail.c_str(), tb.known_hosts.c_str());
   assert_string_equal(steps[3].detail.c_str(), ("key file " + tb.key).c_str());
+  assert_string_equal(steps[5].detail.c_str(), "login shell /bin/bash, commands under /bin/sh");
   // The checked session joined the pool: the next command needs no handshake.
   assert_int_equal(t->run("true").exit_status, 0);
   assert_int_equal(t->stats().handshakes, 1);
