@@ -16,6 +16,8 @@
 #   TESTBED_SCHED_PARAMS  SchedulerParameters, default batch_sched_delay=0
 #                       ("" keeps Slurm's stock 3 s batch delay)
 #   TESTBED_USER        the unprivileged job owner, default xruntest
+#   TESTBED_FIRST_JOB_ID  FirstJobId of the cluster (default Slurm's 1): with
+#                       `down` then `up`, a wiped cluster hands ids out again
 # Writes $TESTBED_DIR/slurm/env.sh (source it to use the cluster).
 # The recipe and its gotchas: docs of the testbed (TESTBED.md, section numbers below).
 set -euo pipefail
@@ -214,6 +216,7 @@ MpiDefault=none
 SchedulerType=sched/backfill
 EOF
     [[ -n $SCHED_PARAMS ]] && echo "SchedulerParameters=$SCHED_PARAMS"
+    [[ -n ${TESTBED_FIRST_JOB_ID:-} ]] && echo "FirstJobId=$TESTBED_FIRST_JOB_ID"
     cat <<EOF
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core

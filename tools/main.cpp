@@ -20,6 +20,8 @@ static void usage(FILE* out) {
           "  poll                                        one poll round over all machines\n"
           "  events [--after SEQ] [--json]\n"
           "  recover                                     reconcile jobs left by a crash\n"
+          "  tail [-f] [-n LINES] ID [FILE]              end of a job's file (stdout); -f follows it\n"
+          "  prune --older-than AGE [--json]             delete finished jobs (and events) older than AGE (30d)\n"
           "  machines list|show NAME|check NAME [--json]\n"
           "  parse [--parser qe|vasp|crystal|auto] [--json] FILE\n"
           "  version\n");

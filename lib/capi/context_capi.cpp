@@ -33,6 +33,16 @@ ContextOptions to_context_options(const xrun_options* opts) {
   return out;
 }
 
+// The size of xrun_options as `version` defined it. Version 1 is the whole
+// struct today; when version 2 appends fields, version 1 ends at the first
+// of them (offsetof).
+size_t options_size(unsigned int version) {
+  switch (version) {
+    default:
+      return sizeof(xrun_options);
+  }
+}
+
 }  // namespace
 
 extern "C" {
@@ -40,10 +50,15 @@ extern "C" {
 XRUN_API int xrun_options_init(xrun_options* opts, unsigned int version) {
   return guarded([&] {
     require(opts, "opts");
-    if (version != XRUN_OPTIONS_VERSION)
-      throw Error(XRUN_E_INVALID, "xrun_options_init: unknown version " + std::to_string(version));
+    // Every version this library knows is accepted: a caller compiled
+    // against an older header keeps working (fields only ever get appended).
+    if (version < 1 || version > XRUN_OPTIONS_VERSION)
+      throw Error(XRUN_E_INVALID, "xrun_options_init: unknown version " + std::to_string(version) +
+                                      " (this library knows 1 to " + std::to_string(XRUN_OPTIONS_VERSION) + ")");
     xrun_options defaults = XRUN_OPTIONS_INIT;
-    *opts = defaults;
+    defaults.version = version;
+    // Only the fields of `version` exist in the caller's struct.
+    memcpy(opts, &defaults, options_size(version));
   });
 }
 
@@ -52,6 +67,17 @@ XRUN_API int xrun_ctx_open(xrun_ctx** out, const xrun_options* opts) {
   return guarded([&] {
     require(out, "out");
     auto context = std::make_shared<Context>(to_context_options(opts));
+    *out = new xrun_ctx{std::move(context)};
+  });
+}
+
+XRUN_API int xrun_ctx_open_read_only(xrun_ctx** out, const xrun_options* opts) {
+  if (out) *out = nullptr;
+  return guarded([&] {
+    require(out, "out");
+    ContextOptions options = to_context_options(opts);
+    options.read_only = true;
+    auto context = std::make_shared<Context>(options);
     *out = new xrun_ctx{std::move(context)};
   });
 }

@@ -3,6 +3,8 @@
 #include "capi/handles.h"
 #include "capi/result_handle.h"
 #include "core/file_range.h"
+#include "core/hold.h"
+#include "core/prune.h"
 #include "core/state.h"
 #include "parse/parse.h"
 #include "util/clock.h"
@@ -245,6 +247,46 @@ XRUN_API int xrun_job_cancel(xrun_job* job) {
       throw;
     }
     reload(job);
+  });
+}
+
+XRUN_API int xrun_job_hold(xrun_job* job) {
+  return guarded([&] {
+    require(job, "job");
+    try {
+      hold_job(*job->context, job->id);
+    } catch (...) {
+      reload(job);
+      throw;
+    }
+    reload(job);
+  });
+}
+
+XRUN_API int xrun_job_release(xrun_job* job) {
+  return guarded([&] {
+    require(job, "job");
+    try {
+      release_job(*job->context, job->id);
+    } catch (...) {
+      reload(job);
+      throw;
+    }
+    reload(job);
+  });
+}
+
+XRUN_API int xrun_prune(char** out_report, xrun_ctx* ctx, int64_t older_than_ms) {
+  if (out_report) *out_report = nullptr;
+  return guarded([&] {
+    require(ctx, "ctx");
+    Store::PruneCounts counts = prune_terminal_jobs(ctx->context->store(), older_than_ms);
+    if (out_report) {
+      json::Ptr root = json::object();
+      json::set_int(root.get(), "jobs", counts.jobs);
+      json::set_int(root.get(), "events", counts.events);
+      *out_report = owned_copy(json::print(root.get()));
+    }
   });
 }
 

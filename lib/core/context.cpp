@@ -95,9 +95,21 @@ Context::Context(const ContextOptions& options)
   while (home_.size() > 1 && home_.back() == '/') home_.pop_back();
   store_path_ = options.store_path.empty() ? home_ + "/xrun.db" : expand_user(options.store_path);
   owner_ = this_host() + "/" + std::to_string(getpid()) + "/" + std::to_string(reinterpret_cast<uintptr_t>(this));
-  machines_ = load_machines(home_);
-  ensure_private_dir(home_, logger_);
-  store_ = std::make_unique<Store>(store_path_);
+  if (options.read_only) {
+    try {
+      machines_ = load_machines(home_);
+    } catch (const Error& e) {
+      if (e.status() != XRUN_E_CONFIG) throw;
+      config_error_ = e.what();
+      logger_.warn(std::string("machine configuration not loaded (reading the store only): ") + e.what());
+      machines_ = load_machines("");
+    }
+    store_ = std::make_unique<Store>(store_path_, Store::Mode::ReadOnly);
+  } else {
+    machines_ = load_machines(home_);
+    ensure_private_dir(home_, logger_);
+    store_ = std::make_unique<Store>(store_path_);
+  }
   store_->set_write_listener([this] { wakeup_.notify_change(); });
   SshCallbacks callbacks;
   callbacks.logger = logger_;
@@ -113,6 +125,7 @@ const Machine& Context::machine(const std::string& name) const {
   const std::string& wanted = name.empty() ? machines_.default_name : name;
   auto it = machines_.machines.find(wanted);
   if (it == machines_.machines.end()) {
+    if (!config_error_.empty()) throw Error(XRUN_E_CONFIG, config_error_);
     std::vector<std::string> names;
     for (const auto& [n, m] : machines_.machines) names.push_back(n);
     std::string message = "no machine named \"" + wanted + "\"";

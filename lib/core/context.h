@@ -33,6 +33,10 @@ struct ContextOptions {
   Logger logger;
   xrun_prompt_fn prompt = nullptr;
   void* prompt_payload = nullptr;
+  // Store only: the store is opened read-only (Store::Mode::ReadOnly) and a
+  // broken machine configuration is logged instead of failing the open (a
+  // call that needs a machine then gets the configuration error).
+  bool read_only = false;
 };
 
 struct RecoverReport {
@@ -121,6 +125,7 @@ class Context {
   Logger logger_;
   std::string owner_;  // lease owner: host/pid/address
   MachineConfig machines_;
+  std::string config_error_;  // read-only contexts: why the configuration was not loaded
   Wakeup wakeup_;  // before store_: the store's write listener points here
   std::unique_ptr<Store> store_;
   std::unique_ptr<SshPool> ssh_pool_;

@@ -58,6 +58,17 @@ std::map<std::string, JobStatus> parse_exit_files(const CommandResult& result) {
   return out;
 }
 
+// What the scheduler is asked about a job, with what its records must show
+// to be evidence for it (the name carries the array carrier's id for a task).
+TrackedJob tracked_job(const JobRecord& job) {
+  TrackedJob t{job.id, job.scheduler_id, job.job_dir};
+  std::string carrier = parse_job_spec(job.spec_json).array_parent;
+  t.name_id = carrier.empty() ? job.id : carrier;
+  t.created_s = job.created_ms / 1000;
+  t.submitted_s = job.submitted_ms.value_or(0) / 1000;
+  return t;
+}
+
 }  // namespace
 
 void Context::poll_round(const Machine& m) {
@@ -69,7 +80,7 @@ void Context::poll_round(const Machine& m) {
   auto t = transport(m);
   const Scheduler& sched = scheduler(m);
   std::vector<TrackedJob> tracked;
-  for (const auto& job : jobs) tracked.push_back({job.id, job.scheduler_id, job.job_dir});
+  for (const auto& job : jobs) tracked.push_back(tracked_job(job));
 
   // A failed query changes nothing: the error propagates, states stay.
   CommandResult queue = t->run(sched.status_command(tracked));

@@ -96,11 +96,34 @@ std::vector<int64_t> array_indexes(const std::string& spec) {
   return {out.begin(), out.end()};
 }
 
-std::map<std::string, std::string> ids_by_scheduler_id(const std::vector<TrackedJob>& jobs) {
-  std::map<std::string, std::string> out;
+bool record_is_for(const TrackedJob& job, const std::string& id_in_name, std::optional<int64_t> submit_s) {
+  const std::string& want = job.name_id.empty() ? job.job_id : job.name_id;
+  if (want.empty()) return false;
+  if (id_in_name.empty()) {
+    // A record with no xrun name at all: slurmdbd names a job it learnt of
+    // only from its start message "allocation". Then only a submit time
+    // inside this job's known life makes it this job's record.
+    return submit_s && job.created_s > 0 && job.submitted_s > 0 &&
+           *submit_s >= job.created_s - kClockSkewSeconds && *submit_s <= job.submitted_s + kClockSkewSeconds;
+  }
+  if (id_in_name != want) return false;
+  if (!submit_s) return true;
+  if (job.created_s > 0 && *submit_s < job.created_s - kClockSkewSeconds) return false;
+  if (job.submitted_s > 0 && *submit_s > job.submitted_s + kClockSkewSeconds) return false;
+  return true;
+}
+
+JobsById jobs_by_scheduler_id(const std::vector<TrackedJob>& jobs) {
+  JobsById out;
+  out.reserve(jobs.size());
   for (const auto& job : jobs)
-    if (!job.scheduler_id.empty()) out[job.scheduler_id] = job.job_id;
+    if (!job.scheduler_id.empty()) out.emplace(job.scheduler_id, &job);
   return out;
+}
+
+std::optional<int64_t> unix_seconds(std::string_view text) {
+  if (!all_digits(text) || text.size() > 12) return std::nullopt;
+  return std::stoll(std::string(text));
 }
 
 std::vector<std::string> split_fields(std::string_view line, char sep) {

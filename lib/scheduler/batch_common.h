@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "scheduler/scheduler.h"
@@ -35,8 +36,23 @@ const std::string& checked_scheduler_id(const TrackedJob& job, std::string_view 
 // indexes, ascending, no duplicates. At most 100000 tasks.
 std::vector<int64_t> array_indexes(const std::string& spec);
 
-// scheduler id -> xrun id, for the parsers.
-std::map<std::string, std::string> ids_by_scheduler_id(const std::vector<TrackedJob>& jobs);
+// True when a scheduler record is evidence for `job`: the xrun id read from
+// the record's job name (`id_in_name`, "" when the name is not xrun's) is
+// the job's name_id, and the record's submit time (unix seconds, when the
+// scheduler printed one) lies between the job's creation and its
+// submission, within kClockSkewSeconds of either (the cluster's clock and
+// this host's may differ). A record that fails this belongs to another job
+// that was given the same scheduler id.
+bool record_is_for(const TrackedJob& job, const std::string& id_in_name, std::optional<int64_t> submit_s);
+constexpr int64_t kClockSkewSeconds = 3600;
+
+// scheduler id -> every tracked job with it (two when a stale job and a
+// new one were given the same id); parsers keep those the record is for.
+using JobsById = std::unordered_multimap<std::string_view, const TrackedJob*>;
+JobsById jobs_by_scheduler_id(const std::vector<TrackedJob>& jobs);
+
+// A submit time printed as unix seconds, or nullopt ("Unknown", "N/A"...).
+std::optional<int64_t> unix_seconds(std::string_view text);
 
 // Splits `line` at each `sep` (empty fields kept).
 std::vector<std::string> split_fields(std::string_view line, char sep);

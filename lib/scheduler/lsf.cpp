@@ -26,6 +26,13 @@ std::string job_name(const ScriptRequest& request) {
   return "xrun-" + request.job_id;
 }
 
+// The xrun id in a job name made by job_name() ("xrun-ID", an array's
+// "xrun-ID[1-9]"), or "".
+std::string job_id_from_name(const std::string& job_name) {
+  std::string name = job_name.substr(0, job_name.find('['));
+  return starts_with(name, "xrun-") ? name.substr(5) : "";
+}
+
 // bsub expands %J and %I in -o/-e.
 std::string checked_path(const std::string& path) {
   for (char c : path)
@@ -131,12 +138,16 @@ class LsfScheduler : public Scheduler {
     if (records.empty() && result.exit_status != 0 && result.err.find("not found") == std::string::npos)
       throw Error(XRUN_E_SCHEDULER, "bjobs failed (exit " + std::to_string(result.exit_status) +
                                         "): " + std::string(trim(result.err)));
-    auto by_id = ids_by_scheduler_id(jobs);
+    JobsById by_id = jobs_by_scheduler_id(jobs);
     std::map<std::string, JobStatus> out;
     for (const auto& r : records) {
       if (!r.error.empty()) continue;
-      auto it = by_id.find(r.id);
-      if (it != by_id.end()) out[it->second] = lsf_status(r);
+      // Only a record whose name is the job's is about it: LSF hands ids
+      // out again after MAX_JOBID, and from 1 on a rebuilt cluster.
+      std::string owner = job_id_from_name(r.job_name);
+      auto range = by_id.equal_range(r.id);
+      for (auto it = range.first; it != range.second; ++it)
+        if (record_is_for(*it->second, owner, std::nullopt)) out[it->second->job_id] = lsf_status(r);
     }
     return out;
   }
@@ -157,8 +168,8 @@ class LsfScheduler : public Scheduler {
   std::map<std::string, std::string> parse_find_output(const CommandResult& result) const override {
     std::map<std::string, std::string> out;
     for (const auto& r : parse_lsf_bjobs(result.out)) {
-      std::string name = r.job_name.substr(0, r.job_name.find('['));
-      if (starts_with(name, "xrun-")) out.emplace(name.substr(5), r.id.substr(0, r.id.find('[')));
+      std::string owner = job_id_from_name(r.job_name);
+      if (!owner.empty()) out.emplace(owner, r.id.substr(0, r.id.find('[')));
     }
     return out;
   }

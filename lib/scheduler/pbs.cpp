@@ -32,6 +32,11 @@ std::string job_name(const ScriptRequest& request) {
   return "x" + request.job_id;
 }
 
+// The xrun id in a job name made by job_name(), or "".
+std::string job_id_from_name(const std::string& name) {
+  return name.size() > 1 && name[0] == 'x' ? name.substr(1) : "";
+}
+
 // PBS reads "host:path" in -o/-e; a ':' or a newline cannot be carried.
 std::string checked_path(const std::string& path) {
   for (char c : path)
@@ -135,11 +140,16 @@ class PbsScheduler : public Scheduler {
     if (records.empty() && result.exit_status != 0 && result.err.find("Unknown Job Id") == std::string::npos)
       throw Error(XRUN_E_SCHEDULER, "qstat failed (exit " + std::to_string(result.exit_status) +
                                         "): " + std::string(trim(result.err)));
-    std::map<std::string, std::string> by_short;
-    for (const auto& job : jobs) by_short[pbs_short_id(job.scheduler_id)] = job.job_id;
+    std::multimap<std::string, const TrackedJob*> by_short;
+    for (const auto& job : jobs) by_short.emplace(pbs_short_id(job.scheduler_id), &job);
     for (const auto& [id, attributes] : records) {
-      auto it = by_short.find(pbs_short_id(id));
-      if (it != by_short.end()) out[it->second] = pbs_status(attributes);
+      // Only a record whose name is the job's is about it: the id may have
+      // been handed out again (server rebuilt, ids wrapping at max_job_sequence_id).
+      auto name = attributes.find("Job_Name");
+      std::string owner = name == attributes.end() ? "" : job_id_from_name(name->second);
+      auto range = by_short.equal_range(pbs_short_id(id));
+      for (auto it = range.first; it != range.second; ++it)
+        if (record_is_for(*it->second, owner, std::nullopt)) out[it->second->job_id] = pbs_status(attributes);
     }
     return out;
   }
@@ -161,8 +171,7 @@ class PbsScheduler : public Scheduler {
     std::map<std::string, std::string> out;
     for (const auto& [id, a] : parse_pbs_qstat(result.out)) {
       auto name = a.find("Job_Name");
-      if (name != a.end() && name->second.size() > 1 && name->second[0] == 'x')
-        out.emplace(name->second.substr(1), id);
+      if (name != a.end() && !job_id_from_name(name->second).empty()) out.emplace(job_id_from_name(name->second), id);
     }
     return out;
   }

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "machine/machine.h"
@@ -40,11 +41,23 @@ struct ScriptRequest {
   std::string array;
 };
 
-// A job the poller asks about.
+// A job the poller asks about. A scheduler record is evidence for it only
+// if the record's job name carries `name_id` (and, where the scheduler
+// prints one, its submit time falls between created_s and submitted_s):
+// a scheduler id alone can belong to another job once the scheduler hands
+// it out again (state wiped, cluster rebuilt, ids wrapping).
 struct TrackedJob {
+  TrackedJob() = default;
+  TrackedJob(std::string id, std::string sched_id, std::string dir)
+      : job_id(std::move(id)), scheduler_id(std::move(sched_id)), job_dir(std::move(dir)) {}
+
   std::string job_id;        // xrun id
   std::string scheduler_id;  // "" if not yet known
   std::string job_dir;
+  std::string name_id;       // the xrun id in the scheduler's job name: the
+                             // array carrier's for a task; "" = job_id
+  int64_t created_s = 0;     // when xrun recorded the job (unix s; 0 = unknown)
+  int64_t submitted_s = 0;   // when the scheduler accepted it (0 = unknown)
 };
 
 // What the scheduler says about one job.

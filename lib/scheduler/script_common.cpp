@@ -35,15 +35,27 @@ std::string checked_directive_value(const std::string& value, const char* what) 
   return value;
 }
 
+std::string script_literal(std::string_view value) {
+  std::string quoted = quote_for_shell(value);
+  std::string out;
+  out.reserve(quoted.size());
+  for (char c : quoted) {
+    if (c == '\n') out += "'$'\\n''";
+    else if (c == '\r') out += "'$'\\r''";
+    else out.push_back(c);
+  }
+  return out;
+}
+
 std::string script_body(const ScriptRequest& request) {
   const std::string exit_tmp = request.exit_code_path + ".tmp";
   std::string s;
-  s += "__xrun_record() { printf '%s\\n' \"$1\" > " + quote_for_shell(exit_tmp) + " && mv -f " +
-       quote_for_shell(exit_tmp) + " " + quote_for_shell(request.exit_code_path) + "; }\n";
-  s += "date +%s > " + quote_for_shell(request.job_dir + "/started_at") + " 2>/dev/null\n";
-  s += "export XRUN_JOB_ID=" + quote_for_shell(request.job_id) + "\n";
-  s += "export XRUN_JOB_DIR=" + quote_for_shell(request.job_dir) + "\n";
-  s += "cd " + quote_for_shell(request.run_dir.empty() ? request.job_dir : request.run_dir) +
+  s += "__xrun_record() { printf '%s\\n' \"$1\" > " + script_literal(exit_tmp) + " && mv -f " +
+       script_literal(exit_tmp) + " " + script_literal(request.exit_code_path) + "; }\n";
+  s += "date +%s > " + script_literal(request.job_dir + "/started_at") + " 2>/dev/null\n";
+  s += "export XRUN_JOB_ID=" + script_literal(request.job_id) + "\n";
+  s += "export XRUN_JOB_DIR=" + script_literal(request.job_dir) + "\n";
+  s += "cd " + script_literal(request.run_dir.empty() ? request.job_dir : request.run_dir) +
        " || { __xrun_record 127; exit 127; }\n";
   for (const auto& line : request.prepend) {
     // Machine lines are the site admin's own shell (module load ...): they
@@ -57,12 +69,16 @@ std::string script_body(const ScriptRequest& request) {
     }
     if (key.empty() || (key[0] >= '0' && key[0] <= '9'))
       throw Error(XRUN_E_INVALID, "env: \"" + key + "\" is not a valid variable name");
-    s += "export " + key + "=" + quote_for_shell(value) + "\n";
+    s += "export " + key + "=" + script_literal(value) + "\n";
   }
   std::string launcher = expand_launcher(request);
+  std::string command = (launcher.empty() ? "" : launcher + " ") + request.command;
   s += "(\n";
-  if (!launcher.empty()) s += launcher + " ";
-  s += request.command + "\n)\n";
+  // A command of several lines (a user's script, or an argument holding a
+  // newline) runs through eval of one quoted line: written as is, any of
+  // its lines could be read as a directive.
+  if (command.find_first_of("\n\r") == std::string::npos) s += command + "\n)\n";
+  else s += "eval " + script_literal(command) + "\n)\n";
   s += "__xrun_status=$?\n";
   s += "__xrun_record \"$__xrun_status\"\n";
   s += "exit \"$__xrun_status\"\n";

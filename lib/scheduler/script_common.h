@@ -3,6 +3,7 @@
 // accounting. Every value goes through quote_for_shell.
 #pragma once
 #include <string>
+#include <string_view>
 
 #include "scheduler/scheduler.h"
 
@@ -12,6 +13,14 @@ namespace xrun {
 // env, the command run in a subshell (so an `exit` in it cannot skip the
 // record), and the atomic write of its exit status to exit_code_path.
 std::string script_body(const ScriptRequest& request);
+
+// A value written into a job script: quote_for_shell's quoting with each
+// line break spelled $'\n' (bash ANSI-C quoting; every job script is
+// bash), so no value from a job spec ever starts a line of the script.
+// Schedulers read lines starting "#SBATCH", "#PBS", "#$" or "#BSUB" as
+// their options (Grid Engine anywhere in the file): only xrun's own
+// checked directives may start with one.
+std::string script_literal(std::string_view value);
 
 // "mpirun -np {tasks}" with {tasks}, {nodes}, {cpus_per_task},
 // {tasks_per_node} filled in from the resources; "" when no launcher.

@@ -41,6 +41,11 @@ std::string checked_id(const TrackedJob& job) { return checked_scheduler_id(job,
 
 std::string base_of(const std::string& id) { return id.substr(0, id.find('.')); }
 
+// The xrun id in a job name made by job_name(), or "".
+std::string job_id_from_name(const std::string& name) {
+  return name.size() > 1 && name[0] == 'x' ? name.substr(1) : "";
+}
+
 class SgeScheduler : public Scheduler {
  public:
   std::string name() const override { return "sge"; }
@@ -122,9 +127,12 @@ class SgeScheduler : public Scheduler {
     } catch (const Error& e) {
       throw Error(XRUN_E_SCHEDULER, std::string("qstat output unreadable: ") + e.what());
     }
-    auto by_id = ids_by_scheduler_id(jobs);
+    JobsById by_id = jobs_by_scheduler_id(jobs);
     std::map<std::string, JobStatus> out;
     for (const auto& e : entries) {
+      // Only a line whose name is the job's is about it: the id may have
+      // been handed out again (qmaster's job counter reset or wrapped).
+      std::string owner = job_id_from_name(e.name);
       // A pending array is one line with a range of tasks; -g d splits
       // running ones. Each task is matched as "job.task".
       std::vector<std::string> ids;
@@ -140,8 +148,9 @@ class SgeScheduler : public Scheduler {
         }
       }
       for (const auto& id : ids) {
-        auto it = by_id.find(id);
-        if (it != by_id.end()) out[it->second] = sge_queue_status(e.state);
+        auto range = by_id.equal_range(id);
+        for (auto it = range.first; it != range.second; ++it)
+          if (record_is_for(*it->second, owner, std::nullopt)) out[it->second->job_id] = sge_queue_status(e.state);
       }
     }
     return out;
@@ -163,7 +172,10 @@ class SgeScheduler : public Scheduler {
     auto records = parse_sge_qacct(result.out);
     for (const auto& job : jobs) {
       auto it = records.find(job.scheduler_id);
-      if (it != records.end()) out[job.job_id] = sge_accounting_status(it->second);
+      if (it == records.end()) continue;
+      auto name = it->second.find("jobname");
+      if (name != it->second.end() && record_is_for(job, job_id_from_name(name->second), std::nullopt))
+        out[job.job_id] = sge_accounting_status(it->second);
     }
     return out;
   }
@@ -178,7 +190,7 @@ class SgeScheduler : public Scheduler {
   std::map<std::string, std::string> parse_find_output(const CommandResult& result) const override {
     std::map<std::string, std::string> out;
     for (const auto& e : parse_sge_qstat_xml(result.out))
-      if (e.name.size() > 1 && e.name[0] == 'x') out.emplace(e.name.substr(1), e.job_number);
+      if (!job_id_from_name(e.name).empty()) out.emplace(job_id_from_name(e.name), e.job_number);
     return out;
   }
 

@@ -29,6 +29,9 @@ const std::vector<std::string_view> kLimitRefusals = {
     "Resource temporarily unavailable",
 };
 
+// What squeue prints per job: id, state, submit time, reason, name.
+constexpr const char* kSqueueFormat = "%i|%T|%V|%r|%j";
+
 // Above this many jobs a status query lists the user's jobs instead.
 constexpr long kMaxListedIds = 300;
 
@@ -153,14 +156,16 @@ class SlurmScheduler : public Scheduler {
     if (jobs.empty()) return "";
     // -t all: finished jobs stay in slurmctld's memory for MinJobAge, and
     // their final word (TIMEOUT, NODE_FAIL...) is evidence even where
-    // there is no accounting. -r: one line per array task.
+    // there is no accounting. -r: one line per array task. The name and
+    // the submit time (unix seconds through SLURM_TIME_FORMAT) tell whether
+    // a line is about our job or about another that was given its id.
     std::string ids = id_list(jobs, ",");
     // squeue filters a -j list in time that grows with its length (62 ms
     // of CPU for 2,000 ids against 6 ms for all of a user's jobs, measured
     // on 22.05): past a few hundred jobs, ask for the user's and filter here.
-    if (std::count(ids.begin(), ids.end(), ',') >= kMaxListedIds)
-      return "squeue -h -r -t all -o '%i|%T|%r' -u \"$(id -un)\"";
-    return "squeue -h -r -t all -o '%i|%T|%r' -j " + ids;
+    std::string c = std::string("SLURM_TIME_FORMAT=%s squeue -h -r -t all -o '") + kSqueueFormat + "'";
+    if (std::count(ids.begin(), ids.end(), ',') >= kMaxListedIds) return c + " -u \"$(id -un)\"";
+    return c + " -j " + ids;
   }
 
   std::map<std::string, JobStatus> parse_status_output(const std::vector<TrackedJob>& jobs,
@@ -174,34 +179,46 @@ class SlurmScheduler : public Scheduler {
                                         "): " + scheduler_message(result));
     }
     // Scanned in place: a round over thousands of jobs allocates little.
-    std::unordered_map<std::string_view, const std::string*> by_id;
-    by_id.reserve(jobs.size());
-    for (const auto& job : jobs)
-      if (!job.scheduler_id.empty()) by_id.emplace(job.scheduler_id, &job.job_id);
+    JobsById by_id = jobs_by_scheduler_id(jobs);
     std::string_view text = result.out;
     for (size_t start = 0; start < text.size();) {
       size_t end = text.find('\n', start);
       if (end == std::string_view::npos) end = text.size();
       std::string_view line = trim(text.substr(start, end - start));
       start = end + 1;
-      size_t bar1 = line.find('|');
-      size_t bar2 = bar1 == std::string_view::npos ? bar1 : line.find('|', bar1 + 1);
-      if (bar2 == std::string_view::npos) continue;
-      auto it = by_id.find(line.substr(0, bar1));
-      if (it == by_id.end()) continue;
-      JobStatus status = slurm_status(std::string(line.substr(bar1 + 1, bar2 - bar1 - 1)),
-                                      std::string(line.substr(bar2 + 1)));
+      // id|state|submit|reason|name (the name last: another user's may hold '|')
+      std::string_view f[5];
+      size_t at = 0;
+      int fields = 0;
+      for (; fields < 4; ++fields) {
+        size_t bar = line.find('|', at);
+        if (bar == std::string_view::npos) break;
+        f[fields] = line.substr(at, bar - at);
+        at = bar + 1;
+      }
+      if (fields < 4) continue;
+      f[4] = line.substr(at);
+      auto range = by_id.equal_range(f[0]);
+      if (range.first == range.second) continue;
+      std::string owner = job_id_from_name(std::string(f[4]));
+      std::optional<int64_t> submitted = unix_seconds(f[2]);
+      JobStatus status = slurm_status(std::string(f[1]), std::string(f[3]));
       // A plain non-zero exit: its code is in accounting or the exit-code
       // file, so the job is reported as gone and core asks there.
       if (status.state == XRUN_STATE_FAILED && status.reason == "NonZeroExitCode") continue;
-      out[*it->second] = status;
+      for (auto it = range.first; it != range.second; ++it)
+        if (record_is_for(*it->second, owner, submitted)) out[it->second->job_id] = status;
     }
     return out;
   }
 
   std::string accounting_command(const std::vector<TrackedJob>& jobs) const override {
     if (jobs.empty()) return "";
-    return "sacct -X -n -P -o JobID,State,ExitCode,Reason -j " + id_list(jobs, ",");
+    // -D: once Slurm hands an id out again (state lost, FirstJobId restarted,
+    // MaxJobId wrapped) sacct shows only one record per id unless asked for
+    // all; the job name then picks the record of this job.
+    return "SLURM_TIME_FORMAT=%s sacct -X -D -n -P -o JobID,State,ExitCode,Submit,Reason,JobName -j " +
+           id_list(jobs, ",");
   }
 
   std::map<std::string, JobStatus> parse_accounting_output(const std::vector<TrackedJob>& jobs,
@@ -213,13 +230,16 @@ class SlurmScheduler : public Scheduler {
     if (result.exit_status != 0)
       throw Error(XRUN_E_SCHEDULER, "sacct failed (exit " + std::to_string(result.exit_status) +
                                         "): " + scheduler_message(result));
-    auto by_id = ids_by_scheduler_id(jobs);
+    JobsById by_id = jobs_by_scheduler_id(jobs);
     for (const auto& line : split_lines(result.out)) {
       auto f = split_fields(trim(line), '|');
-      if (f.size() < 4) continue;
-      auto it = by_id.find(f[0]);
-      if (it == by_id.end()) continue;
-      JobStatus status = slurm_status(f[1], f[3]);
+      if (f.size() < 6) continue;
+      // The name is the last column and may itself hold '|'.
+      std::string name = f[5];
+      for (size_t i = 6; i < f.size(); ++i) name += "|" + f[i];
+      auto range = by_id.equal_range(f[0]);
+      if (range.first == range.second) continue;
+      JobStatus status = slurm_status(f[1], f[4]);
       std::optional<int> code = slurm_exit_code(f[2]);
       if (status.state == XRUN_STATE_COMPLETED || status.state == XRUN_STATE_FAILED) {
         status.exit_code = code;
@@ -228,7 +248,10 @@ class SlurmScheduler : public Scheduler {
       } else if (code && *code != 0) {
         status.exit_code = code;  // a timeout's 0:0 is no exit status
       }
-      out[it->second] = status;
+      std::string owner = job_id_from_name(name);
+      std::optional<int64_t> submitted = unix_seconds(f[3]);
+      for (auto it = range.first; it != range.second; ++it)
+        if (record_is_for(*it->second, owner, submitted)) out[it->second->job_id] = status;
     }
     return out;
   }

@@ -201,6 +201,57 @@ struct Store::Impl {
     return attempt(what, true, std::forward<Body>(body));
   }
 
+  // Read-only: no file is created, no lock is taken to open, the schema is
+  // only checked (a store that needs migrating is refused: open it once
+  // for writing). The file itself may be read-only.
+  void open_read_only() {
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0)
+      throw Error(XRUN_E_NOT_FOUND, path + ": no job store here (" + std::strerror(errno) + ")");
+    try {
+      connect_read_only(path, SQLITE_OPEN_READONLY);
+    } catch (const Error&) {
+      // A WAL store needs its -shm file; a user who cannot create it (a
+      // store file and directory they may not write) reads the file as an
+      // immutable snapshot instead.
+      if (::access(path.c_str(), W_OK) == 0) throw;
+      connect_read_only("file:" + uri_path(path) + "?immutable=1", SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
+    }
+    if (schema_version != store::latest_schema_version())
+      throw Error(XRUN_E_STORE, path + ": schema version " + std::to_string(schema_version) + " is not " +
+                                    std::to_string(store::latest_schema_version()) +
+                                    ": open the store for writing once to migrate it");
+  }
+
+  // The path for a file: URI ('%', '?' and '#' escaped).
+  static std::string uri_path(const std::string& p) {
+    std::string out;
+    for (char c : p) {
+      if (c == '%') out += "%25";
+      else if (c == '?') out += "%3f";
+      else if (c == '#') out += "%23";
+      else out += c;
+    }
+    return out;
+  }
+
+  void connect_read_only(const std::string& name, int flags) {
+    sqlite3* raw = nullptr;
+    int rc = sqlite3_open_v2(name.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+    db.reset(raw);
+    if (rc != SQLITE_OK) {
+      std::string message = raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);
+      throw Error(XRUN_E_STORE, path + ": opening the database read-only: " + message);
+    }
+    sqlite3_extended_result_codes(db.get(), 1);
+    sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
+    std::lock_guard<std::mutex> lock(mutex);
+    attempt("reading the schema version", false, [&] {
+      Statement v(db.get(), "PRAGMA user_version");
+      schema_version = v.step() ? static_cast<int>(v.int64(0)) : 0;
+    });
+  }
+
   void open() {
     create_private_file(path);
     sqlite3* raw = nullptr;
@@ -263,9 +314,10 @@ struct Store::Impl {
   }
 };
 
-Store::Store(const std::string& path) : impl_(std::make_unique<Impl>()) {
+Store::Store(const std::string& path, Mode mode) : impl_(std::make_unique<Impl>()) {
   impl_->path = path;
-  impl_->open();
+  if (mode == Mode::ReadOnly) impl_->open_read_only();
+  else impl_->open();
 }
 
 Store::~Store() = default;
@@ -404,6 +456,27 @@ int64_t Store::last_event_seq() const {
   return impl_->read("reading the last event", [&] {
     Statement s(impl_->db.get(), "SELECT COALESCE(MAX(seq), 0) FROM events");
     return s.step() ? s.int64(0) : int64_t{0};
+  });
+}
+
+Store::PruneCounts Store::prune_jobs(const std::vector<int>& states, int64_t before_ms) {
+  return impl_->write("pruning old jobs", [&] {
+    sqlite3* db = impl_->db.get();
+    std::string in;
+    for (int state : states) in += (in.empty() ? "" : ", ") + std::to_string(state);
+    if (in.empty()) return PruneCounts{};
+    const std::string old_jobs =
+        "SELECT id FROM jobs WHERE state IN (" + in + ") AND COALESCE(ended_ms, updated_ms) < ?";
+    PruneCounts counts;
+    Statement events(db, ("DELETE FROM events WHERE job_id IN (" + old_jobs + ")").c_str());
+    events.bind(before_ms);
+    events.run();
+    counts.events = sqlite3_changes(db);
+    Statement jobs(db, ("DELETE FROM jobs WHERE id IN (" + old_jobs + ")").c_str());
+    jobs.bind(before_ms);
+    jobs.run();
+    counts.jobs = sqlite3_changes(db);
+    return counts;
   });
 }
 

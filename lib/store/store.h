@@ -62,7 +62,11 @@ class Store {
   // migrating the schema to the current version. Throws Error(XRUN_E_STORE)
   // naming the path, or if the file's schema is newer than this build.
   // A Store must not cross fork(): a child process opens its own.
-  explicit Store(const std::string& path);
+  // ReadOnly opens an existing store without any lock or write (Error
+  // XRUN_E_NOT_FOUND if there is none, XRUN_E_STORE if its schema needs
+  // migrating); writes then fail with XRUN_E_STORE.
+  enum class Mode { ReadWrite, ReadOnly };
+  explicit Store(const std::string& path, Mode mode = Mode::ReadWrite);
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
@@ -100,6 +104,16 @@ class Store {
 
   std::vector<Event> events_since(int64_t after_seq, int64_t max) const;
   int64_t last_event_seq() const;
+
+  // Deletes the jobs whose state is one of `states` and that ended (or,
+  // without an end time, were last updated) before `before_ms`, with all
+  // their events, in one transaction. Event sequence numbers are never
+  // reused, so followers are not confused.
+  struct PruneCounts {
+    int64_t jobs = 0;
+    int64_t events = 0;
+  };
+  PruneCounts prune_jobs(const std::vector<int>& states, int64_t before_ms);
 
   // Called after every write transaction of THIS Store ends (committed or
   // not; a spurious call is harmless), outside the store's lock, so that

@@ -53,7 +53,7 @@ os.environ.pop("XRUN_DEFAULT_MACHINE", None)
 import drmaa  # noqa: E402  (reads DRMAA_LIBRARY_PATH at import)
 from drmaa.const import JobControlAction, JobState  # noqa: E402
 from drmaa.errors import (DeniedByDrmException, ExitTimeoutException,  # noqa: E402
-                          InvalidJobException)
+                          HoldInconsistentStateException, InvalidJobException)
 
 WD = drmaa.JobTemplate.HOME_DIRECTORY + "/" + TAG   # the remote run directory
 LOCAL_WD = os.path.join(REMOTE_HOME, TAG)           # the same directory, seen from here
@@ -115,8 +115,11 @@ def test_run_one_job_and_wait(s):
     info = s.wait(jobid, drmaa.Session.TIMEOUT_WAIT_FOREVER)
     assert info.jobId == jobid
     assert info.hasExited and info.exitStatus == 0 and not info.hasSignal and not info.wasAborted, info
-    for key in ("submission_time", "start_time", "end_time", "ru_wallclock"):
+    # start_time / ru_wallclock only when xrun saw the job start (a short
+    # Slurm job can end between two polls).
+    for key in ("submission_time", "end_time", "exit_status"):
         assert key in info.resourceUsage, info.resourceUsage
+    assert float(info.resourceUsage["end_time"]) >= float(info.resourceUsage["submission_time"]), info
     with open(os.path.join(REMOTE_HOME, TAG + ".first.out")) as f:
         assert f.read() == "hello $(world) from %s\n" % REMOTE_HOME
     assert s.jobStatus(jobid) == JobState.DONE
@@ -132,15 +135,21 @@ def test_exit_codes_and_signals(s):
     jt = template(s, "echo out; echo err >&2; exit 7", outputPath=":$drmaa_wd_ph$/seven.out",
                   errorPath=":$drmaa_wd_ph$/seven.err")
     seven = s.runJob(jt)
-    jt.args = ["-c", "kill -USR1 $$"]
     jt.outputPath = ""
     jt.errorPath = ""
-    signaled = s.runJob(jt)
+    if KIND == "direct":
+        # Killed by a signal: the shell's 128 + N is reported as signal N.
+        jt.args = ["-c", "kill -USR1 $$"]
+        signaled = s.runJob(jt)
     info = s.wait(seven, 60)
     assert info.hasExited and info.exitStatus == 7 and not info.hasSignal, info
     assert read_remote("seven.out") == "out\n" and read_remote("seven.err") == "err\n"
-    info = s.wait(signaled, 60)
-    assert not info.hasExited and info.hasSignal and info.terminatedSignal == "SIGUSR1", info
+    if KIND == "direct":
+        info = s.wait(signaled, 60)
+        assert not info.hasExited and info.hasSignal and info.terminatedSignal == "SIGUSR1", info
+    # (On Slurm a job's own signal death is not tested here: Slurm's accounting
+    # turns the batch exit status 128 + N into "N:0", see docs/DRMAA.md. A
+    # job terminated while running is, in the queued/running/done flow.)
     assert s.jobStatus(seven) == JobState.FAILED  # finished, but not normally
     s.deleteJobTemplate(jt)
 
@@ -206,7 +215,7 @@ def test_status_queued_running_done_and_terminate(s):
     wait_for_status(s, queued, JobState.DONE, 60)
     assert read_remote("queued.out") == "done\n"
     info = s.wait(blocker, 30)
-    assert info.hasSignal or info.wasAborted, info
+    assert info.hasSignal and not info.hasExited and not info.wasAborted, info
     s.deleteJobTemplate(jt)
 
 
@@ -225,17 +234,26 @@ def test_hold_release_terminate(s):
     assert wait_for_status(s, held, JobState.USER_ON_HOLD, 20)
     time.sleep(1.5)
     assert s.jobStatus(held) == JobState.USER_ON_HOLD  # stays held
-    s.control(held, JobControlAction.RELEASE)
-    wait_for_status(s, held, JobState.DONE, 60)
-    assert read_remote("held.out") == "held\n"
-    # Hold a queued job, then terminate it: it ends without having run.
-    jt.jobSubmissionState = drmaa.JobSubmissionState.HOLD_STATE
+    # xrun's public API cannot release a submitted job yet (docs/DRMAA.md).
+    try:
+        s.control(held, JobControlAction.RELEASE)
+        raise AssertionError("release must be refused while xrun has no release function")
+    except DeniedByDrmException:
+        pass
+    assert s.jobStatus(held) == JobState.USER_ON_HOLD
+    try:
+        s.control(held, JobControlAction.HOLD)  # already held: not a queued job
+        raise AssertionError("holding a held job must be refused")
+    except HoldInconsistentStateException:
+        pass
+    # Terminate held jobs (SESSION_ALL): they end without having run.
     victim = s.runJob(jt)
     wait_for_status(s, victim, JobState.USER_ON_HOLD, 20)
     s.control(drmaa.Session.JOB_IDS_SESSION_ALL, JobControlAction.TERMINATE)
-    wait_for_status(s, victim, JobState.FAILED, 30)
-    info = s.wait(victim, 30)
-    assert info.wasAborted and not info.hasExited, info
+    for jobid in (held, victim):
+        wait_for_status(s, jobid, JobState.FAILED, 30)
+        info = s.wait(jobid, 30)
+        assert info.wasAborted and not info.hasExited and not info.hasSignal, info
     s.deleteJobTemplate(jt)
 
 

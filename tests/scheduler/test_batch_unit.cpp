@@ -1,7 +1,10 @@
 // PBS, SGE and LSF schedulers on outputs kept in tests/fixtures (see the
 // README there for each file's origin) and on hostile values.
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -13,6 +16,7 @@
 #include "scheduler/scheduler.h"
 #include "scheduler/sge_status.h"
 #include "util/error.h"
+#include "util/shell_quote.h"
 
 #include "test_common.h"  // last: cmocka's fail() macro clashes with <ios>
 
@@ -71,13 +75,73 @@ static std::vector<TrackedJob> tracked(const std::vector<std::string>& ids) {
   return jobs;
 }
 
+// A scheduler record is evidence for a job only when its job name carries
+// the job's xrun id (issue 10 #1). The tracked jobs above are called "x<id>"
+// in these tests; the names in the recordings carry other ids, read here
+// (scheduler id without task/server suffix -> xrun id in its name).
+static std::string base_id(const std::string& id) { return id.substr(0, id.find_first_of(".[")); }
+static std::string after_prefix(const std::string& name, const std::string& prefix) {
+  std::string plain = name.substr(0, name.find('['));
+  return plain.compare(0, prefix.size(), prefix) == 0 ? plain.substr(prefix.size()) : "";
+}
+static std::vector<TrackedJob> named(std::vector<TrackedJob> jobs, const std::map<std::string, std::string>& owners) {
+  for (auto& job : jobs) {
+    auto it = owners.find(base_id(job.scheduler_id));
+    if (it != owners.end()) job.name_id = it->second;
+  }
+  return jobs;
+}
+static std::map<std::string, std::string> pbs_owners(const std::string& text) {
+  std::map<std::string, std::string> out;
+  for (auto& [id, a] : parse_pbs_qstat(text)) out[base_id(id)] = after_prefix(a["Job_Name"], "x");
+  return out;
+}
+static std::map<std::string, std::string> sge_owners(const std::string& xml) {
+  std::map<std::string, std::string> out;
+  for (const auto& e : parse_sge_qstat_xml(xml)) out[e.job_number] = after_prefix(e.name, "x");
+  return out;
+}
+static std::map<std::string, std::string> qacct_owners(const std::string& text) {
+  std::map<std::string, std::string> out;
+  for (auto& [id, r] : parse_sge_qacct(text)) out[base_id(id)] = after_prefix(r["jobname"], "x");
+  return out;
+}
+static std::map<std::string, std::string> lsf_owners(const std::string& text) {
+  std::map<std::string, std::string> out;
+  for (const auto& r : parse_lsf_bjobs(text)) out[base_id(r.id)] = after_prefix(r.job_name, "xrun-");
+  return out;
+}
+
+// Every record of the scheduler's parse for `jobs` disappears when the same
+// jobs carry another xrun id than their records' names: the id alone is no
+// evidence. And of two jobs given one id, only the named one gets the record.
+template <typename Parse>
+static void names_decide(const std::vector<TrackedJob>& jobs, Parse parse) {
+  auto map = parse(jobs);
+  assert_false(map.empty());
+  std::vector<TrackedJob> strangers = jobs;
+  for (auto& job : strangers) job.name_id = "01STRANGER";
+  assert_true(parse(strangers).empty());
+  for (const auto& job : jobs) {
+    if (!map.count(job.job_id)) continue;
+    TrackedJob stale = job;
+    stale.job_id = "stale";
+    stale.name_id = "01STALE";
+    auto both = parse(std::vector<TrackedJob>{stale, job});
+    assert_true(both.count(job.job_id) == 1);
+    assert_int_equal(both.at(job.job_id).state, map.at(job.job_id).state);
+    assert_true(both.count("stale") == 0);
+  }
+}
+
 // ---------------------------------------------------------------- PBS
 
 static void test_pbs_json(void**) {
   auto s = make_scheduler("pbs");
-  auto jobs = tracked({"1001.pbs01", "1002.pbs01", "1003.pbs01", "1004.pbs01", "1005.pbs01", "1006.pbs01",
-                       "1007.pbs01", "1008.pbs01", "1009.pbs01", "1010[0].pbs01", "1010[1].pbs01", "1010[2].pbs01",
-                       "1010[3].pbs01", "999.pbs01"});
+  auto jobs = named(tracked({"1001.pbs01", "1002.pbs01", "1003.pbs01", "1004.pbs01", "1005.pbs01", "1006.pbs01",
+                             "1007.pbs01", "1008.pbs01", "1009.pbs01", "1010[0].pbs01", "1010[1].pbs01",
+                             "1010[2].pbs01", "1010[3].pbs01", "999.pbs01"}),
+                     pbs_owners(fixture("pbs/qstat_f_F_json_x.json")));
   std::string cmd = s->status_command(jobs);
   assert_non_null(strstr(cmd.c_str(), "qstat -f -F json -x"));
   assert_non_null(strstr(cmd.c_str(), "'1010[2].pbs01'"));  // quoted: [] is a glob
@@ -98,6 +162,9 @@ static void test_pbs_json(void**) {
   expect(map, "x1010[2].pbs01", XRUN_STATE_RUNNING);
   expect(map, "x1010[3].pbs01", XRUN_STATE_QUEUED);
   assert_true(map.find("x999.pbs01") == map.end());
+  names_decide(jobs, [&](const std::vector<TrackedJob>& j) {
+    return s->parse_status_output(j, result(153, fixture("pbs/qstat_f_F_json_x.json"), fixture("pbs/qstat_unknown_job.err")));
+  });
   assert_int_equal(status_of([&] { s->parse_status_output(jobs, result(0, "{\"Jobs\": {")); }), XRUN_E_SCHEDULER);
   assert_int_equal(status_of([&] { s->parse_status_output(jobs, result(2, "", "qstat: cannot connect to server")); }),
                    XRUN_E_SCHEDULER);
@@ -108,8 +175,12 @@ static void test_pbs_json(void**) {
 static void test_pbs_torque_text(void**) {
   auto s = make_scheduler("pbs");
   // qsub printed the short server name; qstat prints the long one.
-  auto jobs = tracked({"2001.torque01", "2002.torque01", "2003.torque01", "2004.torque01", "2005.torque01"});
+  auto jobs = named(tracked({"2001.torque01", "2002.torque01", "2003.torque01", "2004.torque01", "2005.torque01"}),
+                    pbs_owners(fixture("pbs/qstat_f_torque.txt")));
   auto map = s->parse_status_output(jobs, result(0, fixture("pbs/qstat_f_torque.txt")));
+  names_decide(jobs, [&](const std::vector<TrackedJob>& j) {
+    return s->parse_status_output(j, result(0, fixture("pbs/qstat_f_torque.txt")));
+  });
   expect(map, "x2001.torque01", XRUN_STATE_COMPLETED, 0);
   expect(map, "x2002.torque01", XRUN_STATE_FAILED, 128 + 15);
   expect(map, "x2003.torque01", XRUN_STATE_RUNNING);
@@ -167,8 +238,11 @@ static void test_pbs_submit(void**) {
 
 static void test_sge_qstat_recorded(void**) {
   auto s = make_scheduler("sge");
-  auto jobs = tracked({"3", "4", "5", "6.1", "6.2", "6.3", "7", "1"});
+  auto jobs = named(tracked({"3", "4", "5", "6.1", "6.2", "6.3", "7", "1"}), sge_owners(fixture("sge/qstat_xml.xml")));
   auto map = s->parse_status_output(jobs, result(0, fixture("sge/qstat_xml_g_d.xml")));
+  names_decide(jobs, [&](const std::vector<TrackedJob>& j) {
+    return s->parse_status_output(j, result(0, fixture("sge/qstat_xml_g_d.xml")));
+  });
   expect(map, "x3", XRUN_STATE_RUNNING);
   expect(map, "x4", XRUN_STATE_RUNNING);
   expect(map, "x5", XRUN_STATE_HELD);
@@ -191,8 +265,11 @@ static void test_sge_qstat_recorded(void**) {
 
 static void test_sge_qacct_recorded(void**) {
   auto s = make_scheduler("sge");
-  auto jobs = tracked({"1", "2", "3", "4", "6.2", "99999"});
+  auto jobs = named(tracked({"1", "2", "3", "4", "6.2", "99999"}), qacct_owners(fixture("sge/qacct_j.txt")));
   std::string cmd = s->accounting_command(jobs);
+  names_decide(jobs, [&](const std::vector<TrackedJob>& j) {
+    return s->parse_accounting_output(j, result(0, fixture("sge/qacct_j.txt")));
+  });
   assert_non_null(strstr(cmd.c_str(), "qacct -j"));
   auto map = s->parse_accounting_output(jobs, result(0, fixture("sge/qacct_j.txt")));
   expect(map, "x1", XRUN_STATE_COMPLETED, 0);
@@ -236,7 +313,11 @@ static void test_sge_submit(void**) {
 
 static void test_lsf_bjobs(void**) {
   auto s = make_scheduler("lsf");
-  auto jobs = tracked({"3001", "3002", "3003", "3004", "3005", "3006", "3007", "3008", "3009[1]", "3009[2]", "999"});
+  auto jobs = named(tracked({"3001", "3002", "3003", "3004", "3005", "3006", "3007", "3008", "3009[1]", "3009[2]", "999"}),
+                    lsf_owners(fixture("lsf/bjobs_a_json.json")));
+  names_decide(jobs, [&](const std::vector<TrackedJob>& j) {
+    return s->parse_status_output(j, result(255, fixture("lsf/bjobs_a_json.json"), fixture("lsf/bjobs_not_found.err")));
+  });
   std::string cmd = s->status_command(jobs);
   assert_non_null(strstr(cmd.c_str(), "bjobs -a -json -o "));
   assert_non_null(strstr(cmd.c_str(), "'3009[1]'"));
@@ -303,8 +384,80 @@ static void test_every_scheduler_quotes_the_script_path(void**) {
   assert_int_equal(access("/tmp/xrun-pwned", F_OK), -1);
 }
 
+// ---------------------------------------------------------------- directives
+
+// Issue 11 #2: what each scheduler reads as its options in a job script --
+//   Slurm (sbatch):      "#SBATCH" lines before the first command line;
+//   PBS/Torque (qsub):   "#PBS" lines before the first command line;
+//   Grid Engine (qsub):  "#$" lines ANYWHERE in the script (seen on the real
+//                        one: "-l h_rt" ended a job, "-h" held it);
+//   LSF (bsub < file):   "#BSUB" lines before the first command line;
+//   direct:              nothing (bash only).
+// So no value from a job spec -- argv, env, workdir, name -- may start a
+// line: every line starting with '#' is in the header xrun wrote, and none
+// carries the hostile text.
+static void test_values_never_start_a_script_line(void**) {
+  const std::string evil = "x\n#SBATCH --uid=0\n#PBS -h\n#$ -h\n#BSUB -q evil\n  #$ -l h_rt=1\r#$ -h\ny";
+  for (const char* name : {"slurm", "pbs", "sge", "lsf", "direct"}) {
+    auto s = make_scheduler(name);
+    ScriptRequest r = request_in("/w/dir" + evil);
+    r.name = evil;
+    r.run_dir = "/w/run" + evil;
+    r.command = "printf '%s' " + xrun::quote_for_shell(evil) + "; true " + xrun::quote_for_shell(evil);
+    r.env["HOSTILE"] = evil;
+    r.resources.walltime = "10";
+    std::string script = s->render_script(r);
+    bool header = true;
+    int directives = 0;
+    size_t start = 0;
+    while (start < script.size()) {
+      size_t end = script.find_first_of("\n", start);
+      if (end == std::string::npos) end = script.size();
+      std::string line = script.substr(start, end - start);
+      start = end + 1;
+      std::string trimmed = line.substr(std::min(line.size(), line.find_first_not_of(" \t\r")));
+      bool comment = !trimmed.empty() && trimmed[0] == '#';
+      if (!comment) header = false;
+      if (comment && !header) fail_msg("%s: a line after the header starts with '#': %s", name, line.c_str());
+      if (comment && (line.find("evil") != std::string::npos || line.find("uid") != std::string::npos ||
+                      line.find("-h") != std::string::npos || line.find("h_rt=1\n") != std::string::npos))
+        fail_msg("%s: hostile directive %s", name, line.c_str());
+      if (comment) ++directives;
+      if (line.find('\r') != std::string::npos) fail_msg("%s: a carriage return in the script", name);
+    }
+    assert_true(directives >= 2);  // the shebang and "# xrun job ID" at least
+  }
+}
+
+static std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// The same values run through the rendered direct script arrive unchanged
+// (the $'\n' spelling is bash's, and every job script is bash).
+static void test_hostile_values_arrive_unchanged_through_the_script(void**) {
+  auto s = make_scheduler("direct");
+  const std::string evil = "x\n#$ -h\n#SBATCH --uid=0\r\n  'q' $(touch /tmp/xrun-pwned) `y`\n";
+  std::string dir = std::string(xrun_test_tempdir("directives")) + "/dir\n#$ -h";
+  assert_int_equal(mkdir(dir.c_str(), 0755), 0);
+  ScriptRequest r = request_in(dir);
+  r.env["HOSTILE"] = evil;
+  r.command = "printf '%s' \"$HOSTILE\" > env.out; printf '%s' " + xrun::quote_for_shell(evil) + " > arg.out";
+  xrun_test_write_file((dir + "/job.sh").c_str(), s->render_script(r).c_str());
+  remove("/tmp/xrun-pwned");
+  auto run = xrun_test::shell("cd / && bash " + xrun::quote_for_shell(dir + "/job.sh"));
+  assert_int_equal(run.exit_status, 0);
+  assert_string_equal(slurp(dir + "/env.out").c_str(), evil.c_str());
+  assert_string_equal(slurp(dir + "/arg.out").c_str(), evil.c_str());
+  assert_string_equal(slurp(dir + "/exit_code").c_str(), "0\n");
+  assert_int_equal(access("/tmp/xrun-pwned", F_OK), -1);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_values_never_start_a_script_line),
+      cmocka_unit_test(test_hostile_values_arrive_unchanged_through_the_script),
       cmocka_unit_test(test_pbs_json),          cmocka_unit_test(test_pbs_torque_text),
       cmocka_unit_test(test_pbs_submit),        cmocka_unit_test(test_sge_qstat_recorded),
       cmocka_unit_test(test_sge_qacct_recorded), cmocka_unit_test(test_sge_submit),

@@ -68,6 +68,7 @@ static void test_hold_release_and_array(void**) {
   std::map<std::string, std::string> paths;
   for (int64_t i : array_indexes(r.array)) {
     tasks.push_back({r.job_id + "-" + std::to_string(i), sched->array_task_id(base, i), r.job_dir});
+    tasks.back().name_id = r.job_id;  // a task's records carry its carrier's name
     paths[tasks.back().job_id] = array_task_exit_code_path(r.exit_code_path, i);
   }
   PollRounds poll(*bed, *sched);
@@ -103,10 +104,28 @@ static void test_cancel_and_many_in_one_query(void**) {
   for (const auto& j : jobs) assert_int_equal(done[j.job_id].status.state, XRUN_STATE_LOST);
 }
 
+// Issue 11 #2 on the real Grid Engine, which reads "#$" lines anywhere in a
+// job script: an argument and an env value holding "\n#$ -h" (hold) and
+// "\n#$ -l h_rt=00:00:01" (a 1 s limit) must arrive as text; the job runs
+// its 3 s to the end and completes.
+static void test_values_never_become_directives(void**) {
+  const std::string evil = "a\n#$ -h\n#$ -l h_rt=00:00:01\nb";
+  ScriptRequest r = bed->new_job("inject", "sleep 3; printf '%s' \"$HOSTILE\" > env.out; printf '%s' " +
+                                               quote_for_shell(evil) + " > arg.out");
+  r.env["HOSTILE"] = evil;
+  TrackedJob job = track(r, bed->submit(*sched, r));
+  PollRounds poll(*bed, *sched);
+  auto done = poll.settle({job}, {{job.job_id, r.exit_code_path}}, 90);
+  expect_final(done[job.job_id], XRUN_STATE_COMPLETED, 0);
+  assert_string_equal(read_file_text(r.job_dir + "/env.out").c_str(), evil.c_str());
+  assert_string_equal(read_file_text(r.job_dir + "/arg.out").c_str(), evil.c_str());
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_submit_complete_and_fail),
       cmocka_unit_test(test_hold_release_and_array),
+      cmocka_unit_test(test_values_never_become_directives),
       cmocka_unit_test(test_cancel_and_many_in_one_query),
   };
   return cmocka_run_group_tests(tests, setup, NULL);

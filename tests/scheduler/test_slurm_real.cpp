@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -31,7 +32,13 @@ static int setup(void**) {
   return 0;
 }
 
-static TrackedJob track(const ScriptRequest& r, const std::string& id) { return {r.job_id, id, r.job_dir}; }
+// Tracked as core tracks it: with the times that place a nameless
+// accounting record (slurmdbd's "allocation") in the job's life.
+static TrackedJob track(const ScriptRequest& r, const std::string& id) {
+  TrackedJob t{r.job_id, id, r.job_dir};
+  t.created_s = t.submitted_s = static_cast<int64_t>(time(nullptr));
+  return t;
+}
 
 static void expect(const Settled& s, xrun_state state, const char* evidence) {
   if (s.status.state != state || s.evidence != evidence)
@@ -120,6 +127,7 @@ static void test_array_tasks_tracked_apart(void**) {
   std::map<std::string, std::string> paths;
   for (int64_t i : array_indexes(r.array)) {
     TrackedJob t{r.job_id + "-" + std::to_string(i), sched->array_task_id(base, i), r.job_dir};
+    t.name_id = r.job_id;  // a task's records carry its carrier's name
     tasks.push_back(t);
     paths[t.job_id] = array_task_exit_code_path(r.exit_code_path, i);
   }

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -144,9 +145,28 @@ static void test_limit_refusals_are_retryable(void**) {
   }
 }
 
+// The recorded jobs (record.log): each is named "rec.xrun-<label>", so the
+// label is the xrun id its records are evidence for. Submitted at unix
+// times 1796170907..913.
+static std::string label_of(const std::string& id) {
+  static const std::map<std::string, std::string> labels = {
+      {"6", "ok"},     {"7", "fail3"},  {"8", "killed"}, {"9", "badout"}, {"10", "tmo"},
+      {"11", "run"},   {"12", "held"},  {"13", "dep"},   {"14", "never"}, {"15", "arr"},
+      {"16", "cancel"}, {"17", "begin"}, {"18", "susp"},  {"19", "big"}};
+  auto it = labels.find(id.substr(0, id.find('_')));
+  return it == labels.end() ? "unrecorded" : it->second;
+}
+constexpr int64_t kRecordedFrom = 1796170900, kRecordedTo = 1796170915;
+
 static std::vector<TrackedJob> tracked(std::initializer_list<const char*> ids) {
   std::vector<TrackedJob> jobs;
-  for (const char* id : ids) jobs.push_back({std::string("x") + id, id, "/tmp/x" + std::string(id)});
+  for (const char* id : ids) {
+    TrackedJob job{std::string("x") + id, id, "/tmp/x" + std::string(id)};
+    job.name_id = label_of(id);
+    job.created_s = kRecordedFrom;
+    job.submitted_s = kRecordedTo;
+    jobs.push_back(job);
+  }
   return jobs;
 }
 
@@ -155,7 +175,8 @@ static void test_status_recorded(void**) {
   auto jobs = tracked({"6", "7", "8", "9", "10", "11", "12", "13", "14", "15_0", "15_1", "15_2", "15_3", "16",
                        "17", "18", "19", "5"});
   std::string cmd = s->status_command(jobs);
-  assert_non_null(strstr(cmd.c_str(), "squeue "));
+  assert_non_null(strstr(cmd.c_str(), "SLURM_TIME_FORMAT=%s squeue "));
+  assert_non_null(strstr(cmd.c_str(), "-o '%i|%T|%V|%r|%j'"));
   assert_non_null(strstr(cmd.c_str(), " -j 6,7,8,9,10,11,12,13,14,15_0,15_1,15_2,15_3,16,17,18,19,5"));
   auto map = s->parse_status_output(jobs, result(0, fixture("slurm/squeue_states.txt")));
   // Many jobs: all of the user's, filtered here (squeue's -j is slow on long lists).
@@ -210,7 +231,8 @@ static void test_status_errors(void**) {
 static void test_accounting_recorded(void**) {
   auto s = slurm();
   auto jobs = tracked({"6", "7", "8", "9", "10", "11", "16"});
-  assert_non_null(strstr(s->accounting_command(jobs).c_str(), "sacct "));
+  assert_non_null(strstr(s->accounting_command(jobs).c_str(), "SLURM_TIME_FORMAT=%s sacct "));
+  assert_non_null(strstr(s->accounting_command(jobs).c_str(), "-o JobID,State,ExitCode,Submit,Reason,JobName "));
   auto map = s->parse_accounting_output(jobs, result(0, fixture("slurm/sacct_states.txt")));
   assert_int_equal(map["x6"].state, XRUN_STATE_COMPLETED);
   assert_int_equal(*map["x6"].exit_code, 0);
@@ -231,6 +253,53 @@ static void test_accounting_recorded(void**) {
                          jobs, result(1, "", "sacct: error: Problem talking to the database: Connection refused"));
                    }),
                    XRUN_E_SCHEDULER);
+}
+
+// Issue 10 #1: a line is evidence for a job only if its name carries the
+// job's xrun id and its submit time lies between the job's creation and
+// submission; a scheduler id alone may belong to another job by now.
+static void test_reused_id_is_not_evidence(void**) {
+  auto s = slurm();
+  const std::string squeue = fixture("slurm/squeue_states.txt"), sacct = fixture("slurm/sacct_states.txt");
+  // A stale job that was given id 6 before the cluster was rebuilt, and
+  // the recorded job that holds it now ("ok"), both tracked.
+  TrackedJob stale{"stale", "6", "/tmp/stale"};
+  stale.name_id = "01STALE";
+  TrackedJob now = tracked({"6"})[0];
+  // Job 20 ("someone|else") is no xrun job at all.
+  TrackedJob foreign{"foreign", "20", "/tmp/f"};
+  for (const auto& map : {s->parse_status_output({stale, now, foreign}, result(0, squeue)),
+                          s->parse_accounting_output({stale, now, foreign}, result(0, sacct))}) {
+    assert_true(map.count("x6") == 1);
+    assert_int_equal(map.at("x6").state, XRUN_STATE_COMPLETED);
+    assert_true(map.count("stale") == 0);
+    assert_true(map.count("foreign") == 0);
+  }
+  // An array task is named after its carrier: task 15_2 of carrier "arr".
+  TrackedJob task{"task2", "15_2", "/tmp/arr"};
+  task.name_id = "arr";
+  TrackedJob wrong_task{"task2b", "15_2", "/tmp/arr"};
+  wrong_task.name_id = "task2b";  // its own id: not what the name carries
+  auto tasks = s->parse_status_output({task, wrong_task}, result(0, squeue));
+  assert_int_equal(tasks.at("task2").state, XRUN_STATE_HELD);
+  assert_true(tasks.count("task2b") == 0);
+  // The right name but a submit time outside the job's life: a later (or
+  // much earlier) submission under the same name is not this one.
+  TrackedJob later = tracked({"6"})[0];
+  later.created_s = 1796170907 + 2 * kClockSkewSeconds;
+  later.submitted_s = later.created_s + 10;
+  TrackedJob earlier = tracked({"6"})[0];
+  earlier.created_s = 1796170907 - 3 * kClockSkewSeconds;
+  earlier.submitted_s = 1796170907 - 2 * kClockSkewSeconds;
+  assert_true(s->parse_status_output({later}, result(0, squeue)).empty());
+  assert_true(s->parse_accounting_output({later}, result(0, sacct)).empty());
+  assert_true(s->parse_status_output({earlier}, result(0, squeue)).empty());
+  assert_true(s->parse_accounting_output({earlier}, result(0, sacct)).empty());
+  // Within the clock skew allowed between this host and the cluster: taken.
+  TrackedJob skewed = tracked({"6"})[0];
+  skewed.created_s = 1796170907 + kClockSkewSeconds / 2;
+  skewed.submitted_s = skewed.created_s + 1;
+  assert_int_equal(s->parse_status_output({skewed}, result(0, squeue)).at("x6").state, XRUN_STATE_COMPLETED);
 }
 
 static void test_find_output(void**) {
@@ -380,6 +449,7 @@ int main(void) {
       cmocka_unit_test(test_status_recorded),
       cmocka_unit_test(test_status_errors),
       cmocka_unit_test(test_accounting_recorded),
+      cmocka_unit_test(test_reused_id_is_not_evidence),
       cmocka_unit_test(test_find_output),
       cmocka_unit_test(test_hostile_values_reach_sbatch_unchanged),
       cmocka_unit_test(test_directives_are_checked),

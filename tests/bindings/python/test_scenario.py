@@ -4,9 +4,15 @@ wait, cancel, list, events, parsing, error mapping. Real jobs run on this
 host through the built-in `local` machine."""
 import gc
 import json
+import os
 import time
 
 import pytest
+
+try:
+    import numpy
+except ImportError:  # the lists path is tested then
+    numpy = None
 
 import xrun
 
@@ -244,3 +250,41 @@ def test_machine_check_stats_and_recover(ctx):
         assert [s["step"] for s in report["steps"]][0] == "configuration"
         assert machine.stats()["sessions_open"] == 0  # local: no SSH
     assert ctx.recover()["adopted"] == 0
+
+
+def test_parse_arrays_and_species(si_scf):
+    relax = os.path.join(os.path.dirname(si_scf), "si_relax.out")
+    with xrun.parse_file(relax) as result:
+        pos = result.array("final_positions_angstrom")
+        forces = result.array("final_forces_ev_per_angstrom")
+        cell = result.array("final_cell_angstrom")
+        energies = result.array("ionic_energies_ev")
+        assert result.species == ["Si", "Si"]
+        assert len(energies) == int(result["n_ionic_steps"])
+        assert energies[-1] == pytest.approx(result["total_energy_ev"], abs=1e-9)
+        # "Si 0.0100019211 ..." (alat) in the final coordinates, alat 10.2 bohr
+        assert pos[0][0] == pytest.approx(0.0100019211 * 10.2 * 0.529177210903, abs=1e-9)
+        assert forces[0][0] == pytest.approx(-forces[1][0], abs=1e-6)
+        assert cell[0][0] == pytest.approx(-10.2 * 0.529177210903 / 2, abs=1e-5)
+        if numpy is not None:
+            assert isinstance(pos, numpy.ndarray) and pos.shape == (2, 3)
+            assert cell.shape == (3, 3) and energies.shape == (len(energies),)
+        else:
+            assert len(pos) == 2 and len(pos[0]) == 3
+        with pytest.raises(KeyError):
+            result.array("final_stress_kbar")  # not printed by this relax
+        with pytest.raises(KeyError):
+            result.array("no_such_array")
+
+
+def test_parse_arrays_without_numpy(si_scf, monkeypatch):
+    # An interpreter without numpy gets plain lists of the same values.
+    import xrun._results as results
+    monkeypatch.setattr(results, "_np", None)
+    relax = os.path.join(os.path.dirname(si_scf), "si_relax.out")
+    with xrun.parse_file(relax) as result:
+        pos = result.array("final_positions_angstrom")
+        energies = result.array("ionic_energies_ev")
+        assert isinstance(pos, list) and len(pos) == 2 and len(pos[1]) == 3
+        assert pos[0][0] == pytest.approx(0.0100019211 * 10.2 * 0.529177210903, abs=1e-9)
+        assert isinstance(energies, list) and energies[-1] == pytest.approx(result["total_energy_ev"], abs=1e-9)

@@ -128,6 +128,7 @@ extern "C" {
 
     pub fn xrun_options_init(opts: *mut xrun_options, version: c_uint) -> c_int;
     pub fn xrun_ctx_open(out: *mut *mut xrun_ctx, opts: *const xrun_options) -> c_int;
+    pub fn xrun_ctx_open_read_only(out: *mut *mut xrun_ctx, opts: *const xrun_options) -> c_int;
     pub fn xrun_ctx_close(ctx: *mut xrun_ctx);
     pub fn xrun_ctx_home(ctx: *mut xrun_ctx) -> *const c_char;
     pub fn xrun_ctx_store_path(ctx: *mut xrun_ctx) -> *const c_char;
@@ -194,6 +195,9 @@ extern "C" {
     ) -> c_int;
     pub fn xrun_poll(ctx: *mut xrun_ctx, out_next_ms: *mut i64) -> c_int;
     pub fn xrun_ctx_interrupt(ctx: *mut xrun_ctx) -> c_int;
+    pub fn xrun_job_hold(job: *mut xrun_job) -> c_int;
+    pub fn xrun_job_release(job: *mut xrun_job) -> c_int;
+    pub fn xrun_prune(out_report: *mut *mut c_char, ctx: *mut xrun_ctx, older_than_ms: i64) -> c_int;
     pub fn xrun_events_wait(out_last_seq: *mut i64, ctx: *mut xrun_ctx, after_seq: i64, timeout_ms: i64) -> c_int;
     pub fn xrun_recover(out_report: *mut *mut c_char, ctx: *mut xrun_ctx) -> c_int;
 
@@ -235,4 +239,12 @@ extern "C" {
     pub fn xrun_result_diagnosis(result: *mut xrun_result) -> *const c_char;
     pub fn xrun_result_diagnosis_line(result: *mut xrun_result) -> i64;
     pub fn xrun_result_diagnosis_text(result: *mut xrun_result) -> *const c_char;
+    pub fn xrun_result_array(
+        result: *mut xrun_result,
+        key: *const c_char,
+        out: *mut f64,
+        capacity: usize,
+        out_len: *mut usize,
+    ) -> c_int;
+    pub fn xrun_result_string_at(result: *mut xrun_result, key: *const c_char, index: usize) -> *const c_char;
 }

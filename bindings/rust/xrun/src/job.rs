@@ -109,6 +109,18 @@ impl Job {
         Ok(bytes)
     }
 
+    /// Hold the job in its scheduler's queue (not on the direct scheduler).
+    pub fn hold(&mut self) -> Result<State> {
+        check(unsafe { sys::xrun_job_hold(self.raw()) })?;
+        Ok(self.state())
+    }
+
+    /// Release a held job.
+    pub fn release(&mut self) -> Result<State> {
+        check(unsafe { sys::xrun_job_release(self.raw()) })?;
+        Ok(self.state())
+    }
+
     /// At most `max_bytes` (None: 16 MiB) of a job file from byte `offset`,
     /// and the file's total size when read: stream or follow a file of any
     /// size, reading each byte once.

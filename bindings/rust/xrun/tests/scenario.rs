@@ -190,6 +190,26 @@ fn parse_corpus_file() {
 }
 
 #[test]
+fn parse_arrays_and_species() {
+    let relax = si_scf().with_file_name("si_relax.out");
+    let parsed = xrun::parse_file(&relax, None).unwrap();
+    let alat = 10.2 * 0.529177210903;
+    let pos = parsed.array("final_positions_angstrom").unwrap();
+    assert_eq!(pos.len(), 6); // 2 atoms x 3, row-major
+    assert!((pos[0] - 0.0100019211 * alat).abs() < 1e-9);
+    let forces = parsed.array("final_forces_ev_per_angstrom").unwrap();
+    assert!((forces[0] + forces[3]).abs() < 1e-6);
+    let cell = parsed.array("final_cell_angstrom").unwrap();
+    assert_eq!(cell.len(), 9);
+    assert!((cell[0] + alat / 2.0).abs() < 1e-5);
+    let energies = parsed.array("ionic_energies_ev").unwrap();
+    assert_eq!(energies.len() as f64, parsed.number("n_ionic_steps").unwrap());
+    assert!((energies[energies.len() - 1] - parsed.number("total_energy_ev").unwrap()).abs() < 1e-9);
+    assert_eq!(parsed.species(), vec!["Si".to_string(), "Si".to_string()]);
+    assert_eq!(parsed.array("final_stress_kbar").unwrap_err().code(), ErrorCode::NotFound);
+}
+
+#[test]
 fn job_with_parser_has_result() {
     let home = TempDir::new("jobresult");
     let ctx = open(&home);
