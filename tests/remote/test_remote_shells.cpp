@@ -1,9 +1,10 @@
 // Remote commands whatever the login shell (issue 11 #8, #12): a user whose
-// login shell is tcsh (created by this test) runs jobs, commands with $VAR,
-// `!` and newlines, and file transfers over SFTP and exec; `machines check`
-// names the login shell and catches a shell startup file that prints a
-// banner (BASH_ENV set by a private sshd), which also gets a message saying
-// what to fix instead of libssh's "Invalid sftp packet size!".
+// login shell is tcsh runs jobs, commands with $VAR, `!` and newlines, and
+// file transfers over SFTP and exec; `machines check` names the login shell
+// and catches a ~/.bashrc that prints a banner, which also gets a message
+// saying what to fix instead of libssh's "Invalid sftp packet size!". Both
+// users are created by this test (root runs the tests), like the testbed's
+// own, so that no other test's user is changed.
 #include <pwd.h>
 
 #include "tool_runner.h"
@@ -15,14 +16,16 @@ using namespace xrun;
 
 static Testbed tb;
 static const char* kTcshUser = "xruntcsh";
+static const char* kBannerUser = "xrunbanner";
 
-// The tcsh user, created once (root runs the tests), like the testbed's own.
-static void ensure_tcsh_user() {
-  if (!getpwnam(kTcshUser) &&
-      sshtest::sh(std::string("useradd -m -s /usr/bin/tcsh ") + kTcshUser + " >/dev/null 2>&1") != 0)
-    sshtest::die("cannot create user xruntcsh (is tcsh installed? scripts/install-deps.sh installs it)");
-  if (sshtest::sh(std::string("usermod -s /usr/bin/tcsh -p '*' ") + kTcshUser) != 0) sshtest::die("usermod failed");
+// A login user with `shell`, no password, created once.
+static void ensure_user(const std::string& name, const std::string& shell) {
+  if (!getpwnam(name.c_str()) && sshtest::sh("useradd -m -s " + shell + " " + name + " >/dev/null 2>&1") != 0)
+    sshtest::die("cannot create user " + name + " (is " + shell + " installed? scripts/install-deps.sh installs it)");
+  if (sshtest::sh("usermod -s " + shell + " -p '*' " + name) != 0) sshtest::die("usermod failed");
 }
+
+static void ensure_tcsh_user() { ensure_user(kTcshUser, "/usr/bin/tcsh"); }
 
 static void tcsh_login_shell_runs_everything(void**) {
   ensure_tcsh_user();
@@ -57,18 +60,17 @@ static void tcsh_login_shell_runs_everything(void**) {
   assert_true(sub.out.find(std::string("/home/") + kTcshUser + " done!") != std::string::npos);
 }
 
-// A shell startup file that prints for non-interactive logins (BASH_ENV is
-// read by every non-interactive bash, like a ~/.bashrc without the usual
-// "interactive only" guard).
+// A ~/.bashrc that prints for every login, without the usual "interactive
+// only" guard: bash run by sshd reads it for commands and for the sftp
+// subsystem alike (OpenSSH's own sftp says "Received message too long").
 static void banner_is_named_not_invalid_packet(void**) {
-  char tmpl[] = "/tmp/xrun-banner-XXXXXX";
-  if (!mkdtemp(tmpl)) sshtest::die("mkdtemp failed");
-  std::string bdir = tmpl;
-  sshtest::private_dirs().push_back(bdir);
-  chmod(bdir.c_str(), 0755);
-  sshtest::spit(bdir + "/banner.sh", "echo 'Welcome to the cluster! Quota: 10 GB'\n", 0644);
-  sshtest::PrivateSshd sshd(tb, "banner", "SetEnv BASH_ENV=" + bdir + "/banner.sh\n");
+  ensure_user(kBannerUser, "/bin/bash");
+  const std::string rc = std::string(getpwnam(kBannerUser)->pw_dir) + "/.bashrc";
+  sshtest::spit(rc, "echo 'Welcome to the cluster! Quota: 10 GB'\n", 0644);
+  if (sshtest::sh(std::string("chown ") + kBannerUser + ": " + rc) != 0) sshtest::die("chown failed");
+  sshtest::PrivateSshd sshd(tb, "banner", std::string("AllowUsers ") + kBannerUser + "\n");
   Machine m = sshd.machine();
+  m.username = kBannerUser;
   SshPool pool(SshCallbacks{});
   auto t = pool.transport_for(m);
   try {
