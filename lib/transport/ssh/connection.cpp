@@ -11,6 +11,7 @@
 #include "transport/ssh/known_hosts_markers.h"
 #include "transport/ssh/session_options.h"
 #include "util/clock.h"
+#include "util/deadline.h"
 #include "util/shell_quote.h"
 
 namespace xrun::ssh {
@@ -220,10 +221,10 @@ void Connection::verify_host_key() {
   const KnownHostsMarkers markers = read_known_hosts_markers(file);
   char* b64 = nullptr;
   if (ssh_pki_export_pubkey_base64(key.get(), &b64) == SSH_OK && b64) {
-    const std::string offered_line = type + " " + b64;
+    const std::string offered_blob = b64;
     ssh_string_free_char(b64);
-    for (const auto& revoked : markers.revoked)
-      if (revoked == offered_line)
+    for (const auto& revoked : markers.revoked_keys)
+      if (revoked == offered_blob)
         throw Error(XRUN_E_HOSTKEY, "host key of " + host + " (machine " + target_.machine + ") is REVOKED: " +
                                         offered + " is listed as @revoked in " + file +
                                         ". Do not connect; ask the site for the host's new key");
@@ -561,7 +562,8 @@ sftp_session Connection::sftp() {
                         "): the login shell prints text for non-interactive sessions (\"" + banner +
                         "\"), which corrupts the SFTP stream (" + why +
                         "). Make ~/.bashrc (or ~/.cshrc, ~/.profile) print only for interactive shells, e.g. "
-                        "start it with: [ -z \"$PS1\" ] && return -- or set \"sftp\": false for this machine");
+                        "start ~/.bashrc with: [ -z \"$PS1\" ] && return (the same text also reaches every "
+                        "command's output, so \"sftp\": false would not help)");
     }
     fail_transport("SFTP handshake failed");
   }
@@ -572,7 +574,8 @@ sftp_session Connection::sftp() {
 std::string Connection::startup_output() {
   try {
     bool started = false;
-    CommandResult r = exec(std::string(kShellProbe), "", monotonic_ms() + target_.connect_timeout_ms, started, 4096);
+    CommandResult r = exec(std::string(kShellProbe), "", bounded_deadline(monotonic_ms() + target_.connect_timeout_ms),
+                          started, 4096);
     size_t at = r.out.find(kShellProbeAnswerPrefix);
     std::string before = at == std::string::npos ? r.out : r.out.substr(0, at);
     while (!before.empty() && (before.back() == '\n' || before.back() == '\r')) before.pop_back();

@@ -31,7 +31,7 @@ KnownHostsMarkers read_known_hosts_markers(const std::string& path) {
     std::string marker, hosts, type, key;
     if (!(words >> marker) || marker.empty() || marker[0] != '@') continue;
     if (!(words >> hosts >> type >> key)) continue;
-    if (marker == "@revoked") m.revoked.push_back(type + " " + key);
+    if (marker == "@revoked") m.revoked_keys.push_back(key);
     else if (marker == "@cert-authority") m.cert_authority_patterns.push_back(hosts);
   }
   return m;

@@ -10,7 +10,8 @@
 namespace xrun::ssh {
 
 struct KnownHostsMarkers {
-  std::vector<std::string> revoked;  // "type base64" of each @revoked key
+  // The base64 key blob of each @revoked line (the blob names its type).
+  std::vector<std::string> revoked_keys;
   // Host patterns of each @cert-authority line (comma-separated, as written).
   std::vector<std::string> cert_authority_patterns;
 };
