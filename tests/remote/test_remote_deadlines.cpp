@@ -135,6 +135,16 @@ static void wait_with_sshd_down_is_bounded(void**) {
   }
 }
 
+// The RSS an xrun process may reach here. Without the cap the 100 MB
+// message alone took it past 300 MB. ASan keeps up to 256 MB of freed
+// memory in quarantine (and shadow memory besides): a 16 MiB output copied
+// a few times stays resident there.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr long kMaxRssKb = 600 * 1024;
+#else
+constexpr long kMaxRssKb = 200 * 1024;
+#endif
+
 int64_t store_bytes(const std::string& home) {
   int64_t total = 0;
   for (const char* f : {"/xrun.db", "/xrun.db-wal", "/xrun.db-shm"}) {
@@ -158,7 +168,7 @@ static void endless_outputs_stay_bounded(void**) {
   fprintf(stderr, "submit with a 100 MB sbatch message: rc %d after %lld ms, max RSS %ld KB, store %lld bytes\n",
           sub.rc, static_cast<long long>(sub.ms), sub.max_rss_kb, static_cast<long long>(store_bytes(home)));
   assert_int_not_equal(sub.rc, 0);  // killed past the cap: refused, not hung, not 100 MB in memory
-  assert_true(sub.max_rss_kb < 200 * 1024);
+  assert_true(sub.max_rss_kb < kMaxRssKb);
   assert_true(store_bytes(home) < 4 * 1024 * 1024);
   ToolRun list = run_tool(home, "list --json");
   assert_true(list.out.size() < 64 * 1024);
@@ -174,7 +184,7 @@ static void endless_outputs_stay_bounded(void**) {
           static_cast<long long>(w.ms), w.max_rss_kb, static_cast<long long>(store_bytes(home)));
   assert_int_not_equal(w.rc, 0);
   assert_true(w.ms < 6000 + 2000);
-  assert_true(w.max_rss_kb < 200 * 1024);
+  assert_true(w.max_rss_kb < kMaxRssKb);
   assert_true(store_bytes(home) < 4 * 1024 * 1024);
   kill_recorded(bin);
 }
