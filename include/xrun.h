@@ -484,7 +484,9 @@ XRUN_API int xrun_job_read_file(char **out_data, size_t *out_size, xrun_job *job
  *  @param name            file name relative to the job directory
  *                         ("stdout", "stderr", "pw.out", ...)
  *  @param offset          first byte to read (>= 0)
- *  @param max_bytes       most bytes to read (<= 0: 16 MiB)
+ *  @param max_bytes       most bytes to read (<= 0: 16 MiB); one call reads
+ *                         at most 16 MiB - 32 bytes whatever is asked (a
+ *                         command's output cap), so read on from offset + size
  *  @return XRUN_OK, XRUN_E_INVALID (NULL argument, negative offset, a name
  *          that is absolute or contains ".."), XRUN_E_NOT_FOUND (no job
  *          directory yet, or no such file), XRUN_E_IO, XRUN_E_TRANSPORT,

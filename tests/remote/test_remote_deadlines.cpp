@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 
@@ -189,6 +190,22 @@ static void endless_outputs_stay_bounded(void**) {
   kill_recorded(bin);
 }
 
+// The cap is on what one command prints, not on a job's output: `xrun run`
+// over SSH still streams all of a 20,000,015-byte stdout (read in ranges
+// that each fit under the cap; issue 11 #11 on a remote machine).
+static void run_streams_past_the_cap_over_ssh(void**) {
+  Testbed tb = sshtest::load_testbed();
+  sshtest::PrivateSshd sshd(tb, "stream-past-cap", "");
+  std::string home = make_home(tb, sshd.port, sshd.known_hosts, 5);
+  ToolRun r = run_tool(home, "run -q -- sh -c 'head -c 20000015 /dev/zero | tr \"\\0\" x'");
+  size_t xs = static_cast<size_t>(std::count(r.out.begin(), r.out.end(), 'x'));
+  fprintf(stderr, "xrun run over SSH: rc %d, %zu bytes of x, %zu bytes in all, %lld ms\n", r.rc, xs, r.out.size(),
+          static_cast<long long>(r.ms));
+  assert_int_equal(r.rc, 0);
+  assert_int_equal(xs, 20000015);
+  assert_int_equal(r.out.size(), 20000015);
+}
+
 int main() {
   const struct CMUnitTest tests[] = {
       SSH_TEST(submit_to_a_stopped_sshd_is_bounded),
@@ -196,6 +213,7 @@ int main() {
       SSH_TEST(wait_with_a_hung_squeue_is_bounded),
       SSH_TEST(wait_with_sshd_down_is_bounded),
       SSH_TEST(endless_outputs_stay_bounded),
+      SSH_TEST(run_streams_past_the_cap_over_ssh),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
