@@ -142,7 +142,12 @@ typedef enum xrun_state {
     XRUN_STATE_OUT_OF_MEMORY = 10,
     XRUN_STATE_NODE_FAIL = 11,    /* node failure, boot failure */
     XRUN_STATE_PREEMPTED = 12,
-    XRUN_STATE_LOST = 13          /* no scheduler record and no exit record */
+    XRUN_STATE_LOST = 13,         /* no scheduler record and no exit record */
+    XRUN_STATE_WAITING = 14       /* recorded, not sent yet: xrun sends it by
+                                     itself in a later poll round once what it
+                                     waits for is there ("waiting_for" in its
+                                     info: room, connection, dependencies,
+                                     retry_backoff, or deferred) */
 } xrun_state;
 
 /** "created", "running", ... (static storage); "unknown" if out of range.
@@ -334,6 +339,10 @@ typedef struct xrun_job xrun_job;
  *   "parse_file": "pw.out",           default: the job's stdout
  *   "depends_on": ["XRUN-ID", ...],   start after these completed
  *   "hold": false,
+ *   "defer": false,                    true: only record it (state waiting,
+ *                                     waiting_for "deferred") and return at
+ *                                     once; the next poll round of its
+ *                                     machine sends it, batched with others
  *   "cleanup": "keep"|"on_success"|"always",
  *   "array": "0-9"}                    a job array (batch schedulers): one
  *                                     submission, each task a job of its
@@ -344,14 +353,15 @@ typedef struct xrun_job xrun_job;
  *  the job is sent to its machine (connecting if needed). If the
  *  scheduler refuses it for a per-user cap (e.g. Slurm's
  *  QOSMaxSubmitJobPerUserLimit), XRUN_OK is returned and the job waits in
- *  state created ("waiting_for_room": true in its info); poll rounds send
- *  it when room frees up.
+ *  state waiting ("waiting_for": "room" in its info); poll rounds send it
+ *  when room frees up.
  *  Returns XRUN_OK, XRUN_E_INVALID (bad spec: the message names the key),
  *  XRUN_E_NOT_FOUND (machine), XRUN_E_TRANSPORT, XRUN_E_SCHEDULER,
  *  XRUN_E_STORE. If sending fails the job stays in the store (state
- *  created, with the reason) and `*out` is still NULL; the message names
- *  the job's id ("job ID recorded but not sent"). A host that is down or
- *  silent costs at most the machine's connect_timeout (all retries
+ *  created with the reason; or waiting, waiting_for "connection", after a
+ *  transport failure: poll rounds send it again) and `*out` is still NULL:
+ *  use xrun_job_submit_v2 to get the job even then. A host that is down
+ *  or silent costs at most the machine's connect_timeout (all retries
  *  included), not one per retry. */
 XRUN_API int xrun_job_submit(xrun_job **out, xrun_ctx *ctx, const char *spec_json);
 
@@ -363,7 +373,7 @@ XRUN_API int xrun_job_submit_command(xrun_job **out, xrun_ctx *ctx,
                                      const char *command);
 
 /** Submit several jobs at once: `specs_json` is a JSON array of job specs
- *  (see xrun_job_submit; arrays are not allowed here). Every spec is checked
+ *  (see xrun_job_submit). Every spec is checked
  *  first -- one bad spec refuses the whole batch (XRUN_E_INVALID naming its
  *  index) and nothing is recorded. Then every job is recorded, and per
  *  machine ONE command creates their directories, writes their scripts and
@@ -374,6 +384,44 @@ XRUN_API int xrun_job_submit_command(xrun_job **out, xrun_ctx *ctx,
  *  if some could not be sent; XRUN_E_INVALID, XRUN_E_NOT_FOUND (machine),
  *  XRUN_E_STORE. Blocks for one command per machine. */
 XRUN_API int xrun_jobs_submit(char **out_json, xrun_ctx *ctx, const char *specs_json);
+
+/** Submit one job like xrun_job_submit, but give the caller the job
+ *  whenever it was recorded -- also when sending it failed.
+ *  Ownership: `*out` is OWNED by the caller (release with xrun_job_free)
+ *  and is set on XRUN_OK and on every send failure (XRUN_E_TRANSPORT,
+ *  XRUN_E_SCHEDULER, XRUN_E_TIMEOUT, XRUN_E_STATE); it is NULL when the job
+ *  was refused before it was recorded (XRUN_E_INVALID, XRUN_E_NOT_FOUND,
+ *  XRUN_E_UNSUPPORTED, XRUN_E_STORE). After a failed send the job is in
+ *  state created (xrun_job_send sends it again) or waiting (waiting_for
+ *  "connection": poll rounds send it again with backoff).
+ *  Blocks: while the job is sent (connecting if needed), at most about the
+ *  machine's command_timeout.  Threads: any.
+ *  @param out        receives the job handle (see above); must not be NULL
+ *  @param ctx        the context (BORROWED)
+ *  @param spec_json  the job spec (see xrun_job_submit; BORROWED, copied)
+ *  @return XRUN_OK, XRUN_E_INVALID, XRUN_E_NOT_FOUND, XRUN_E_UNSUPPORTED,
+ *          XRUN_E_TRANSPORT, XRUN_E_TIMEOUT, XRUN_E_SCHEDULER, XRUN_E_STATE,
+ *          XRUN_E_STORE */
+XRUN_API int xrun_job_submit_v2(xrun_job **out, xrun_ctx *ctx, const char *spec_json);
+
+/** Send a recorded job that is not on a scheduler yet: one in state
+ *  created (its send failed, or xrun_recover reset it) or waiting (sent
+ *  now instead of at the next poll round). An array job is sent with all
+ *  its unsent tasks; a task alone is refused (send the array's first job).
+ *  The job is moved to submitting before anything is sent (the same
+ *  write-before-act journal as a submit), so a send that races with
+ *  another process's send sends it once. The handle is refreshed.
+ *  Blocks: while the job is sent, at most about the machine's
+ *  command_timeout.  Threads: any.
+ *  @param job  the job (BORROWED)
+ *  @return XRUN_OK (sent, or waiting for room under a per-user cap),
+ *          XRUN_E_INVALID (job is NULL), XRUN_E_STATE (the job is in another
+ *          state, named in the message, or is an array task),
+ *          XRUN_E_NOT_FOUND (its machine is no longer configured),
+ *          XRUN_E_TRANSPORT / XRUN_E_TIMEOUT (the job then waits for the
+ *          connection), XRUN_E_SCHEDULER (refused: the job stays created),
+ *          XRUN_E_STORE */
+XRUN_API int xrun_job_send(xrun_job *job);
 
 /** Open a job by its xrun id. XRUN_E_NOT_FOUND if unknown. Does not poll.
  *  Returns XRUN_OK, XRUN_E_INVALID (NULL argument), XRUN_E_NOT_FOUND, XRUN_E_STORE. */
@@ -411,8 +459,11 @@ XRUN_API const char *xrun_job_reason(xrun_job *job);
 
 /** The job's record as OWNED JSON: id, name, machine, state, scheduler_id,
  *  exit_code, reason, job_dir, stdout, stderr, created_at, submitted_at,
- *  started_at, ended_at (ISO 8601 UTC, null if not yet), and "result" once
- *  a parser ran.
+ *  started_at, ended_at (ISO 8601 UTC, null if not yet), attempts (sends
+ *  tried), waiting_for ("" or, in state waiting: "room", "connection",
+ *  "dependencies", "retry_backoff", "deferred"), last_error (the last failed
+ *  send, "" if none), next_try_at (when a poll round sends it again, null
+ *  if at once), and "result" once a parser ran.
  *  Returns XRUN_OK, XRUN_E_INVALID (NULL argument), XRUN_E_STORE. */
 XRUN_API int xrun_job_info_json(char **out_json, xrun_job *job);
 
@@ -508,10 +559,17 @@ XRUN_API int xrun_jobs_list(char **out_json, xrun_ctx *ctx, const char *machine,
  *  store). A machine whose round fails is logged and retried with
  *  exponential backoff; its jobs keep their states and the call still
  *  returns XRUN_OK (xrun_job_refresh/xrun_job_wait report such failures for
- *  their job). `out_next_ms` (may be NULL) gets how many ms until another
- *  round would do anything. Blocks for the rounds it runs.
+ *  their job). Machines are polled concurrently (up to 4 at a time), each
+ *  bounded by its own timeouts: an unreachable machine delays no other's
+ *  round. Each round also sends the machine's waiting jobs that are due
+ *  (deferred, waiting for room, for the connection after their backoff);
+ *  a waiting job whose machine is no longer configured fails, its reason
+ *  naming the machine. `out_next_ms` (may be NULL) gets how many ms until
+ *  another round would do anything. Blocks for the rounds it runs, at most
+ *  about the slowest machine's command timeout.
  *  Returns XRUN_OK, XRUN_E_INVALID, XRUN_E_STORE, XRUN_E_INTERRUPTED
- *  (xrun_ctx_interrupt() was called during the rounds). */
+ *  (xrun_ctx_interrupt() was called during the rounds: the machines not yet
+ *  started are skipped). */
 XRUN_API int xrun_poll(xrun_ctx *ctx, int64_t *out_next_ms);
 
 /** Reconcile jobs left in `submitting` by a crash: adopt those whose

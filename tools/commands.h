@@ -17,6 +17,7 @@ int cmd_status(int argc, char** argv);
 int cmd_list(int argc, char** argv);
 int cmd_wait(int argc, char** argv);
 int cmd_cancel(int argc, char** argv);
+int cmd_send(int argc, char** argv);
 int cmd_poll(int argc, char** argv);
 int cmd_events(int argc, char** argv);
 int cmd_recover(int argc, char** argv);

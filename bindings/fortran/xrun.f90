@@ -35,7 +35,8 @@ module xrun
        XRUN_STATE_SUBMITTED = 2, XRUN_STATE_QUEUED = 3, XRUN_STATE_HELD = 4, &
        XRUN_STATE_RUNNING = 5, XRUN_STATE_COMPLETED = 6, XRUN_STATE_FAILED = 7, &
        XRUN_STATE_CANCELLED = 8, XRUN_STATE_TIMEOUT = 9, XRUN_STATE_OUT_OF_MEMORY = 10, &
-       XRUN_STATE_NODE_FAIL = 11, XRUN_STATE_PREEMPTED = 12, XRUN_STATE_LOST = 13
+       XRUN_STATE_NODE_FAIL = 11, XRUN_STATE_PREEMPTED = 12, XRUN_STATE_LOST = 13, &
+       XRUN_STATE_WAITING = 14
 
   integer, parameter, public :: XRUN_LOG_ERROR = 0, XRUN_LOG_WARN = 1, XRUN_LOG_INFO = 2, &
        XRUN_LOG_DEBUG = 3
@@ -77,10 +78,12 @@ module xrun
        xrun_machine_check, xrun_machine_stats
   public :: xrun_job_submit, xrun_job_submit_command, xrun_job_open, xrun_job_free, xrun_job_id, &
        xrun_job_refresh, xrun_job_state, xrun_job_exit_code, xrun_job_scheduler_id, &
-       xrun_job_reason, xrun_job_info_json, xrun_job_wait, xrun_job_cancel, xrun_job_read_file, &
+       xrun_job_reason, xrun_job_info_json, xrun_job_wait, xrun_job_cancel, xrun_job_send, &
+       xrun_job_read_file, &
        xrun_jobs_list, xrun_jobs_submit, xrun_poll, xrun_recover
   public :: xrun_ctx_interrupt, xrun_events_wait, xrun_job_read_file_at
   public :: xrun_job_hold, xrun_job_release, xrun_prune
+  public :: xrun_job_submit_v2
   public :: xrun_events_since, xrun_events_free, xrun_events_count, xrun_events_seq, &
        xrun_events_time_ms, xrun_events_job_id, xrun_events_state, xrun_events_message, &
        xrun_events_json
@@ -238,6 +241,13 @@ module xrun
        character(kind=c_char), intent(in) :: spec(*)
        integer(c_int) :: r
      end function c_xrun_job_submit
+     function c_xrun_job_submit_v2(out, ctx, spec) bind(c, name="xrun_job_submit_v2") result(r)
+       import :: c_ptr, c_int, c_char
+       type(c_ptr), intent(out) :: out
+       type(c_ptr), value :: ctx
+       character(kind=c_char), intent(in) :: spec(*)
+       integer(c_int) :: r
+     end function c_xrun_job_submit_v2
      function c_xrun_job_submit_command(out, ctx, machine, name, command) &
           bind(c, name="xrun_job_submit_command") result(r)
        import :: c_ptr, c_int, c_char
@@ -305,6 +315,11 @@ module xrun
        type(c_ptr), value :: job
        integer(c_int) :: r
      end function c_xrun_job_cancel
+     function c_xrun_job_send(job) bind(c, name="xrun_job_send") result(r)
+       import :: c_ptr, c_int
+       type(c_ptr), value :: job
+       integer(c_int) :: r
+     end function c_xrun_job_send
      function c_xrun_job_read_file(out, size, job, name, max_bytes) &
           bind(c, name="xrun_job_read_file") result(r)
        import :: c_ptr, c_int, c_char, c_size_t, c_int64_t
@@ -824,6 +839,22 @@ contains
     call report(status, stat)
   end subroutine xrun_job_submit
 
+  !> Submit like xrun_job_submit, but `job` is set whenever the job was
+  !> recorded, also when its send failed (stat XRUN_E_TRANSPORT, ...): it is
+  !> then created (xrun_job_send sends it again) or waiting (poll rounds
+  !> send it). Free it with xrun_job_free in both cases.
+  subroutine xrun_job_submit_v2(job, ctx, spec_json, stat, errmsg)
+    type(xrun_job), intent(out) :: job
+    type(xrun_ctx), intent(in) :: ctx
+    character(len=*), intent(in) :: spec_json
+    integer, intent(out), optional :: stat
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    integer(c_int) :: status
+    status = c_xrun_job_submit_v2(job%ptr, ctx%ptr, c_string(spec_json))
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
+  end subroutine xrun_job_submit_v2
+
   !> Submit a shell command line: the JSON-free way. `machine` absent: the
   !> default machine.
   subroutine xrun_job_submit_command(job, ctx, command, machine, name, stat, errmsg)
@@ -968,6 +999,18 @@ contains
     if (present(errmsg)) call status_message(status, errmsg)
     call report(status, stat)
   end subroutine xrun_job_cancel
+
+  !> Send a job that is not on a scheduler yet (created after a failed send
+  !> or a recover, or waiting: sent now); XRUN_E_STATE naming any other state.
+  subroutine xrun_job_send(job, stat, errmsg)
+    type(xrun_job), intent(inout) :: job
+    integer, intent(out), optional :: stat
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    integer(c_int) :: status
+    status = c_xrun_job_send(job%ptr)
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
+  end subroutine xrun_job_send
 
   !> The content of a file in the job's directory ("stdout", ...).
   subroutine xrun_job_read_file(job, name, data, max_bytes, stat, errmsg)

@@ -36,7 +36,8 @@ constexpr int64_t kRetryBudgetMs = 60000;
 
 const char kJobColumns[] =
     "id, machine, name, state, scheduler_id, exit_code, reason, spec_json, job_dir, result_json, "
-    "created_ms, submitted_ms, started_ms, ended_ms, updated_ms, attempts";
+    "created_ms, submitted_ms, started_ms, ended_ms, updated_ms, attempts, waiting_for, last_error, "
+    "next_try_ms";
 
 JobRecord read_job(const Statement& s) {
   JobRecord j;
@@ -56,6 +57,9 @@ JobRecord read_job(const Statement& s) {
   j.ended_ms = s.optional_int64(13);
   j.updated_ms = s.int64(14);
   j.attempts = s.int64(15);
+  j.waiting_for = waiting_for_from_name(s.text(16));
+  j.last_error = s.text(17);
+  j.next_try_ms = s.int64(18);
   return j;
 }
 
@@ -82,6 +86,9 @@ int apply_update(sqlite3* db, const std::string& id, std::optional<xrun_state> s
   add(update.submitted_ms.has_value(), "submitted_ms");
   add(update.started_ms.has_value(), "started_ms");
   add(update.ended_ms.has_value(), "ended_ms");
+  add(update.waiting_for.has_value(), "waiting_for");
+  add(update.last_error.has_value(), "last_error");
+  add(update.next_try_ms.has_value(), "next_try_ms");
   if (update.bump_attempts) sql += ", attempts = attempts + 1";
   sql += " WHERE id = ?";
 
@@ -96,6 +103,9 @@ int apply_update(sqlite3* db, const std::string& id, std::optional<xrun_state> s
   if (update.submitted_ms) s.bind(*update.submitted_ms);
   if (update.started_ms) s.bind(*update.started_ms);
   if (update.ended_ms) s.bind(*update.ended_ms);
+  if (update.waiting_for) s.bind(std::string(waiting_for_name(*update.waiting_for)));
+  if (update.last_error) s.bind(*update.last_error);
+  if (update.next_try_ms) s.bind(*update.next_try_ms);
   s.bind(id);
   s.run();
   return sqlite3_changes(db);
@@ -129,6 +139,21 @@ void tighten_sidecar_modes(const std::string& path) {
 }
 
 }  // namespace
+
+namespace {
+const char* const kWaitingNames[] = {"", "room", "connection", "dependencies", "retry_backoff", "deferred"};
+}  // namespace
+
+const char* waiting_for_name(WaitingFor w) {
+  auto i = static_cast<size_t>(w);
+  return i < sizeof kWaitingNames / sizeof kWaitingNames[0] ? kWaitingNames[i] : "";
+}
+
+WaitingFor waiting_for_from_name(const std::string& name) {
+  for (size_t i = 1; i < sizeof kWaitingNames / sizeof kWaitingNames[0]; ++i)
+    if (name == kWaitingNames[i]) return static_cast<WaitingFor>(i);
+  return WaitingFor::Nothing;
+}
 
 struct Store::Impl {
   std::string path;
@@ -279,18 +304,27 @@ struct Store::Impl {
     // that record would orphan a job that is burning allocation. The cost is
     // one fsync of the WAL per transaction, and xrun writes a few per job.
     attempt("configuring the connection", false, [&] {
-      store::exec(db.get(), "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON");
+      store::exec(db.get(), "PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF");
     });
     tighten_sidecar_modes(path);
+    // Migrations run with foreign keys off (it cannot change inside a
+    // transaction): rebuilding a table that others reference is SQLite's
+    // documented way to change a constraint, and it must not cascade.
     migrate();
+    attempt("configuring the connection", false, [&] { store::exec(db.get(), "PRAGMA foreign_keys = ON"); });
   }
 
   void migrate() {
     const int latest = store::latest_schema_version();
     for (;;) {
       bool done = attempt("migrating the schema", true, [&] {
-        Statement v(db.get(), "PRAGMA user_version");
-        int current = v.step() ? static_cast<int>(v.int64(0)) : 0;
+        int current = 0;
+        {
+          // Finished before any migration runs: DROP TABLE fails with
+          // "database table is locked" while a statement is still open.
+          Statement v(db.get(), "PRAGMA user_version");
+          current = v.step() ? static_cast<int>(v.int64(0)) : 0;
+        }
         if (current > latest)
           throw Error(XRUN_E_STORE, path + ": schema version " + std::to_string(current) +
                                         " is newer than this xrun supports (" +
@@ -326,21 +360,35 @@ const std::string& Store::path() const { return impl_->path; }
 int Store::schema_version() const { return impl_->schema_version; }
 int Store::latest_schema_version() { return store::latest_schema_version(); }
 
+namespace {
+
+void insert_row(sqlite3* db, const JobRecord& job, int64_t now) {
+  Statement s(db,
+              "INSERT INTO jobs (id, machine, name, state, scheduler_id, exit_code, reason, "
+              "spec_json, job_dir, result_json, created_ms, submitted_ms, started_ms, ended_ms, "
+              "updated_ms, attempts, waiting_for, last_error, next_try_ms) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  s.bind(job.id).bind(job.machine).bind(job.name).bind(static_cast<int64_t>(job.state));
+  s.bind(job.scheduler_id).bind(job.exit_code).bind(job.reason).bind(job.spec_json);
+  s.bind(job.job_dir).bind(job.result_json).bind(job.created_ms ? job.created_ms : now);
+  s.bind(job.submitted_ms).bind(job.started_ms).bind(job.ended_ms);
+  s.bind(job.updated_ms ? job.updated_ms : now).bind(job.attempts);
+  s.bind(std::string(waiting_for_name(job.waiting_for))).bind(job.last_error).bind(job.next_try_ms);
+  s.run();
+  append_event(db, now, job.id, job.state, job.reason.empty() ? "created" : job.reason);
+}
+
+}  // namespace
+
 void Store::insert_job(const JobRecord& job) {
-  impl_->write("inserting job " + job.id, [&] {
-    sqlite3* db = impl_->db.get();
+  impl_->write("inserting job " + job.id, [&] { insert_row(impl_->db.get(), job, wall_ms()); });
+}
+
+void Store::insert_jobs(const std::vector<JobRecord>& jobs) {
+  if (jobs.empty()) return;
+  impl_->write("inserting " + std::to_string(jobs.size()) + " jobs", [&] {
     const int64_t now = wall_ms();
-    Statement s(db,
-                "INSERT INTO jobs (id, machine, name, state, scheduler_id, exit_code, reason, "
-                "spec_json, job_dir, result_json, created_ms, submitted_ms, started_ms, ended_ms, "
-                "updated_ms, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    s.bind(job.id).bind(job.machine).bind(job.name).bind(static_cast<int64_t>(job.state));
-    s.bind(job.scheduler_id).bind(job.exit_code).bind(job.reason).bind(job.spec_json);
-    s.bind(job.job_dir).bind(job.result_json).bind(job.created_ms ? job.created_ms : now);
-    s.bind(job.submitted_ms).bind(job.started_ms).bind(job.ended_ms);
-    s.bind(job.updated_ms ? job.updated_ms : now).bind(job.attempts);
-    s.run();
-    append_event(db, now, job.id, job.state, job.reason.empty() ? "created" : job.reason);
+    for (const auto& job : jobs) insert_row(impl_->db.get(), job, now);
   });
 }
 
@@ -387,6 +435,30 @@ std::vector<JobRecord> Store::unsent_jobs() const {
                                      .c_str());
     s.bind(static_cast<int64_t>(XRUN_STATE_CREATED)).bind(static_cast<int64_t>(XRUN_STATE_SUBMITTING));
     return read_jobs(s);
+  });
+}
+
+std::vector<JobRecord> Store::waiting_jobs(const std::string& machine) const {
+  return impl_->read("listing waiting jobs", [&] {
+    std::string sql = std::string("SELECT ") + kJobColumns + " FROM jobs WHERE state = ?";
+    if (!machine.empty()) sql += " AND machine = ?";
+    sql += " ORDER BY created_ms, id";
+    Statement s(impl_->db.get(), sql.c_str());
+    s.bind(static_cast<int64_t>(XRUN_STATE_WAITING));
+    if (!machine.empty()) s.bind(machine);
+    return read_jobs(s);
+  });
+}
+
+std::vector<std::string> Store::machines_with_work() const {
+  return impl_->read("listing machines with work", [&] {
+    Statement s(impl_->db.get(), "SELECT DISTINCT machine FROM jobs WHERE state IN (?, ?, ?, ?, ?) ORDER BY machine");
+    for (xrun_state st : {XRUN_STATE_SUBMITTED, XRUN_STATE_QUEUED, XRUN_STATE_HELD, XRUN_STATE_RUNNING,
+                          XRUN_STATE_WAITING})
+      s.bind(static_cast<int64_t>(st));
+    std::vector<std::string> names;
+    while (s.step()) names.push_back(s.text(0));
+    return names;
   });
 }
 

@@ -17,6 +17,22 @@
 
 namespace xrun {
 
+// What a job in XRUN_STATE_WAITING waits for before xrun sends it by
+// itself. A column, never a prefix of the reason: behaviour must not depend
+// on the wording of a message.
+enum class WaitingFor {
+  Nothing,       // not waiting
+  Room,          // the scheduler's per-user cap refused it; resent when room frees up
+  Connection,    // the send failed for a transport reason; resent with backoff
+  Dependencies,  // parents not finished yet
+  RetryBackoff,  // a retry waits out its backoff
+  Deferred,      // recorded only ("defer": true); the next poll round sends it
+};
+// "" for Nothing, else "room", "connection", ...
+const char* waiting_for_name(WaitingFor w);
+// Unknown text (a newer xrun's value) reads as Nothing.
+WaitingFor waiting_for_from_name(const std::string& name);
+
 struct JobRecord {
   std::string id;               // xrun id (ULID)
   std::string machine;
@@ -32,6 +48,9 @@ struct JobRecord {
   std::optional<int64_t> submitted_ms, started_ms, ended_ms;
   int64_t updated_ms = 0;
   int64_t attempts = 0;         // submission attempts
+  WaitingFor waiting_for = WaitingFor::Nothing;
+  std::string last_error;       // the last failed send, "" if none
+  int64_t next_try_ms = 0;      // when a poll round may send it again (0: at once)
 };
 
 struct Event {
@@ -53,6 +72,9 @@ struct JobUpdate {
   std::optional<std::string> job_dir;
   std::optional<std::string> result_json;
   std::optional<int64_t> submitted_ms, started_ms, ended_ms;
+  std::optional<WaitingFor> waiting_for;
+  std::optional<std::string> last_error;
+  std::optional<int64_t> next_try_ms;
   bool bump_attempts = false;
 };
 
@@ -80,6 +102,9 @@ class Store {
   // transaction. created_ms/updated_ms of 0 mean "now". A duplicate id
   // throws Error(XRUN_E_STORE).
   void insert_job(const JobRecord& job);
+  // Inserts several jobs, each with its first event, in ONE transaction
+  // (one fsync for all: a driver may record thousands at once).
+  void insert_jobs(const std::vector<JobRecord>& jobs);
   std::optional<JobRecord> get_job(const std::string& id) const;
   // Newest first. machine "" = all; state < 0 = all; limit <= 0 = all.
   std::vector<JobRecord> list_jobs(const std::string& machine, int state, int64_t limit) const;
@@ -88,6 +113,11 @@ class Store {
   std::vector<JobRecord> active_jobs(const std::string& machine) const;
   // Jobs in CREATED or SUBMITTING (for crash recovery).
   std::vector<JobRecord> unsent_jobs() const;
+  // Jobs in WAITING, oldest first. machine "" = all.
+  std::vector<JobRecord> waiting_jobs(const std::string& machine) const;
+  // Machines with jobs a poll round has work for: active (submitted..
+  // running) or waiting to be sent.
+  std::vector<std::string> machines_with_work() const;
 
   // Atomically: if the job's current state is one of `allowed_from` (empty:
   // any), set it to `to`, apply `update`, and append an event with

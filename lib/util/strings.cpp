@@ -79,4 +79,11 @@ std::string cap_text(std::string_view text, size_t max_bytes) {
   return std::string(text.substr(0, keep)) + " ... [" + std::to_string(text.size() - keep) + " bytes cut]";
 }
 
+std::string base_name(std::string_view path) {
+  std::string p(path);
+  while (p.size() > 1 && p.back() == '/') p.pop_back();
+  size_t slash = p.rfind('/');
+  return slash == std::string::npos ? p : p.substr(slash + 1);
+}
+
 }  // namespace xrun

@@ -19,5 +19,7 @@ std::string closest_match(std::string_view word, const std::vector<std::string>&
 std::string cap_text(std::string_view text, size_t max_bytes);
 // "~/x" -> "$HOME/x" (local expansion only).
 std::string expand_user(std::string_view path);
+// The last component of a path, trailing slashes ignored ("a/b/" -> "b").
+std::string base_name(std::string_view path);
 
 }  // namespace xrun

@@ -6,7 +6,7 @@ _xrun() {
     cur=${COMP_WORDS[COMP_CWORD]}; prev=${COMP_WORDS[COMP_CWORD-1]}
     words=("${COMP_WORDS[@]}"); cword=$COMP_CWORD
   }
-  local commands="run submit status list wait cancel poll events recover tail prune machines parse version help"
+  local commands="run submit status list wait cancel poll events send recover tail prune machines parse version help"
   if ((cword == 1)); then
     COMPREPLY=($(compgen -W "$commands --help" -- "$cur"))
     return
@@ -39,7 +39,7 @@ _xrun() {
     parse) opts="--parser --json"; COMPREPLY=($(compgen -f -- "$cur")) ;;
   esac
   case ${words[1]} in
-    status|wait|cancel|tail)
+    status|wait|cancel|tail|send)
       [[ $cur != -* ]] && opts="$opts $(xrun list --limit 20 2>/dev/null | awk 'NR > 1 {print $1}')" ;;
   esac
   COMPREPLY+=($(compgen -W "$opts" -- "$cur"))

@@ -239,10 +239,12 @@ subroutine scenario()
   call check(xrun_job_state(sleeper) == XRUN_STATE_CANCELLED, 'cancelled')
   call xrun_job_cancel(sleeper, stat=stat)
   call check(stat == XRUN_E_STATE, 'cancelling twice is XRUN_E_STATE')
+  ! Only a job that is not on a scheduler yet can be sent: the message names the state.
+  call xrun_job_send(sleeper, stat=stat, errmsg=msg)
+  call check(stat == XRUN_E_STATE .and. index(msg, 'cancelled') > 0, 'send of a cancelled job: ' // msg)
   call xrun_job_open(again, ctx, xrun_job_id(sleeper))
   call check(xrun_job_state(again) == XRUN_STATE_CANCELLED, 'reopened job is cancelled')
   call xrun_job_free(again)
-
   ! ---- list -----------------------------------------------------------------
   call xrun_jobs_list(ctx, json)
   call check(index(json, xrun_job_id(sleeper)) > 0 .and. index(json, id) > 0, 'list has all jobs')
@@ -254,6 +256,18 @@ subroutine scenario()
   call check(index(json, xrun_job_id(sleeper)) > 0 .and. index(json, id) == 0, 'list limit')
   call xrun_jobs_list(ctx, json, machine='elsewhere')
   call check(json == '[]', 'list by machine')
+
+  ! A deferred job: recorded and waiting, sent by xrun_job_send at once.
+  call xrun_job_submit_v2(again, ctx, '{"machine": "local", "command": "echo deferred", "defer": true}', &
+       stat=stat, errmsg=msg)
+  call check(stat == XRUN_OK, 'deferred submit: ' // msg)
+  call check(xrun_job_state(again) == XRUN_STATE_WAITING, 'deferred job waits')
+  call xrun_job_send(again, stat=stat, errmsg=msg)
+  call check(stat == XRUN_OK, 'send of a deferred job: ' // msg)
+  call xrun_job_wait(again, 60000, stat=stat)
+  call check(stat == XRUN_OK, 'wait for the sent deferred job')
+  call check(xrun_job_state(again) == XRUN_STATE_COMPLETED, 'sent deferred job completes')
+  call xrun_job_free(again)
 
   ! ---- batch ----------------------------------------------------------------
   call xrun_jobs_submit(ctx, '[{"command": "true"}, {"command": "echo two"}]', json, stat=stat)

@@ -252,6 +252,41 @@ def test_machine_check_stats_and_recover(ctx):
     assert ctx.recover()["adopted"] == 0
 
 
+def _machines(home, workdir):
+    (home / "machines.json").write_text(json.dumps(
+        {"default": "box", "machines": {"box": {"execution": "local", "scheduler": "direct",
+                                                "workdir": workdir, "min_poll_interval": 0}}}))
+
+
+def test_failed_send_keeps_the_job_and_send_sends_it(home):
+    _machines(home, "/proc/xrun-no-such-dir")  # cannot be made: the send fails
+    with xrun.Context() as ctx:
+        with pytest.raises(xrun.Error) as info:
+            ctx.submit(command="echo sent by send")
+        job = info.value.job
+        assert job is not None and job.state == xrun.State.CREATED
+        job_id = job.id
+        job.close()
+    _machines(home, str(home / "jobs"))
+    with xrun.Context() as ctx:
+        job = ctx.job(job_id)
+        job.send()
+        assert job.wait(WAIT_S) == xrun.State.COMPLETED
+        assert job.read_file("stdout") == b"sent by send\n"
+        with pytest.raises(xrun.StateError) as info:
+            job.send()
+        assert "completed" in info.value.message
+
+
+def test_deferred_job_is_sent_by_a_poll_round(ctx):
+    job = ctx.submit(command="echo deferred", defer=True)
+    assert job.state == xrun.State.WAITING
+    assert job.info()["waiting_for"] == "deferred"
+    ctx.poll()
+    assert job.wait(WAIT_S) == xrun.State.COMPLETED
+    assert job.read_file("stdout") == b"deferred\n"
+
+
 def test_parse_arrays_and_species(si_scf):
     relax = os.path.join(os.path.dirname(si_scf), "si_relax.out")
     with xrun.parse_file(relax) as result:

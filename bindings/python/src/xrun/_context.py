@@ -8,7 +8,7 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional
 from ._ffi import DEFINES, ffi, lib, text, cstr
 from ._handle import Handle
 from ._jobs import Event, Job, State, _milliseconds, _state
-from .errors import check, take_string
+from .errors import Error, check, take_string
 
 
 def _as_spec(spec: Dict[str, Any]) -> Dict[str, Any]:
@@ -155,11 +155,21 @@ class Context(Handle):
         """Submit a job from a spec dict (docs/JOBSPEC.md), or keyword fields:
         ctx.submit(command="echo hi", name="greet", parser="qe"). A command
         given as a list, as subprocess takes it (command=["pw.x", "-in",
-        "si.in"]), is the spec's argv: each argument arrives unchanged."""
+        "si.in"]), is the spec's argv: each argument arrives unchanged.
+        A job that was recorded but could not be sent is still returned to
+        the caller: the exception raised then carries it as `.job` (send it
+        again with job.send(), or let poll rounds resend it when it waits for
+        the connection)."""
         spec = _as_spec(dict(spec or {}, **fields))
         out = ffi.new("xrun_job **")
-        check(lib.xrun_job_submit(out, self.ptr, cstr(json.dumps(spec))))
-        return Job(out[0], self)
+        status = lib.xrun_job_submit_v2(out, self.ptr, cstr(json.dumps(spec)))
+        job = Job(out[0], self) if out[0] != ffi.NULL else None
+        try:
+            check(status)
+        except Error as e:
+            e.job = job
+            raise
+        return job
 
     def submit_command(self, command: str, machine: Optional[str] = None, name: Optional[str] = None) -> Job:
         """Submit a shell command line with no other settings."""

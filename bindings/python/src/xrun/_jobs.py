@@ -28,6 +28,7 @@ class State(enum.IntEnum):
     NODE_FAIL = lib.XRUN_STATE_NODE_FAIL
     PREEMPTED = lib.XRUN_STATE_PREEMPTED
     LOST = lib.XRUN_STATE_LOST
+    WAITING = lib.XRUN_STATE_WAITING
 
     def __str__(self):
         return self.label
@@ -93,6 +94,13 @@ class Job(Handle):
         no limit; 0: poll once). Returns the State; raises xrun.TimeoutError
         if time ran out first. A failed job is not an error: check .state."""
         check(lib.xrun_job_wait(self.ptr, _milliseconds(timeout)))
+        return self.state
+
+    def send(self) -> State:
+        """Send a job that is not on a scheduler yet: one left in CREATED by a
+        failed send or by recover(), or a WAITING one (sent now). Returns the
+        State; xrun.StateError naming the state for any other job."""
+        check(lib.xrun_job_send(self.ptr))
         return self.state
 
     def cancel(self) -> State:

@@ -50,6 +50,7 @@ pub const XRUN_STATE_OUT_OF_MEMORY: xrun_state = 10;
 pub const XRUN_STATE_NODE_FAIL: xrun_state = 11;
 pub const XRUN_STATE_PREEMPTED: xrun_state = 12;
 pub const XRUN_STATE_LOST: xrun_state = 13;
+pub const XRUN_STATE_WAITING: xrun_state = 14;
 
 pub type xrun_log_level = c_int;
 pub const XRUN_LOG_ERROR: xrun_log_level = 0;
@@ -158,6 +159,12 @@ extern "C" {
         name: *const c_char,
         command: *const c_char,
     ) -> c_int;
+    pub fn xrun_job_submit_v2(
+        out: *mut *mut xrun_job,
+        ctx: *mut xrun_ctx,
+        spec_json: *const c_char,
+    ) -> c_int;
+    pub fn xrun_job_send(job: *mut xrun_job) -> c_int;
     pub fn xrun_job_open(out: *mut *mut xrun_job, ctx: *mut xrun_ctx, id: *const c_char) -> c_int;
     pub fn xrun_job_free(job: *mut xrun_job);
     pub fn xrun_job_id(job: *mut xrun_job) -> *const c_char;

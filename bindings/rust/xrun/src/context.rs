@@ -200,6 +200,21 @@ impl Context {
         Ok(Job::from_raw(out, self.inner.clone()))
     }
 
+    /// Submit a job, keeping it even when sending it fails: `Err` only if
+    /// the job was refused before it was recorded (bad spec, unknown
+    /// machine); otherwise the job and the outcome of its send (send it
+    /// again with `Job::send`, or let poll rounds resend a job that waits
+    /// for the connection).
+    pub fn submit_keeping(&self, spec_json: &str) -> Result<(Job, Result<()>)> {
+        let spec = to_c(spec_json, "job spec")?;
+        let mut out = ptr::null_mut();
+        let sent = check(unsafe { sys::xrun_job_submit_v2(&mut out, self.raw(), spec.as_ptr()) });
+        if out.is_null() {
+            return Err(sent.expect_err("xrun_job_submit_v2 gave no job and no error"));
+        }
+        Ok((Job::from_raw(out, self.inner.clone()), sent))
+    }
+
     /// Submit a shell command line with no other settings.
     pub fn submit_command(&self, command: &str, machine: Option<&str>, name: Option<&str>) -> Result<Job> {
         let command = to_c(command, "command")?;

@@ -65,6 +65,14 @@ impl Job {
     }
 
     /// Cancel the job; `ErrorCode::State` if it already ended.
+    /// Send a job that is not on a scheduler yet: one left `Created` by a
+    /// failed send or by `recover`, or a `Waiting` one (sent now). An
+    /// `ErrorCode::State` error names the state of any other job.
+    pub fn send(&mut self) -> Result<State> {
+        check(unsafe { sys::xrun_job_send(self.raw()) })?;
+        Ok(self.state())
+    }
+
     pub fn cancel(&mut self) -> Result<State> {
         check(unsafe { sys::xrun_job_cancel(self.raw()) })?;
         Ok(self.state())

@@ -333,3 +333,34 @@ fn machine_check_stats_and_recover() {
     assert!(machine.stats_json().unwrap().contains("\"sessions_open\":0"));
     assert!(ctx.recover().unwrap().contains("\"adopted\":0"));
 }
+
+fn machines_with_workdir(home: &TempDir, workdir: &str) {
+    let text = format!(
+        r#"{{"default": "box", "machines": {{"box": {{"execution": "local", "scheduler": "direct", "workdir": "{}", "min_poll_interval": 0}}}}}}"#,
+        workdir
+    );
+    std::fs::write(home.path().join("machines.json"), text).unwrap();
+}
+
+#[test]
+fn failed_send_keeps_the_job_and_send_sends_it() {
+    let home = TempDir::new("send");
+    machines_with_workdir(&home, "/proc/xrun-no-such-dir");
+    let id = {
+        let ctx = open(&home);
+        let (job, sent) = ctx.submit_keeping(r#"{"command": "echo sent by send"}"#).unwrap();
+        assert!(sent.is_err());
+        assert_eq!(job.state(), State::Created);
+        job.id().to_string()
+    };
+    let jobs = home.path().join("jobs");
+    machines_with_workdir(&home, jobs.to_str().unwrap());
+    let ctx = open(&home);
+    let mut job = ctx.job(&id).unwrap();
+    job.send().unwrap();
+    assert_eq!(job.wait(Some(WAIT)).unwrap(), State::Completed);
+    assert_eq!(job.read_file("stdout", None).unwrap(), b"sent by send\n");
+    let err = job.send().unwrap_err();
+    assert_eq!(err.code(), ErrorCode::State);
+    assert!(err.message().contains("completed"), "{}", err);
+}
