@@ -422,7 +422,8 @@ CommandResult Connection::exec_streaming(const std::string& command, const Stdin
   } unhook{ch.get(), &ccb};
 
   started = true;
-  // Under /bin/sh whatever the login shell (tcsh, fish, ...).
+  // Under /bin/sh whatever the login shell (csh and tcsh read $, ! and
+  // newlines their own way).
   if (ssh_channel_request_exec(ch.get(), for_any_login_shell(command).c_str()) != SSH_OK)
     fail_transport("exec request failed");
 
