@@ -260,7 +260,10 @@ class SlurmScheduler : public Scheduler {
     return "scancel " + id_list(jobs, " ");
   }
   std::string hold_command(const std::vector<TrackedJob>& jobs) const override {
-    return "scontrol hold " + id_list(jobs, ",");
+    // uhold: the user's own hold (JobHeldUser) even when xrun runs as an
+    // administrator, whose plain "hold" would be an admin hold the job's
+    // owner cannot release.
+    return "scontrol uhold " + id_list(jobs, ",");
   }
   std::string release_command(const std::vector<TrackedJob>& jobs) const override {
     return "scontrol release " + id_list(jobs, ",");
