@@ -360,8 +360,9 @@ XRUN_API const char *xrun_machine_name(xrun_machine *machine);
 XRUN_API int xrun_machine_json(char **out_json, xrun_machine *machine);
 
 /** Check a machine step by step (resolve, connect, host key, authenticate,
- *  run a command, workdir writable, scheduler commands present), each with
- *  its time. Blocks (bounded by the machine's timeouts).
+ *  run a command, a shell probe -- commands run under /bin/sh whatever the
+ *  login shell, and nothing prints before their output --, SFTP, workdir
+ *  writable, scheduler commands present), each with its time. Blocks (bounded by the machine's timeouts).
  *  @param out_report  set to an OWNED JSON text (release with xrun_free)
  *                     {"machine":..,"ok":bool,"steps":[{"step":..,"ok":..,
  *                     "ms":..,"detail":..}]}, set even when a step fails
@@ -434,7 +435,9 @@ typedef struct xrun_job xrun_job;
  *          XRUN_E_STORE. If sending fails the job stays in the store (state
  *          created with the reason; or waiting, waiting_for "connection", after a
  *          transport failure: poll rounds send it again) and `*out` is still NULL:
- *          use xrun_job_submit_v2 to get the job even then. */
+ *          use xrun_job_submit_v2 to get the job even then. A host that is
+ *          down or silent costs at most the machine's connect_timeout (all
+ *          retries included), not one per retry. */
 XRUN_API int xrun_job_submit(xrun_job **out, xrun_ctx *ctx, const char *spec_json);
 
 /** Submit `command` on `machine` with no other settings: the JSON-free way
@@ -574,7 +577,9 @@ XRUN_API int xrun_job_info_json(char **out_json, xrun_job *job);
  *  Failed poll rounds (connection or scheduler down) are retried with
  *  exponential backoff; only a failure lasting over 5 minutes is returned.
  *  Blocks: until the job is terminal, the time runs out or
- *  xrun_ctx_interrupt() is called.
+ *  xrun_ctx_interrupt() is called. Every poll, connect, command and file
+ *  transfer it makes ends by its own deadline: it returns within
+ *  `timeout_ms` + 1 s even if the host or its scheduler hangs.
  *  @param job         the job (BORROWED); its handle is updated
  *  @param timeout_ms  how long to wait: < 0 waits forever, 0 polls once
  *  @return XRUN_OK once terminal (whatever the outcome), XRUN_E_TIMEOUT if
@@ -649,7 +654,9 @@ XRUN_API int xrun_job_read_file(char **out_data, size_t *out_size, xrun_job *job
  *  @param name            file name relative to the job directory
  *                         ("stdout", "stderr", "pw.out", ...)
  *  @param offset          first byte to read (>= 0)
- *  @param max_bytes       most bytes to read (<= 0: 16 MiB)
+ *  @param max_bytes       most bytes to read (<= 0: 16 MiB); one call reads
+ *                         at most 16 MiB - 32 bytes whatever is asked (a
+ *                         command's output cap), so read on from offset + size
  *  @return XRUN_OK, XRUN_E_INVALID (NULL argument, negative offset, a name
  *          that is absolute or contains ".."), XRUN_E_NOT_FOUND (no job
  *          directory yet, or no such file), XRUN_E_IO, XRUN_E_TRANSPORT,

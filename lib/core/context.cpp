@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -23,10 +24,20 @@ std::string default_home() {
   return expand_user("~/.xrun");
 }
 
-void ensure_private_dir(const std::string& path) {
+void ensure_private_dir(const std::string& path, const Logger& logger) {
   struct stat st;
   if (::stat(path.c_str(), &st) == 0) {
     if (!S_ISDIR(st.st_mode)) throw Error(XRUN_E_IO, "XRUN_HOME " + path + " is not a directory");
+    // Others who can write here can replace machines.json or the store.
+    // Said, never changed: the mode is the owner's decision (and xrun
+    // never loosens one).
+    if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+      char mode[8];
+      snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+      logger.warn("XRUN_HOME " + path + " is writable by " + ((st.st_mode & S_IWOTH) ? "everyone" : "its group") +
+                  " (mode " + mode + "): they can replace machines.json or the job store. xrun leaves the mode as "
+                  "it is; make it private: chmod go-w " + path);
+    }
     return;
   }
   // mkdir -p, the last component private.
@@ -71,7 +82,7 @@ Context::Context(const ContextOptions& options)
     }
   } else {
     config = load_machines(home_);
-    ensure_private_dir(home_);
+    ensure_private_dir(home_, logger_);
   }
   SshCallbacks callbacks;
   callbacks.logger = logger_;

@@ -13,6 +13,10 @@ FileRange read_file_range(Transport& transport, const std::string& path, int64_t
   if (max_bytes <= 0) throw Error(XRUN_E_INVALID, "max_bytes must be > 0");
   // Exit 3: no such file; 4: not readable. The size comes first on a line
   // of its own, then exactly the bytes (tail counts from 1).
+  // One command reads the range, and what a command may print is capped
+  // (kMaxCommandStdout, past it the command is killed): read at most what
+  // fits beside the size line. Callers read on from offset + size.
+  max_bytes = std::min<int64_t>(max_bytes, static_cast<int64_t>(kMaxCommandStdout) - 32);
   const std::string f = quote_for_shell(path);
   std::string command = "[ -f " + f + " ] || exit 3; [ -r " + f + " ] || exit 4; wc -c < " + f +
                         " | tr -d ' '; tail -c +" + std::to_string(offset + 1) + " " + f + " | head -c " +

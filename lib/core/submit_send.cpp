@@ -51,6 +51,16 @@ bool script_written(Transport& t, const std::string& path, size_t size) {
   }
 }
 
+// How the batch command ended, for the jobs it never reached: killed for
+// printing past the output cap says why (a scheduler command gone wild),
+// not just "exit 137".
+std::string batch_end(const CommandResult& result) {
+  if (result.output_capped)
+    return "killed: its output passed " + std::to_string(kMaxCommandStdout) + " bytes of stdout or " +
+           std::to_string(kMaxCommandStderr) + " of stderr";
+  return "exit " + std::to_string(result.exit_status);
+}
+
 }  // namespace
 
 void Submission::remove_half_made(Transport& t, const std::string& job_dir, const std::string& id) {
@@ -261,8 +271,8 @@ std::vector<SendOutcome> Submission::send_units(const Machine& m, std::vector<Un
     auto part = parts.find(items[k].key);
     if (part == parts.end()) {
       outcome_unknown(units[i], items[k].job_dir,
-                      Error(XRUN_E_SCHEDULER, "the batch stopped before this job (exit " +
-                                                  std::to_string(result.exit_status) + "): " + result.err),
+                      Error(XRUN_E_SCHEDULER, "the batch stopped before this job (" + batch_end(result) +
+                                                  "): " + result.err),
                       outcomes[i]);
       continue;
     }

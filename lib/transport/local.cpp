@@ -290,7 +290,8 @@ CommandResult LocalTransport::run(const std::string& command, const std::string&
   if (stdin_data.empty()) in_write.close();
   const int64_t deadline = bounded_deadline(monotonic_ms() + timeout_ms);
   bool timed_out = false;
-  while (out_read.fd >= 0 || err_read.fd >= 0 || in_write.fd >= 0) {
+  bool capped = false;
+  while (!capped && (out_read.fd >= 0 || err_read.fd >= 0 || in_write.fd >= 0)) {
     struct pollfd fds[3];
     int count = 0;
     if (out_read.fd >= 0) fds[count++] = {out_read.fd, POLLIN, 0};
@@ -317,6 +318,11 @@ CommandResult LocalTransport::run(const std::string& command, const std::string&
       std::string& sink = (fds[i].fd == out_read.fd) ? result.out : result.err;
       if (r > 0) {
         sink.append(buf, static_cast<size_t>(r));
+        const size_t cap = fds[i].fd == out_read.fd ? kMaxCommandStdout : kMaxCommandStderr;
+        if (sink.size() > cap) {
+          sink.resize(cap);
+          capped = true;
+        }
       } else if (r == 0 || (errno != EINTR && errno != EAGAIN)) {
         if (fds[i].fd == out_read.fd) out_read.close(); else err_read.close();
       }
@@ -327,6 +333,14 @@ CommandResult LocalTransport::run(const std::string& command, const std::string&
     wait_child(pid);
     throw Error(XRUN_E_TIMEOUT, "local command timed out (its timeout " + std::to_string(timeout_ms) +
                                     " ms, or its caller's earlier deadline)");
+  }
+  if (capped) {
+    // Its output is not worth more memory: stop it and everything it started.
+    kill(-pid, SIGKILL);
+    wait_child(pid);
+    result.exit_status = 128 + 9;
+    result.output_capped = true;
+    return result;
   }
   result.exit_status = wait_child(pid);
   return result;

@@ -12,10 +12,18 @@ namespace xrun {
 
 struct Machine;
 
+// What run() keeps of a command's output: past either limit the command is
+// killed (exit status 137) and output_capped is set, so an endless or huge
+// output (a broken squeue, a 100 MB sbatch message) cannot exhaust memory.
+// File reads (read_file, download, retrieve) are not commands: not capped.
+constexpr size_t kMaxCommandStdout = 16 * 1024 * 1024;
+constexpr size_t kMaxCommandStderr = 1024 * 1024;
+
 struct CommandResult {
   int exit_status = -1;  // the command's exit status (128+N if killed by N)
   std::string out;
   std::string err;
+  bool output_capped = false;  // killed for passing kMaxCommandStdout/Stderr
 };
 
 struct FileInfo {

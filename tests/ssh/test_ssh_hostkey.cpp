@@ -113,6 +113,41 @@ static void refused_port_is_a_transport_error(void**) {
   assert_int_equal(e.status(), XRUN_E_TRANSPORT);
 }
 
+// Issue 11 #9: OpenSSH refuses a key marked @revoked even where it is also
+// listed normally; libssh 0.10 skipped the marker and accepted it.
+static void revoked_key_is_refused_even_if_listed(void**) {
+  std::string pub = sshtest::slurp(tb.host_key + ".pub");
+  std::string key = pub.substr(0, pub.find(' ', pub.find(' ') + 1));
+  std::string kh = tmp + "/revoked_known_hosts";
+  sshtest::spit(kh, "[127.0.0.1]:" + std::to_string(tb.port) + " " + key + "\n@revoked * " + key + "\n");
+  Machine m = sshtest::machine_for(tb, tb.port, kh);
+  Error e = connect_error(m);
+  fprintf(stderr, "revoked: %s\n", e.what());
+  assert_int_equal(e.status(), XRUN_E_HOSTKEY);
+  assert_non_null(strstr(e.what(), "REVOKED"));
+  // accept-new cannot get around it either.
+  m.host_key_policy = HostKeyPolicy::AcceptNew;
+  assert_int_equal(connect_error(m).status(), XRUN_E_HOSTKEY);
+}
+
+// A @cert-authority line holds a CA key, never the host's own key: the
+// server's key on such a line is not accepted (and the message says why).
+static void cert_authority_line_is_not_a_host_key(void**) {
+  std::string pub = sshtest::slurp(tb.host_key + ".pub");
+  std::string key = pub.substr(0, pub.find(' ', pub.find(' ') + 1));
+  std::string kh = tmp + "/ca_known_hosts";
+  sshtest::spit(kh, "@cert-authority [127.0.0.1]:* " + key + "\n");
+  Machine m = sshtest::machine_for(tb, tb.port, kh);
+  Error e = connect_error(m);
+  fprintf(stderr, "cert-authority: %s\n", e.what());
+  assert_int_equal(e.status(), XRUN_E_HOSTKEY);
+  assert_non_null(strstr(e.what(), "@cert-authority"));
+  // With the host key itself listed too, it connects.
+  sshtest::spit(kh, "@cert-authority [127.0.0.1]:* " + key + "\n[127.0.0.1]:" + std::to_string(tb.port) + " " + key + "\n");
+  SshPool pool(SshCallbacks{});
+  assert_int_equal(pool.transport_for(m)->run("true").exit_status, 0);
+}
+
 int main(void) {
   tb = sshtest::load_testbed();
   tmp = xrun_test_tempdir("hostkey");
@@ -122,6 +157,8 @@ int main(void) {
       SSH_TEST(accept_new_records_then_verifies),
       SSH_TEST(wrong_user_key_fails_auth),
       SSH_TEST(refused_port_is_a_transport_error),
+      SSH_TEST(revoked_key_is_refused_even_if_listed),
+      SSH_TEST(cert_authority_line_is_not_a_host_key),
   };
   int rc = cmocka_run_group_tests(tests, nullptr, nullptr);
   sshtest::sh("rm -rf '" + tmp + "'");

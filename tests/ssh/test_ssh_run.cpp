@@ -6,6 +6,7 @@
 
 #include "ssh_testbed.h"
 #include "test_common.h"
+#include "transport/local.h"
 #include "transport/ssh/ssh_pool.h"
 #include "util/clock.h"
 #include "util/error.h"
@@ -96,6 +97,37 @@ static void timeout_kills_and_session_survives(void**) {
   // The pooled session is still good: no new handshake.
   assert_int_equal(t->run("echo ok").out == "ok\n", 1);
   assert_int_equal(t->stats().handshakes, 1);
+}
+
+// Issue 11 #6: what run() keeps of a command's output is capped; past the
+// cap the command is killed (an endless `yes` ends at once instead of
+// filling memory), over SSH and on this host alike, and the session stays
+// usable.
+static void endless_output_is_capped_and_killed(void**) {
+  SshPool pool(SshCallbacks{});
+  auto ssh = pool.transport_for(sshtest::testbed_machine(tb));
+  LocalTransport local(30000);
+  for (Transport* t : {static_cast<Transport*>(ssh.get()), static_cast<Transport*>(&local)}) {
+    int64_t t0 = monotonic_ms();
+    CommandResult out = t->run("yes endless", "", 30000);
+    CommandResult err = t->run("yes endless >&2", "", 30000);
+    int64_t took = monotonic_ms() - t0;
+    fprintf(stderr, "%s: stdout kept %zu (exit %d), stderr kept %zu (exit %d), %lld ms\n",
+            t == &local ? "local" : "ssh", out.out.size(), out.exit_status, err.err.size(), err.exit_status,
+            static_cast<long long>(took));
+    assert_true(out.output_capped);
+    assert_int_equal(out.exit_status, 137);
+    assert_int_equal(out.out.size(), kMaxCommandStdout);
+    assert_int_equal(out.out.compare(0, 8, "endless\n"), 0);
+    assert_true(err.output_capped);
+    assert_int_equal(err.err.size(), kMaxCommandStderr);
+    assert_true(took < 20000);
+    CommandResult small = t->run("printf '%s' \"$(head -c 100000 /dev/zero | tr '\\0' x)\"");
+    assert_false(small.output_capped);
+    assert_int_equal(small.exit_status, 0);
+    assert_int_equal(small.out.size(), 100000);
+  }
+  assert_int_equal(ssh->stats().handshakes, 1);
 }
 
 static void unread_stdin_and_waiting_for_a_session(void**) {
@@ -211,15 +243,16 @@ static void check_reports_each_step(void**) {
   SshPool pool(SshCallbacks{});
   auto t = pool.transport_for(sshtest::testbed_machine(tb));
   auto steps = t->check();
-  const char* expected[] = {"resolve", "connect", "host_key", "authenticate", "run_command"};
-  assert_int_equal(steps.size(), 5);
-  for (size_t i = 0; i < 5; ++i) {
+  const char* expected[] = {"resolve", "connect", "host_key", "authenticate", "run_command", "shell", "sftp"};
+  assert_int_equal(steps.size(), 7);
+  for (size_t i = 0; i < 7; ++i) {
     assert_string_equal(steps[i].step.c_str(), expected[i]);
     assert_true(steps[i].ok);
     assert_true(steps[i].ms >= 0);
   }
   assert_string_equal(steps[2].detail.c_str(), tb.known_hosts.c_str());
   assert_string_equal(steps[3].detail.c_str(), ("key file " + tb.key).c_str());
+  assert_string_equal(steps[5].detail.c_str(), "login shell /bin/bash, commands under /bin/sh");
   // The checked session joined the pool: the next command needs no handshake.
   assert_int_equal(t->run("true").exit_status, 0);
   assert_int_equal(t->stats().handshakes, 1);
@@ -245,6 +278,7 @@ int main(void) {
       SSH_TEST(arguments_arrive_unchanged),
       SSH_TEST(stdin_stdout_stderr_exit),
       SSH_TEST(timeout_kills_and_session_survives),
+      SSH_TEST(endless_output_is_capped_and_killed),
       SSH_TEST(unread_stdin_and_waiting_for_a_session),
       SSH_TEST(eight_threads_share_two_sessions),
       SSH_TEST(config_file_alias_works),

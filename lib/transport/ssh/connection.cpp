@@ -8,8 +8,11 @@
 #include <algorithm>
 #include <cstring>
 
+#include "transport/ssh/known_hosts_markers.h"
 #include "transport/ssh/session_options.h"
 #include "util/clock.h"
+#include "util/deadline.h"
+#include "util/shell_quote.h"
 
 namespace xrun::ssh {
 
@@ -213,7 +216,32 @@ void Connection::verify_host_key() {
   // As known_hosts writes it.
   const std::string host =
       target_.port == 22 ? target_.host : "[" + target_.host + "]:" + std::to_string(target_.port);
-  switch (ssh_session_is_known_server(s)) {
+  // The markers libssh skips: a revoked key is refused whatever else the
+  // file says (checked for every host: stricter than a per-host match).
+  const KnownHostsMarkers markers = read_known_hosts_markers(file);
+  char* b64 = nullptr;
+  if (ssh_pki_export_pubkey_base64(key.get(), &b64) == SSH_OK && b64) {
+    const std::string offered_blob = b64;
+    ssh_string_free_char(b64);
+    for (const auto& revoked : markers.revoked_keys)
+      if (revoked == offered_blob)
+        throw Error(XRUN_E_HOSTKEY, "host key of " + host + " (machine " + target_.machine + ") is REVOKED: " +
+                                        offered + " is listed as @revoked in " + file +
+                                        ". Do not connect; ask the site for the host's new key");
+  }
+  const auto ksh = ssh_session_is_known_server(s);
+  if (ksh == SSH_KNOWN_HOSTS_NOT_FOUND || ksh == SSH_KNOWN_HOSTS_UNKNOWN) {
+    for (const auto& patterns : markers.cert_authority_patterns)
+      if (known_hosts_patterns_match(patterns, target_.host, target_.port))
+        throw Error(XRUN_E_HOSTKEY,
+                    "host key of " + host + " (machine " + target_.machine + ") is not listed in " + file +
+                        "; a @cert-authority line (" + patterns +
+                        ") vouches for this host's certificates, but xrun (libssh 0.10) cannot verify host "
+                        "certificates. Check the fingerprint (" + offered + ") with the site and add the host key "
+                        "itself (ssh-keyscan -p " + std::to_string(target_.port) + " " + target_.host + " >> " +
+                        file + ")");
+  }
+  switch (ksh) {
     case SSH_KNOWN_HOSTS_OK:
       return;
     case SSH_KNOWN_HOSTS_CHANGED:
@@ -345,7 +373,7 @@ std::string Connection::authenticate() {
 // ---------------------------------------------------------------- exec
 
 CommandResult Connection::exec(const std::string& command, const std::string& stdin_data,
-                               int64_t deadline_ms, bool& started) {
+                               int64_t deadline_ms, bool& started, size_t max_stdout) {
   size_t given = 0;
   StdinSource from_string = [&](char* dst, size_t cap) {
     size_t n = std::min(cap, stdin_data.size() - given);
@@ -353,11 +381,12 @@ CommandResult Connection::exec(const std::string& command, const std::string& st
     given += n;
     return n;
   };
-  return exec_streaming(command, from_string, nullptr, deadline_ms, started);
+  return exec_streaming(command, from_string, nullptr, deadline_ms, started, max_stdout);
 }
 
 CommandResult Connection::exec_streaming(const std::string& command, const StdinSource& stdin_source,
-                                         const StdoutSink& stdout_sink, int64_t deadline_ms, bool& started) {
+                                         const StdoutSink& stdout_sink, int64_t deadline_ms, bool& started,
+                                         size_t max_stdout) {
   started = false;
   ssh_session s = session_.get();
   auto remaining = [&] { return deadline_ms - monotonic_ms(); };
@@ -393,7 +422,10 @@ CommandResult Connection::exec_streaming(const std::string& command, const Stdin
   } unhook{ch.get(), &ccb};
 
   started = true;
-  if (ssh_channel_request_exec(ch.get(), command.c_str()) != SSH_OK) fail_transport("exec request failed");
+  // Under /bin/sh whatever the login shell (csh and tcsh read $, ! and
+  // newlines their own way).
+  if (ssh_channel_request_exec(ch.get(), for_any_login_shell(command).c_str()) != SSH_OK)
+    fail_transport("exec request failed");
 
   CommandResult result;
   char buf[32 * 1024];
@@ -461,6 +493,20 @@ CommandResult Connection::exec_streaming(const std::string& command, const Stdin
         progressed = true;
       }
     }
+    if (result.out.size() > max_stdout || result.err.size() > kMaxCommandStderr) {
+      // Keep what fits, stop the command: its output is not worth memory.
+      if (result.out.size() > max_stdout) result.out.resize(max_stdout);
+      if (result.err.size() > kMaxCommandStderr) result.err.resize(kMaxCommandStderr);
+      ssh_channel_request_send_signal(ch.get(), "KILL");
+      ssh_channel_close(ch.get());
+      logger_.warn("command on " + target_.key() + " killed: its output passed the cap (" +
+                   std::to_string(max_stdout) + " bytes of stdout, " + std::to_string(kMaxCommandStderr) +
+                   " of stderr): " + command.substr(0, 200));
+      result.exit_status = 128 + 9;
+      result.output_capped = true;
+      last_used_ms = monotonic_ms();
+      return result;
+    }
     if (eof_sent && ssh_channel_is_eof(ch.get())) break;
     if (progressed) continue;
     // Reading may have handled a window adjust: write again before waiting.
@@ -504,9 +550,40 @@ sftp_session Connection::sftp() {
                  "; file transfer streams over exec channels");
     return nullptr;
   }
-  if (sftp_init(sf.get()) != SSH_OK) fail_transport("SFTP handshake failed");
+  if (sftp_init(sf.get()) != SSH_OK) {
+    std::string why = last_error();
+    sf.reset();
+    if (ssh_is_connected(session_.get())) {
+      // The usual cause: shell startup files that print for every login
+      // (sshd starts sftp-server through the login shell).
+      std::string banner = startup_output();
+      if (!banner.empty())
+        throw Error(XRUN_E_TRANSPORT,
+                    "SFTP does not work on " + target_.key() + " (machine " + target_.machine +
+                        "): the login shell prints text for non-interactive sessions (\"" + banner +
+                        "\"), which corrupts the SFTP stream (" + why +
+                        "). Make ~/.bashrc (or ~/.cshrc, ~/.profile) print only for interactive shells, e.g. "
+                        "start ~/.bashrc with: [ -z \"$PS1\" ] && return (the same text also reaches every "
+                        "command's output, so \"sftp\": false would not help)");
+    }
+    fail_transport("SFTP handshake failed");
+  }
   sftp_ = std::move(sf);
   return sftp_.get();
+}
+
+std::string Connection::startup_output() {
+  try {
+    bool started = false;
+    CommandResult r = exec(std::string(kShellProbe), "", bounded_deadline(monotonic_ms() + target_.connect_timeout_ms),
+                          started, 4096);
+    size_t at = r.out.find(kShellProbeAnswerPrefix);
+    std::string before = at == std::string::npos ? r.out : r.out.substr(0, at);
+    while (!before.empty() && (before.back() == '\n' || before.back() == '\r')) before.pop_back();
+    return before.substr(0, 120);
+  } catch (const Error&) {
+    return "";
+  }
 }
 
 // ---------------------------------------------------------------- liveness

@@ -31,6 +31,12 @@ class StepLog {
   int64_t start_ms_ = 0;
 };
 
+// A command whose only output must be "xrun-probe:42:<login shell>": any
+// text before it comes from shell startup files, a failure or other text
+// means a shell xrun cannot drive.
+constexpr const char* kShellProbe = "printf 'xrun-probe:%s:%s\\n' \"$((6*7))\" \"${SHELL:-?}\"";
+constexpr const char* kShellProbeAnswerPrefix = "xrun-probe:42:";
+
 class Connection {
  public:
   // Connects, verifies the host key, authenticates, within the machine's
@@ -50,8 +56,10 @@ class Connection {
   // request has been sent: before that a failure means the command surely
   // did not run. Throws XRUN_E_TRANSPORT (the connection is then broken)
   // or XRUN_E_TIMEOUT (the command is signalled and its channel closed).
+  // Past `max_stdout` collected bytes (or kMaxCommandStderr of stderr) the
+  // command is killed and the result says output_capped.
   CommandResult exec(const std::string& command, const std::string& stdin_data, int64_t deadline_ms,
-                     bool& started);
+                     bool& started, size_t max_stdout = kMaxCommandStdout);
 
   // The same, streaming: stdin is pulled from `stdin_source` (returns the
   // bytes it put in the buffer, 0 at the end; may be empty), stdout is
@@ -60,7 +68,8 @@ class Connection {
   using StdinSource = std::function<size_t(char* buffer, size_t capacity)>;
   using StdoutSink = std::function<void(const char* data, size_t size)>;
   CommandResult exec_streaming(const std::string& command, const StdinSource& stdin_source,
-                               const StdoutSink& stdout_sink, int64_t deadline_ms, bool& started);
+                               const StdoutSink& stdout_sink, int64_t deadline_ms, bool& started,
+                               size_t max_stdout = kMaxCommandStdout);
 
   // The SFTP session, opened on first use; nullptr if the server has no
   // sftp subsystem. Throws XRUN_E_TRANSPORT if the connection fails.
@@ -69,6 +78,9 @@ class Connection {
   // Without blocking: handles what the server sent while we were idle and
   // says whether the connection is still usable.
   bool healthy();
+  // What the login shell prints before a command's own output (a banner
+  // from ~/.bashrc), at most 120 bytes; "" if nothing or not known.
+  std::string startup_output();
   // Sends an SSH_MSG_IGNORE so that idle NATs and the server's
   // ClientAlive logic see traffic. False if the connection is gone.
   bool keepalive();

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 
 #include <algorithm>
@@ -77,7 +78,10 @@ class ExecFiles final : public RemoteFiles {
     const std::string script = "f=" + shell_path(path) + "; [ -f \"$f\" ] || { echo \"no such file\" >&2; exit " +
                                std::to_string(kMissing) + "; }; s=$(" + take +
                                " | sha256sum) || exit 1; printf '%s\\n' \"${s%% *}\"; " + take;
-    CommandResult r = run(script, "");
+    // A file read is not a command's chatter: not capped (head -c bounds it
+    // when the caller gave a limit).
+    bool started = false;
+    CommandResult r = conn_.exec(script, "", deadline_ms_, started, SIZE_MAX);
     check(r, "cannot read", path);
     if (r.out.size() < 65 || r.out[64] != '\n')
       throw Error(XRUN_E_TRANSPORT, "reading " + path + " from " + conn_.target().key() + ": malformed stream");
@@ -143,7 +147,7 @@ class ExecFiles final : public RemoteFiles {
                                std::to_string(kMissing) + "; }; cat < \"$f\" || exit 1; " +
                                "s=$(sha256sum < \"$f\") || exit 1; printf '\\n%s\\n' \"${s%% *}\" >&2";
     bool started = false;
-    CommandResult r = conn_.exec_streaming(script, nullptr, sink, deadline_ms_, started);
+    CommandResult r = conn_.exec_streaming(script, nullptr, sink, deadline_ms_, started, SIZE_MAX);
     check(r, "cannot read", remote);
     std::string err(trim(r.err));
     std::string remote_sum = err.substr(err.find_last_of('\n') == std::string::npos ? 0 : err.find_last_of('\n') + 1);

@@ -220,6 +220,40 @@ std::vector<CheckStep> HostPool::check() {
     log.ok();
   } catch (const Error& e) {
     log.fail(e);
+    return log.steps;
+  }
+  // Every command runs under /bin/sh (for_any_login_shell); this catches
+  // what would still break them: startup files printing text, a shell that
+  // cannot start /bin/sh, a /bin/sh that is not POSIX.
+  try {
+    log.begin("shell");
+    bool started = false;
+    CommandResult r = lease->exec(kShellProbe, "", monotonic_ms() + target_.command_timeout_ms, started, 4096);
+    const std::string want = kShellProbeAnswerPrefix;
+    if (r.exit_status != 0 || r.out.rfind(want, 0) != 0 || std::count(r.out.begin(), r.out.end(), '\n') != 1) {
+      std::string got = r.out.substr(0, 200), err = r.err.substr(0, 200);
+      throw Error(XRUN_E_TRANSPORT,
+                  "commands on " + target_.key() + " do not run cleanly under /bin/sh: a probe exited " +
+                      std::to_string(r.exit_status) + " and printed \"" + got + "\"" +
+                      (err.empty() ? "" : " (stderr \"" + err + "\")") +
+                      ". Text before \"" + want + "\" comes from the login shell's startup files (~/.bashrc, "
+                      "~/.cshrc, ~/.profile): make them print only for interactive shells");
+    }
+    std::string shell = r.out.substr(want.size());
+    while (!shell.empty() && shell.back() == '\n') shell.pop_back();
+    commands_++;
+    log.ok("login shell " + shell + ", commands under /bin/sh");
+  } catch (const Error& e) {
+    log.fail(e);
+    return log.steps;
+  }
+  if (target_.use_sftp) {
+    try {
+      log.begin("sftp");
+      log.ok(lease->sftp() ? "SFTP subsystem" : "no SFTP subsystem: files move over exec channels");
+    } catch (const Error& e) {
+      log.fail(e);
+    }
   }
   return log.steps;
 }

@@ -137,7 +137,12 @@ class SftpFiles final : public RemoteFiles {
       pos = next + 1;
       if (part.empty() || part == ".") continue;
       prefix += (prefix.empty() || prefix == "/" ? "" : "/") + part;
-      if (sftp_mkdir(sftp_, prefix.c_str(), mode) != SSH_OK && !is_dir(prefix)) fail("cannot create directory", prefix);
+      if (sftp_mkdir(sftp_, prefix.c_str(), mode) != SSH_OK) {
+        // The mkdir's own error: the stat that follows would replace it
+        // (an unwritable parent read as "no such file").
+        int code = sftp_get_error(sftp_);
+        if (!is_dir(prefix)) fail("cannot create directory", prefix, code);
+      }
     }
   }
 
@@ -188,13 +193,14 @@ class SftpFiles final : public RemoteFiles {
   }
 
  private:
-  [[noreturn]] void fail(const std::string& what, const std::string& path) {
+  // `code`: the SFTP status to report (-1: the last one).
+  [[noreturn]] void fail(const std::string& what, const std::string& path, int code = -1) {
     const std::string where = what + " " + path + " on " + conn_.target().key();
     if (!ssh_is_connected(conn_.session())) {
       conn_.mark_broken();
       throw Error(XRUN_E_TRANSPORT, where + ": connection lost: " + conn_.last_error());
     }
-    int code = sftp_get_error(sftp_);
+    if (code < 0) code = sftp_get_error(sftp_);
     switch (code) {
       case SSH_FX_NO_SUCH_FILE:
       case SSH_FX_NO_SUCH_PATH:
