@@ -112,6 +112,14 @@ void reload(xrun_job* job) {
   throw Error(sent.status, "job " + sent.id + " " + what + ": " + sent.error);
 }
 
+// The _v2 contract: the caller gets the job whenever it was recorded,
+// also when its send failed.
+void submit_keeping_job(xrun_job** out, xrun_ctx& ctx, JobSpec spec) {
+  SendOutcome sent = ctx.context->submission().submit({std::move(spec)}, false)[0];
+  *out = new_job_handle(ctx.context, ctx.context->job(sent.id));
+  if (sent.status != XRUN_OK) throw Error(sent.status, sent.error);
+}
+
 }  // namespace
 
 extern "C" {
@@ -122,7 +130,7 @@ XRUN_API int xrun_job_submit(xrun_job** out, xrun_ctx* ctx, const char* spec_jso
     require(out, "out");
     require(ctx, "ctx");
     require(spec_json, "spec_json");
-    SendOutcome sent = ctx->context->submission().submit({parse_job_spec(spec_json)}, false)[0];
+    SendOutcome sent = ctx->context->submission().submit({parse_job_request(spec_json)}, false)[0];
     if (sent.status != XRUN_OK) throw_unsent(*ctx->context, sent);
     *out = new_job_handle(ctx->context, ctx->context->job(sent.id));
   });
@@ -134,9 +142,17 @@ XRUN_API int xrun_job_submit_v2(xrun_job** out, xrun_ctx* ctx, const char* spec_
     require(out, "out");
     require(ctx, "ctx");
     require(spec_json, "spec_json");
-    SendOutcome sent = ctx->context->submission().submit({parse_job_spec(spec_json)}, false)[0];
-    *out = new_job_handle(ctx->context, ctx->context->job(sent.id));
-    if (sent.status != XRUN_OK) throw Error(sent.status, sent.error);
+    submit_keeping_job(out, *ctx, parse_job_request(spec_json));
+  });
+}
+
+XRUN_API int xrun_job_submit_spec(xrun_job** out, xrun_ctx* ctx, const xrun_spec* spec) {
+  if (out) *out = nullptr;
+  return guarded([&] {
+    require(out, "out");
+    require(ctx, "ctx");
+    require(spec, "spec");
+    submit_keeping_job(out, *ctx, spec->builder.spec());
   });
 }
 
@@ -167,7 +183,7 @@ XRUN_API int xrun_job_submit_command(xrun_job** out, xrun_ctx* ctx, const char* 
     spec.name = name ? name : "";
     spec.command = command;
     // Validate as a JSON spec would be.
-    spec = parse_job_spec(job_spec_to_json(spec));
+    spec = parse_job_request(job_spec_to_json(spec));
     SendOutcome sent = ctx->context->submission().submit({spec}, false)[0];
     if (sent.status != XRUN_OK) throw_unsent(*ctx->context, sent);
     *out = new_job_handle(ctx->context, ctx->context->job(sent.id));
@@ -186,7 +202,7 @@ XRUN_API int xrun_jobs_submit(char** out_json, xrun_ctx* ctx, const char* specs_
     int index = 0;
     for (const cJSON* item = list->child; item; item = item->next, ++index) {
       try {
-        specs.push_back(parse_job_spec(json::print(item)));
+        specs.push_back(parse_job_request(json::print(item)));
       } catch (const Error& e) {
         throw Error(e.status(), "job " + std::to_string(index) + ": " + e.what());
       }
