@@ -12,6 +12,7 @@ use xrun_sys as sys;
 use crate::error::{check, Result};
 use crate::job::Job;
 use crate::machine::Machine;
+use crate::spec::Spec;
 use crate::state::State;
 use crate::strings::{borrowed, opt_ptr, opt_to_c, owned, path_to_c, to_c};
 
@@ -211,6 +212,20 @@ impl Context {
         let sent = check(unsafe { sys::xrun_job_submit_v2(&mut out, self.raw(), spec.as_ptr()) });
         if out.is_null() {
             return Err(sent.expect_err("xrun_job_submit_v2 gave no job and no error"));
+        }
+        Ok((Job::from_raw(out, self.inner.clone()), sent))
+    }
+
+    /// Submit a job from a [`Spec`] built field by field. Like
+    /// [`Context::submit_keeping`]: `Err` only if the job was refused
+    /// before it was recorded (a bad spec, an unknown machine, what the
+    /// scheduler cannot carry); otherwise the job and the outcome of its
+    /// send. The spec is unchanged and can be submitted again.
+    pub fn submit_spec(&self, spec: &Spec) -> Result<(Job, Result<()>)> {
+        let mut out = ptr::null_mut();
+        let sent = check(unsafe { sys::xrun_job_submit_spec(&mut out, self.raw(), spec.raw()) });
+        if out.is_null() {
+            return Err(sent.expect_err("xrun_job_submit_spec gave no job and no error"));
         }
         Ok((Job::from_raw(out, self.inner.clone()), sent))
     }
