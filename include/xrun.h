@@ -934,6 +934,29 @@ XRUN_API int xrun_spec_to_json(char **out_json, const xrun_spec *spec);
  *          XRUN_E_TIMEOUT, XRUN_E_SCHEDULER, XRUN_E_STATE, XRUN_E_STORE */
 XRUN_API int xrun_job_submit_spec(xrun_job **out, xrun_ctx *ctx, const xrun_spec *spec);
 
+/** Submit several specs at once, as xrun_jobs_submit() does with a JSON
+ *  array: every spec is checked first -- one bad spec refuses the whole
+ *  batch (XRUN_E_INVALID naming its index: "job 3: job spec: ...") and
+ *  nothing is recorded; then every job is recorded, and per machine ONE
+ *  command sends them. The specs are not changed.
+ *  Ownership: `specs` and each spec are BORROWED; `*out_json` is OWNED
+ *  (release with xrun_free): an array in input order of {"id":..,
+ *  "state":..,"scheduler_id":..,"error":..} ("error" only for a job that
+ *  was not sent; it stays in the store with the reason).
+ *  Blocks: for one command per machine.  Threads: any (a reading call on
+ *  each spec).
+ *  @param out_json  receives the outcomes (see above); NULL on failure
+ *  @param ctx       the context (BORROWED)
+ *  @param specs     `count` spec handles, none NULL (may be NULL if
+ *                   `count` is 0)
+ *  @param count     how many specs
+ *  @return XRUN_OK once every job is recorded, even if some could not be
+ *          sent; XRUN_E_INVALID (a NULL argument or spec, or a spec
+ *          refused), XRUN_E_NOT_FOUND (machine), XRUN_E_UNSUPPORTED,
+ *          XRUN_E_STATE (a dependency not sent yet), XRUN_E_STORE */
+XRUN_API int xrun_jobs_submit_specs(char **out_json, xrun_ctx *ctx, const xrun_spec *const *specs,
+                                    size_t count);
+
 #ifdef __cplusplus
 }
 #endif

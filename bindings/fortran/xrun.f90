@@ -92,7 +92,8 @@ module xrun
        xrun_spec_set_command, xrun_spec_add_arg, xrun_spec_set_workdir, xrun_spec_add_upload, &
        xrun_spec_add_retrieve, xrun_spec_set_retrieve_to, xrun_spec_set_parser, xrun_spec_set_parse_file, &
        xrun_spec_add_dependency, xrun_spec_set_cleanup, xrun_spec_set_array, xrun_spec_set_env, &
-       xrun_spec_set_resource, xrun_spec_set_flag, xrun_spec_to_json, xrun_job_submit_spec
+       xrun_spec_set_resource, xrun_spec_set_flag, xrun_spec_to_json, xrun_job_submit_spec, &
+       xrun_jobs_submit_specs
   public :: xrun_events_since, xrun_events_free, xrun_events_count, xrun_events_seq, &
        xrun_events_time_ms, xrun_events_job_id, xrun_events_state, xrun_events_message, &
        xrun_events_json
@@ -665,6 +666,14 @@ module xrun
        type(c_ptr), value :: ctx, spec
        integer(c_int) :: r
      end function c_xrun_job_submit_spec
+     function c_xrun_jobs_submit_specs(out, ctx, specs, count) bind(c, name="xrun_jobs_submit_specs") result(r)
+       import :: c_ptr, c_int, c_size_t
+       type(c_ptr), intent(out) :: out
+       type(c_ptr), value :: ctx
+       type(c_ptr), intent(in) :: specs(*)
+       integer(c_size_t), value :: count
+       integer(c_int) :: r
+     end function c_xrun_jobs_submit_specs
   end interface
 
 contains
@@ -1883,6 +1892,31 @@ contains
     if (present(errmsg)) call status_message(status, errmsg)
     call report(status, stat)
   end subroutine xrun_job_submit_spec
+
+  !> Submit several specs at once (one command per machine): every spec is
+  !> checked first and one bad spec refuses them all (errmsg names its
+  !> 0-based index: "job 2: ..."). `results_json` is the JSON array of
+  !> outcomes in input order: id, state, scheduler_id, and error for a job
+  !> that was not sent.
+  subroutine xrun_jobs_submit_specs(ctx, specs, results_json, stat, errmsg)
+    type(xrun_ctx), intent(in) :: ctx
+    type(xrun_spec), intent(in) :: specs(:)
+    character(len=:), allocatable, intent(out) :: results_json
+    integer, intent(out), optional :: stat
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    type(c_ptr) :: pointers(max(1, size(specs)))
+    type(c_ptr) :: out
+    integer(c_int) :: status
+    integer :: i
+    pointers = c_null_ptr
+    do i = 1, size(specs)
+       pointers(i) = specs(i)%ptr
+    end do
+    status = c_xrun_jobs_submit_specs(out, ctx%ptr, pointers, int(size(specs), c_size_t))
+    results_json = take_string(out)
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
+  end subroutine xrun_jobs_submit_specs
 
   logical function spec_is_open(h)
     type(xrun_spec), intent(in) :: h

@@ -120,6 +120,23 @@ void submit_keeping_job(xrun_job** out, xrun_ctx& ctx, JobSpec spec) {
   if (sent.status != XRUN_OK) throw Error(sent.status, sent.error);
 }
 
+// A batch through the one submission path; the outcomes as the JSON
+// array xrun_jobs_submit documents.
+std::string submit_batch(xrun_ctx& ctx, std::vector<JobSpec> specs) {
+  std::vector<SendOutcome> outcomes = ctx.context->submission().submit(std::move(specs), true);
+  json::Ptr out = json::array();
+  for (const auto& outcome : outcomes) {
+    JobRecord record = ctx.context->job(outcome.id);
+    json::Ptr item = json::object();
+    json::set_string(item.get(), "id", outcome.id);
+    json::set_string(item.get(), "state", state_name(record.state));
+    json::set_string(item.get(), "scheduler_id", record.scheduler_id);
+    if (!outcome.error.empty()) json::set_string(item.get(), "error", outcome.error);
+    cJSON_AddItemToArray(out.get(), item.release());
+  }
+  return json::print(out.get());
+}
+
 }  // namespace
 
 extern "C" {
@@ -207,18 +224,27 @@ XRUN_API int xrun_jobs_submit(char** out_json, xrun_ctx* ctx, const char* specs_
         throw Error(e.status(), "job " + std::to_string(index) + ": " + e.what());
       }
     }
-    std::vector<SendOutcome> outcomes = ctx->context->submission().submit(std::move(specs), true);
-    json::Ptr out = json::array();
-    for (const auto& outcome : outcomes) {
-      JobRecord record = ctx->context->job(outcome.id);
-      json::Ptr item = json::object();
-      json::set_string(item.get(), "id", outcome.id);
-      json::set_string(item.get(), "state", state_name(record.state));
-      json::set_string(item.get(), "scheduler_id", record.scheduler_id);
-      if (!outcome.error.empty()) json::set_string(item.get(), "error", outcome.error);
-      cJSON_AddItemToArray(out.get(), item.release());
+    *out_json = owned_copy(submit_batch(*ctx, std::move(specs)));
+  });
+}
+
+XRUN_API int xrun_jobs_submit_specs(char** out_json, xrun_ctx* ctx, const xrun_spec* const* specs, size_t count) {
+  if (out_json) *out_json = nullptr;
+  return guarded([&] {
+    require(out_json, "out_json");
+    require(ctx, "ctx");
+    if (count > 0) require(specs, "specs");
+    std::vector<JobSpec> parsed;
+    parsed.reserve(count);
+    for (size_t i = 0; i < count; ++i) {
+      if (!specs[i]) throw Error(XRUN_E_INVALID, "specs[" + std::to_string(i) + "] must not be NULL");
+      try {
+        parsed.push_back(specs[i]->builder.spec());
+      } catch (const Error& e) {
+        throw Error(e.status(), "job " + std::to_string(i) + ": " + e.what());
+      }
     }
-    *out_json = owned_copy(json::print(out.get()));
+    *out_json = owned_copy(submit_batch(*ctx, std::move(parsed)));
   });
 }
 

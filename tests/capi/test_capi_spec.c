@@ -301,6 +301,54 @@ static void test_upload_defer_and_reuse(void **state) {
     xrun_ctx_close(ctx);
 }
 
+/* Several specs in one batch: one bad spec (or NULL) refuses them all and
+ * records nothing; the outcomes come in input order. */
+static void test_batch_of_specs(void **state) {
+    (void)state;
+    xrun_ctx *ctx = open_temp_ctx("spec-batch", NULL);
+    xrun_spec *specs[3] = {NULL, NULL, NULL};
+    for (int i = 0; i < 3; ++i) assert_int_equal(xrun_spec_new(&specs[i]), XRUN_OK);
+    assert_int_equal(xrun_spec_add_arg(specs[0], "printf"), XRUN_OK);
+    assert_int_equal(xrun_spec_add_arg(specs[0], "%s"), XRUN_OK);
+    assert_int_equal(xrun_spec_add_arg(specs[0], kHostile), XRUN_OK);
+    assert_int_equal(xrun_spec_set_command(specs[1], "echo second"), XRUN_OK);
+    /* specs[2] has no command yet. */
+    char *out = (char *)"untouched";
+    const xrun_spec *const *list = (const xrun_spec *const *)specs;
+    assert_invalid(xrun_jobs_submit_specs(&out, ctx, list, 3), "job 2: job spec: \"command\" or \"argv\" is required");
+    assert_null(out);
+    const xrun_spec *with_null[2] = {specs[0], NULL};
+    assert_invalid(xrun_jobs_submit_specs(&out, ctx, with_null, 2), "specs[1] must not be NULL");
+    assert_invalid(xrun_jobs_submit_specs(&out, ctx, NULL, 1), "specs must not be NULL");
+    assert_int_equal(xrun_jobs_submit_specs(&out, ctx, NULL, 0), XRUN_OK);
+    assert_string_equal(out, "[]");
+    xrun_free(out);
+    char *listed = NULL;
+    assert_int_equal(xrun_jobs_list(&listed, ctx, NULL, -1, 0), XRUN_OK);
+    assert_string_equal(listed, "[]"); /* nothing was recorded */
+    xrun_free(listed);
+
+    assert_int_equal(xrun_jobs_submit_specs(&out, ctx, list, 2), XRUN_OK);
+    assert_non_null(out);
+    assert_null(strstr(out, "\"error\""));
+    /* The outcomes in input order: the first id is the first job's. */
+    const char *first = strstr(out, "\"id\":\"");
+    assert_non_null(first);
+    char id[27];
+    memcpy(id, first + 6, 26);
+    id[26] = 0;
+    xrun_free(out);
+    xrun_job *job = NULL;
+    assert_int_equal(xrun_job_open(&job, ctx, id), XRUN_OK);
+    wait_ok(job, 20000);
+    char *stdout_text = job_stdout(job);
+    assert_string_equal(stdout_text, kHostile);
+    xrun_free(stdout_text);
+    xrun_job_free(job);
+    for (int i = 0; i < 3; ++i) xrun_spec_free(specs[i]);
+    xrun_ctx_close(ctx);
+}
+
 /* The JSON submit calls apply the same value checks as the builder. */
 static void test_json_submit_checks_values_too(void **state) {
     (void)state;
@@ -324,6 +372,7 @@ int main(void) {
         cmocka_unit_test(test_submit_refusals),
         cmocka_unit_test(test_hostile_strings_arrive_unchanged),
         cmocka_unit_test(test_upload_defer_and_reuse),
+        cmocka_unit_test(test_batch_of_specs),
         cmocka_unit_test(test_json_submit_checks_values_too),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

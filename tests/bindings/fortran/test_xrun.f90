@@ -399,7 +399,7 @@ subroutine spec_scenario(ctx)
   use, intrinsic :: iso_c_binding
   use xrun
   type(xrun_ctx), intent(in) :: ctx
-  type(xrun_spec) :: spec
+  type(xrun_spec) :: spec, batch(2)
   type(xrun_job) :: job
   character(len=:), allocatable :: hostile, hostile_env, json, text, msg
   integer :: stat
@@ -464,11 +464,39 @@ subroutine spec_scenario(ctx)
   call check(xrun_job_state(job) == XRUN_STATE_COMPLETED, 'deferred job completed')
   call xrun_job_free(job)
 
+  ! A batch of specs: a null one refuses the batch, then both are sent.
+  call xrun_spec_new(batch(1))
+  call xrun_spec_set_command(batch(1), 'echo one')
+  call xrun_jobs_submit_specs(ctx, batch, json, stat=stat, errmsg=msg)
+  call check(stat == XRUN_E_INVALID .and. index(msg, 'specs[1] must not be NULL') > 0, &
+       'a batch with a null spec is refused: ' // msg)
+  call xrun_spec_new(batch(2))
+  call xrun_spec_set_command(batch(2), 'echo two')
+  call xrun_jobs_submit_specs(ctx, batch, json, stat=stat, errmsg=msg)
+  call check(stat == XRUN_OK, 'batch of specs: ' // msg)
+  call check(count_of(json, '"id":') == 2 .and. index(json, '"error"') == 0, 'two jobs sent: ' // json)
+  call xrun_spec_free(batch(1))
+  call xrun_spec_free(batch(2))
+
   call xrun_spec_free(spec)
   call check(.not. xrun_is_open(spec), 'spec_free resets the handle')
   call xrun_spec_free(spec) ! a no-op
   call xrun_job_submit_spec(job, ctx, spec, stat=stat, errmsg=msg)
   call check(stat == XRUN_E_INVALID .and. .not. xrun_is_open(job), 'a freed spec is refused: ' // msg)
 end subroutine spec_scenario
+
+!> How many times `needle` occurs in `text`.
+integer function count_of(text, needle)
+  character(len=*), intent(in) :: text, needle
+  integer :: at, from
+  count_of = 0
+  from = 1
+  do
+     at = index(text(from:), needle)
+     if (at == 0) exit
+     count_of = count_of + 1
+     from = from + at + len(needle) - 1
+  end do
+end function count_of
 
 end program test_xrun

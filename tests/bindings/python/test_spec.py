@@ -111,3 +111,22 @@ def test_submit_refusals_and_defer(ctx, tmp_path):
             job.send()
             assert job.wait(timeout=60) == xrun.State.COMPLETED, job.reason
             assert job.read_file("stdout") == b'uploaded "text"\n'
+
+
+def test_batch_of_specs(ctx):
+    first = xrun.Spec(command=["printf", "%s", HOSTILE])
+    second = xrun.Spec(command="echo second")
+    incomplete = xrun.Spec(name="no command")
+    with pytest.raises(xrun.InvalidError, match='job 2: job spec: "command" or "argv" is required'):
+        ctx.submit_batch([first, second, incomplete])
+    assert ctx.jobs() == []
+    outcomes = ctx.submit_batch([first, second])
+    assert [o.get("error") for o in outcomes] == [None, None]
+    with ctx.job(outcomes[0]["id"]) as job:
+        assert job.wait(timeout=60) == xrun.State.COMPLETED, job.reason
+        assert job.read_file("stdout").decode("utf-8") == HOSTILE
+    # Specs and dicts mixed go through the JSON call.
+    mixed = ctx.submit_batch([second, {"command": "true"}])
+    assert len(mixed) == 2 and "error" not in mixed[1]
+    for spec in (first, second, incomplete):
+        spec.close()

@@ -197,8 +197,13 @@ class Context(Handle):
         Returns a list of dicts in input order: id, state, scheduler_id, and
         error for a job that was not sent."""
         out = ffi.new("char **")
-        items = [json.loads(s.to_json()) if isinstance(s, Spec) else _as_spec(dict(s)) for s in specs]
-        check(lib.xrun_jobs_submit(out, self.ptr, cstr(json.dumps(items))))
+        specs = list(specs)
+        if specs and all(isinstance(s, Spec) for s in specs):
+            handles = ffi.new("xrun_spec *[]", [s.ptr for s in specs])
+            check(lib.xrun_jobs_submit_specs(out, self.ptr, handles, len(specs)))
+        else:
+            items = [json.loads(s.to_json()) if isinstance(s, Spec) else _as_spec(dict(s)) for s in specs]
+            check(lib.xrun_jobs_submit(out, self.ptr, cstr(json.dumps(items))))
         return json.loads(take_string(out))
 
     def jobs(self, machine: Optional[str] = None, state: Optional[int] = None, limit: int = 0) -> List[Dict[str, Any]]:

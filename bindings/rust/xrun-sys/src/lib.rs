@@ -277,4 +277,10 @@ extern "C" {
     pub fn xrun_spec_set_array(spec: *mut xrun_spec, range: *const c_char) -> c_int;
     pub fn xrun_spec_to_json(out_json: *mut *mut c_char, spec: *const xrun_spec) -> c_int;
     pub fn xrun_job_submit_spec(out: *mut *mut xrun_job, ctx: *mut xrun_ctx, spec: *const xrun_spec) -> c_int;
+    pub fn xrun_jobs_submit_specs(
+        out_json: *mut *mut c_char,
+        ctx: *mut xrun_ctx,
+        specs: *const *const xrun_spec,
+        count: usize,
+    ) -> c_int;
 }

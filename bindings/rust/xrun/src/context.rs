@@ -230,6 +230,17 @@ impl Context {
         Ok((Job::from_raw(out, self.inner.clone()), sent))
     }
 
+    /// Submit several [`Spec`]s at once (one command per machine): all are
+    /// checked first and one bad spec refuses them all (its index named).
+    /// Returns the outcomes as a JSON array in input order (id, state,
+    /// scheduler_id, and error for a job that was not sent).
+    pub fn submit_specs(&self, specs: &[&Spec]) -> Result<String> {
+        let raw: Vec<*const sys::xrun_spec> = specs.iter().map(|s| s.raw()).collect();
+        let mut out = ptr::null_mut();
+        check(unsafe { sys::xrun_jobs_submit_specs(&mut out, self.raw(), raw.as_ptr(), raw.len()) })?;
+        Ok(unsafe { owned(out) })
+    }
+
     /// Submit a shell command line with no other settings.
     pub fn submit_command(&self, command: &str, machine: Option<&str>, name: Option<&str>) -> Result<Job> {
         let command = to_c(command, "command")?;

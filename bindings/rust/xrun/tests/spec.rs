@@ -102,3 +102,24 @@ fn refused_before_recording_and_deferred() {
     assert_eq!(job.wait(Some(WAIT)).unwrap(), State::Completed);
     assert_eq!(job.read_file("stdout", None).unwrap(), b"later\n");
 }
+
+#[test]
+fn batch_of_specs() -> xrun::Result<()> {
+    let home = TempDir::new("spec-batch");
+    let ctx = open(&home);
+    let mut first = Spec::new()?;
+    first.args(["printf", "%s", HOSTILE])?;
+    let mut second = Spec::new()?;
+    second.command("echo second")?;
+    let incomplete = Spec::new()?;
+    let e = ctx.submit_specs(&[&first, &second, &incomplete]).unwrap_err();
+    assert!(e.message().contains("job 2: job spec:"), "{}", e);
+    assert_eq!(ctx.submit_specs(&[])?, "[]");
+    let outcomes = ctx.submit_specs(&[&first, &second])?;
+    assert_eq!(outcomes.matches("\"id\":").count(), 2, "{}", outcomes);
+    assert!(!outcomes.contains("\"error\""), "{}", outcomes);
+    let mut job = ctx.job(json_str(&outcomes, "id").unwrap())?;
+    assert_eq!(job.wait(Some(WAIT))?, State::Completed);
+    assert_eq!(String::from_utf8(job.read_file("stdout", None)?).unwrap(), HOSTILE);
+    Ok(())
+}
