@@ -918,6 +918,251 @@ XRUN_API int xrun_result_array(xrun_result *result, const char *key, double *out
  *          otherwise, and xrun_last_error is not set. */
 XRUN_API const char *xrun_result_string_at(xrun_result *result, const char *key, size_t index);
 
+/* ------------------------------------------------------------------------ */
+/* Job specs built field by field: no JSON in the caller                    */
+/* ------------------------------------------------------------------------ */
+
+/* A job spec handle (docs/JOBSPEC.md) filled by typed setters, for callers
+ * that should not write JSON by hand (C, Fortran): every string given to a
+ * setter arrives unchanged in the job -- quotes, backslashes, newlines and
+ * all. Each setter checks its value at once with the same parser as
+ * xrun_job_submit (unknown resource keys, a malformed walltime or memory,
+ * a count below 1, "command" together with "argv", ...): on failure it
+ * returns XRUN_E_INVALID with a message naming the JSON path
+ * ("job spec: $.resources.walltime: ..."), and the spec is left as it was.
+ * What needs a context is checked when the spec is submitted: the machine
+ * exists, uploads are readable, dependencies are known jobs, the
+ * scheduler can carry the spec.
+ * A spec handle belongs to no context and holds no resources besides
+ * memory. Threads: a spec may be used from any thread; calls that change
+ * it must not run at the same time as any other call on the same spec,
+ * while calls that only read it (xrun_spec_to_json, xrun_job_submit_spec)
+ * may run concurrently with each other. Setters never block. */
+typedef struct xrun_spec xrun_spec;
+
+/** Create an empty job spec. It has no command yet: set one with
+ *  xrun_spec_set_command() or xrun_spec_add_arg() before submitting it.
+ *  Blocks: no.  Threads: any.
+ *  @param out  receives the new spec, OWNED by the caller (release with
+ *              xrun_spec_free); NULL on failure
+ *  @return XRUN_OK, XRUN_E_INVALID (out is NULL), XRUN_E_NOMEM */
+XRUN_API int xrun_spec_new(xrun_spec **out);
+
+/** Release a spec. NULL is a no-op. Jobs submitted from it do not depend
+ *  on it: it may be freed right after xrun_job_submit_spec() returns.
+ *  No status code: never fails. */
+XRUN_API void xrun_spec_free(xrun_spec *spec);
+
+/** Set the job's name ("name": free text, also in the scheduler's job
+ *  name), replacing an earlier one.
+ *  Blocks: no.  Threads: see the section's comment.
+ *  @param spec  the spec (BORROWED)
+ *  @param name  the name (BORROWED, copied)
+ *  @return XRUN_OK, XRUN_E_INVALID (an argument is NULL), XRUN_E_NOMEM */
+XRUN_API int xrun_spec_set_name(xrun_spec *spec, const char *name);
+
+/** Set the machine to run on ("machine"; unset: the default machine). The
+ *  name is looked up when the spec is submitted (XRUN_E_NOT_FOUND then).
+ *  @param spec     the spec (BORROWED)
+ *  @param machine  a configured machine's name (BORROWED, copied)
+ *  @return XRUN_OK, XRUN_E_INVALID (an argument is NULL), XRUN_E_NOMEM */
+XRUN_API int xrun_spec_set_machine(xrun_spec *spec, const char *machine);
+
+/** Set the shell command line the job runs ("command", run by bash in the
+ *  job directory), replacing an earlier one. A spec has either a command
+ *  or arguments (xrun_spec_add_arg), not both.
+ *  @param spec     the spec (BORROWED)
+ *  @param command  the command line, not blank (BORROWED, copied)
+ *  @return XRUN_OK, XRUN_E_INVALID (an argument is NULL, the command is
+ *          blank, or arguments were added already), XRUN_E_NOMEM */
+XRUN_API int xrun_spec_set_command(xrun_spec *spec, const char *command);
+
+/** Append one argument to the job's argv ("argv": the first is the
+ *  program). Each argument is quoted for the shell by xrun, so spaces,
+ *  quotes, `$(...)` and newlines reach the program unchanged.
+ *  @param spec  the spec (BORROWED)
+ *  @param arg   the argument (BORROWED, copied); may be ""
+ *  @return XRUN_OK, XRUN_E_INVALID (an argument is NULL, or a command was
+ *          set already), XRUN_E_NOMEM */
+XRUN_API int xrun_spec_add_arg(xrun_spec *spec, const char *arg);
+
+/** Set the directory on the machine to run in instead of the job's own
+ *  directory ("workdir"; "~" is the home there).
+ *  @param spec     the spec (BORROWED)
+ *  @param workdir  the directory (BORROWED, copied)
+ *  @return XRUN_OK, XRUN_E_INVALID (an argument is NULL), XRUN_E_NOMEM */
+XRUN_API int xrun_spec_set_workdir(xrun_spec *spec, const char *workdir);
+
+/** Set an environment variable of the job ("env": exported before the
+ *  command, after the machine's env), replacing an earlier value of the
+ *  same name. The name is checked to be a valid shell variable name when
+ *  the spec is submitted.
+ *  @param spec   the spec (BORROWED)
+ *  @param name   the variable's name, not empty (BORROWED, copied)
+ *  @param value  its value (BORROWED, copied); may be ""
+ *  @return XRUN_OK, XRUN_E_INVALID (an argument is NULL, or the name is
+ *          empty), XRUN_E_NOMEM */
+XRUN_API int xrun_spec_set_env(xrun_spec *spec, const char *name, const char *value);
+
+/** Set one resource ("resources"; the keys of docs/MACHINES.md#resources:
+ *  nodes, tasks_per_node, cpus_per_task, memory, walltime, partition,
+ *  account, qos), overriding the machine's default, from text: "64G" for
+ *  memory, "01:00:00" / "1-00:00:00" / "90" (minutes) for walltime, one
+ *  word for partition (the queue of PBS, Grid Engine and LSF), account and
+ *  qos, and a whole number such as "2" for the counts.
+ *  @param spec   the spec (BORROWED)
+ *  @param key    the resource's key (BORROWED)
+ *  @param value  its value as text (BORROWED, copied)
+ *  @return XRUN_OK, XRUN_E_INVALID (an argument is NULL, an unknown key --
+ *          the message suggests the closest one -- or a malformed value:
+ *          "job spec: $.resources.walltime: expected ..."), XRUN_E_NOMEM */
+XRUN_API int xrun_spec_set_resource(xrun_spec *spec, const char *key, const char *value);
+
+/** Set a count resource (nodes, tasks_per_node, cpus_per_task) from a
+ *  number; as xrun_spec_set_resource() otherwise.
+ *  @param spec   the spec (BORROWED)
+ *  @param key    "nodes", "tasks_per_node" or "cpus_per_task" (BORROWED)
+ *  @param value  the count, >= 1
+ *  @return XRUN_OK, XRUN_E_INVALID (an argument is NULL, an unknown key, a
+ *          key whose value is text such as "memory", or a value below 1),
+ *          XRUN_E_NOMEM */
+XRUN_API int xrun_spec_set_resource_int(xrun_spec *spec, const char *key, int64_t value);
+
+/** Append a local file or directory to copy into the job directory before
+ *  the job starts ("upload"). It must be readable when the spec is
+ *  submitted (XRUN_E_INVALID then).
+ *  @param spec  the spec (BORROWED)
+ *  @param path  a local path (BORROWED, copied)
+ *  @return XRUN_OK, XRUN_E_INVALID (an argument is NULL), XRUN_E_NOMEM */
+XRUN_API int xrun_spec_add_upload(xrun_spec *spec, const char *path);
+
+/** Append a file of the job directory to copy back when the job ends
+ *  ("retrieve").
+ *  @param spec  the spec (BORROWED)
+ *  @param name  a name relative to the job directory: not empty, no "/" at
+ *               the start, no ".." (BORROWED, copied)
+ *  @return XRUN_OK, XRUN_E_INVALID (an argument is NULL or the name leaves
+ *          the job directory), XRUN_E_NOMEM */
+XRUN_API int xrun_spec_add_retrieve(xrun_spec *spec, const char *name);
+
+/** Set the local directory the retrieved files go to ("retrieve_to";
+ *  unset: $XRUN_HOME/results/<id>; "~/" allowed).
+ *  @param spec  the spec (BORROWED)
+ *  @param dir   the directory (BORROWED, copied)
+ *  @return XRUN_OK, XRUN_E_INVALID (an argument is NULL), XRUN_E_NOMEM */
+XRUN_API int xrun_spec_set_retrieve_to(xrun_spec *spec, const char *dir);
+
+/** Set the parser applied to the job's parse file when it ends ("parser"):
+ *  its result and diagnosis go to the job's record (xrun_job_result).
+ *  @param spec    the spec (BORROWED)
+ *  @param parser  "qe", "vasp", "crystal" or "auto" (BORROWED)
+ *  @return XRUN_OK, XRUN_E_INVALID (an argument is NULL or another parser
+ *          name), XRUN_E_NOMEM */
+XRUN_API int xrun_spec_set_parser(xrun_spec *spec, const char *parser);
+
+/** Set the file the parser reads ("parse_file"; unset: the job's stdout).
+ *  @param spec  the spec (BORROWED)
+ *  @param name  a name relative to the job directory (BORROWED, copied)
+ *  @return XRUN_OK, XRUN_E_INVALID (an argument is NULL or the name leaves
+ *          the job directory), XRUN_E_NOMEM */
+XRUN_API int xrun_spec_set_parse_file(xrun_spec *spec, const char *name);
+
+/** Append a job this one starts after ("depends_on": it starts once they
+ *  completed). The job must exist on the same machine when the spec is
+ *  submitted, and be sent already unless this spec is deferred; the direct
+ *  scheduler refuses dependencies (XRUN_E_UNSUPPORTED at submit).
+ *  @param spec    the spec (BORROWED)
+ *  @param job_id  an xrun job id (BORROWED, copied)
+ *  @return XRUN_OK, XRUN_E_INVALID (an argument is NULL), XRUN_E_NOMEM */
+XRUN_API int xrun_spec_add_dependency(xrun_spec *spec, const char *job_id);
+
+/** Set a yes/no setting of the spec: "hold" (submit the job held; batch
+ *  schedulers only) or "defer" (only record the job and return at once:
+ *  the next poll round of its machine sends it).
+ *  @param spec   the spec (BORROWED)
+ *  @param flag   "hold" or "defer" (BORROWED)
+ *  @param value  non-zero for true, 0 for false
+ *  @return XRUN_OK, XRUN_E_INVALID (an argument is NULL or another flag
+ *          name), XRUN_E_NOMEM */
+XRUN_API int xrun_spec_set_flag(xrun_spec *spec, const char *flag, int value);
+
+/** Set what becomes of the job directory on the machine once the job's
+ *  files were retrieved ("cleanup"; unset: the machine's policy).
+ *  @param spec    the spec (BORROWED)
+ *  @param policy  "keep", "on_success" or "always" (BORROWED)
+ *  @return XRUN_OK, XRUN_E_INVALID (an argument is NULL or another policy),
+ *          XRUN_E_NOMEM */
+XRUN_API int xrun_spec_set_cleanup(xrun_spec *spec, const char *policy);
+
+/** Make the job an array ("array": one submission, each task a job of its
+ *  own). The range's syntax depends on the scheduler (docs/JOBSPEC.md) and
+ *  is checked when the spec is submitted; the direct scheduler has no
+ *  arrays (XRUN_E_UNSUPPORTED at submit).
+ *  @param spec   the spec (BORROWED)
+ *  @param range  e.g. "0-9" or "0-99%10" (BORROWED, copied)
+ *  @return XRUN_OK, XRUN_E_INVALID (an argument is NULL), XRUN_E_NOMEM */
+XRUN_API int xrun_spec_set_array(xrun_spec *spec, const char *range);
+
+/** The spec as the JSON text xrun_job_submit() takes (compact, keys in the
+ *  order they were first set), e.g. to log it or to pass it to
+ *  xrun_jobs_submit() in an array.
+ *  Blocks: no.  Threads: see the section's comment (a reading call).
+ *  @param out_json  receives the OWNED text (release with xrun_free); NULL
+ *                   on failure
+ *  @param spec      the spec (BORROWED)
+ *  @return XRUN_OK, XRUN_E_INVALID (an argument is NULL, or the spec has
+ *          neither a command nor arguments), XRUN_E_NOMEM */
+XRUN_API int xrun_spec_to_json(char **out_json, const xrun_spec *spec);
+
+/** Submit a job from a spec handle, with the semantics of
+ *  xrun_job_submit_v2(): the job is recorded in the store before anything
+ *  is sent, and the caller gets it whenever it was recorded -- also when
+ *  sending it failed. The spec is not changed and may be submitted again
+ *  (another job) or freed.
+ *  Ownership: `*out` is OWNED by the caller (release with xrun_job_free)
+ *  and is set on XRUN_OK and on every send failure (XRUN_E_TRANSPORT,
+ *  XRUN_E_SCHEDULER, XRUN_E_TIMEOUT, XRUN_E_STATE); it is NULL when the job
+ *  was refused before it was recorded (XRUN_E_INVALID, XRUN_E_NOT_FOUND,
+ *  XRUN_E_UNSUPPORTED, XRUN_E_STORE). After a failed send the job is in
+ *  state created (xrun_job_send sends it again) or waiting (waiting_for
+ *  "connection": poll rounds send it again with backoff). A deferred spec
+ *  ("defer") returns at once with the job in state waiting.
+ *  Blocks: while the job is sent (connecting if needed), at most about the
+ *  machine's command_timeout.  Threads: any (a reading call on the spec).
+ *  @param out   receives the job handle (see above); must not be NULL
+ *  @param ctx   the context (BORROWED)
+ *  @param spec  the spec (BORROWED)
+ *  @return XRUN_OK, XRUN_E_INVALID (an argument is NULL, no command, or a
+ *          value only the submit can check: an unreadable upload, an
+ *          unknown dependency, a bad variable name or array range),
+ *          XRUN_E_NOT_FOUND (machine), XRUN_E_UNSUPPORTED (e.g. hold, arrays
+ *          or dependencies on the direct scheduler), XRUN_E_TRANSPORT,
+ *          XRUN_E_TIMEOUT, XRUN_E_SCHEDULER, XRUN_E_STATE, XRUN_E_STORE */
+XRUN_API int xrun_job_submit_spec(xrun_job **out, xrun_ctx *ctx, const xrun_spec *spec);
+
+/** Submit several specs at once, as xrun_jobs_submit() does with a JSON
+ *  array: every spec is checked first -- one bad spec refuses the whole
+ *  batch (XRUN_E_INVALID naming its index: "job 3: job spec: ...") and
+ *  nothing is recorded; then every job is recorded, and per machine ONE
+ *  command sends them. The specs are not changed.
+ *  Ownership: `specs` and each spec are BORROWED; `*out_json` is OWNED
+ *  (release with xrun_free): an array in input order of {"id":..,
+ *  "state":..,"scheduler_id":..,"error":..} ("error" only for a job that
+ *  was not sent; it stays in the store with the reason).
+ *  Blocks: for one command per machine.  Threads: any (a reading call on
+ *  each spec).
+ *  @param out_json  receives the outcomes (see above); NULL on failure
+ *  @param ctx       the context (BORROWED)
+ *  @param specs     `count` spec handles, none NULL (may be NULL if
+ *                   `count` is 0)
+ *  @param count     how many specs
+ *  @return XRUN_OK once every job is recorded, even if some could not be
+ *          sent; XRUN_E_INVALID (a NULL argument or spec, or a spec
+ *          refused), XRUN_E_NOT_FOUND (machine), XRUN_E_UNSUPPORTED,
+ *          XRUN_E_STATE (a dependency not sent yet), XRUN_E_STORE */
+XRUN_API int xrun_jobs_submit_specs(char **out_json, xrun_ctx *ctx, const xrun_spec *const *specs,
+                                    size_t count);
+
 #ifdef __cplusplus
 }
 #endif

@@ -69,6 +69,10 @@ module xrun
   type, public :: xrun_events
      type(c_ptr) :: ptr = c_null_ptr
   end type xrun_events
+  !> A job spec built field by field (xrun_spec_new ... xrun_spec_free).
+  type, public :: xrun_spec
+     type(c_ptr) :: ptr = c_null_ptr
+  end type xrun_spec
 
   public :: xrun_version, xrun_library_version_number, xrun_status_name, xrun_last_error, &
        xrun_last_status, xrun_state_name, xrun_state_is_terminal
@@ -84,6 +88,12 @@ module xrun
   public :: xrun_ctx_interrupt, xrun_events_wait, xrun_job_read_file_at
   public :: xrun_job_hold, xrun_job_release, xrun_prune
   public :: xrun_job_submit_v2
+  public :: xrun_spec_new, xrun_spec_free, xrun_spec_set_name, xrun_spec_set_machine, &
+       xrun_spec_set_command, xrun_spec_add_arg, xrun_spec_set_workdir, xrun_spec_add_upload, &
+       xrun_spec_add_retrieve, xrun_spec_set_retrieve_to, xrun_spec_set_parser, xrun_spec_set_parse_file, &
+       xrun_spec_add_dependency, xrun_spec_set_cleanup, xrun_spec_set_array, xrun_spec_set_env, &
+       xrun_spec_set_resource, xrun_spec_set_flag, xrun_spec_to_json, xrun_job_submit_spec, &
+       xrun_jobs_submit_specs
   public :: xrun_events_since, xrun_events_free, xrun_events_count, xrun_events_seq, &
        xrun_events_time_ms, xrun_events_job_id, xrun_events_state, xrun_events_message, &
        xrun_events_json
@@ -111,8 +121,15 @@ module xrun
 
   !> Whether a handle has been opened and not freed.
   interface xrun_is_open
-     module procedure ctx_is_open, machine_is_open, job_is_open, result_is_open, events_is_open
+     module procedure ctx_is_open, machine_is_open, job_is_open, result_is_open, events_is_open, &
+          spec_is_open
   end interface xrun_is_open
+
+  !> Set a resource of a spec: text for any key ("64G", "01:00:00",
+  !> "standard", "2"), or an integer of either kind for the counts.
+  interface xrun_spec_set_resource
+     module procedure spec_set_resource_text, spec_set_resource_i32, spec_set_resource_i64
+  end interface xrun_spec_set_resource
 
   ! ---- the C API, private: callers use the wrappers below ---------------
   interface
@@ -524,6 +541,139 @@ module xrun
        integer(c_size_t), value :: index
        type(c_ptr) :: r
      end function c_xrun_result_string_at
+     function c_xrun_spec_set_name(spec, name) bind(c, name="xrun_spec_set_name") result(r)
+       import :: c_ptr, c_int, c_char
+       type(c_ptr), value :: spec
+       character(kind=c_char), intent(in) :: name(*)
+       integer(c_int) :: r
+     end function c_xrun_spec_set_name
+     function c_xrun_spec_set_machine(spec, machine) bind(c, name="xrun_spec_set_machine") result(r)
+       import :: c_ptr, c_int, c_char
+       type(c_ptr), value :: spec
+       character(kind=c_char), intent(in) :: machine(*)
+       integer(c_int) :: r
+     end function c_xrun_spec_set_machine
+     function c_xrun_spec_set_command(spec, command) bind(c, name="xrun_spec_set_command") result(r)
+       import :: c_ptr, c_int, c_char
+       type(c_ptr), value :: spec
+       character(kind=c_char), intent(in) :: command(*)
+       integer(c_int) :: r
+     end function c_xrun_spec_set_command
+     function c_xrun_spec_add_arg(spec, arg) bind(c, name="xrun_spec_add_arg") result(r)
+       import :: c_ptr, c_int, c_char
+       type(c_ptr), value :: spec
+       character(kind=c_char), intent(in) :: arg(*)
+       integer(c_int) :: r
+     end function c_xrun_spec_add_arg
+     function c_xrun_spec_set_workdir(spec, workdir) bind(c, name="xrun_spec_set_workdir") result(r)
+       import :: c_ptr, c_int, c_char
+       type(c_ptr), value :: spec
+       character(kind=c_char), intent(in) :: workdir(*)
+       integer(c_int) :: r
+     end function c_xrun_spec_set_workdir
+     function c_xrun_spec_add_upload(spec, path) bind(c, name="xrun_spec_add_upload") result(r)
+       import :: c_ptr, c_int, c_char
+       type(c_ptr), value :: spec
+       character(kind=c_char), intent(in) :: path(*)
+       integer(c_int) :: r
+     end function c_xrun_spec_add_upload
+     function c_xrun_spec_add_retrieve(spec, name) bind(c, name="xrun_spec_add_retrieve") result(r)
+       import :: c_ptr, c_int, c_char
+       type(c_ptr), value :: spec
+       character(kind=c_char), intent(in) :: name(*)
+       integer(c_int) :: r
+     end function c_xrun_spec_add_retrieve
+     function c_xrun_spec_set_retrieve_to(spec, dir) bind(c, name="xrun_spec_set_retrieve_to") result(r)
+       import :: c_ptr, c_int, c_char
+       type(c_ptr), value :: spec
+       character(kind=c_char), intent(in) :: dir(*)
+       integer(c_int) :: r
+     end function c_xrun_spec_set_retrieve_to
+     function c_xrun_spec_set_parser(spec, parser) bind(c, name="xrun_spec_set_parser") result(r)
+       import :: c_ptr, c_int, c_char
+       type(c_ptr), value :: spec
+       character(kind=c_char), intent(in) :: parser(*)
+       integer(c_int) :: r
+     end function c_xrun_spec_set_parser
+     function c_xrun_spec_set_parse_file(spec, name) bind(c, name="xrun_spec_set_parse_file") result(r)
+       import :: c_ptr, c_int, c_char
+       type(c_ptr), value :: spec
+       character(kind=c_char), intent(in) :: name(*)
+       integer(c_int) :: r
+     end function c_xrun_spec_set_parse_file
+     function c_xrun_spec_add_dependency(spec, job_id) bind(c, name="xrun_spec_add_dependency") result(r)
+       import :: c_ptr, c_int, c_char
+       type(c_ptr), value :: spec
+       character(kind=c_char), intent(in) :: job_id(*)
+       integer(c_int) :: r
+     end function c_xrun_spec_add_dependency
+     function c_xrun_spec_set_cleanup(spec, policy) bind(c, name="xrun_spec_set_cleanup") result(r)
+       import :: c_ptr, c_int, c_char
+       type(c_ptr), value :: spec
+       character(kind=c_char), intent(in) :: policy(*)
+       integer(c_int) :: r
+     end function c_xrun_spec_set_cleanup
+     function c_xrun_spec_set_array(spec, range) bind(c, name="xrun_spec_set_array") result(r)
+       import :: c_ptr, c_int, c_char
+       type(c_ptr), value :: spec
+       character(kind=c_char), intent(in) :: range(*)
+       integer(c_int) :: r
+     end function c_xrun_spec_set_array
+     function c_xrun_spec_new(out) bind(c, name="xrun_spec_new") result(r)
+       import :: c_ptr, c_int
+       type(c_ptr), intent(out) :: out
+       integer(c_int) :: r
+     end function c_xrun_spec_new
+     subroutine c_xrun_spec_free(spec) bind(c, name="xrun_spec_free")
+       import :: c_ptr
+       type(c_ptr), value :: spec
+     end subroutine c_xrun_spec_free
+     function c_xrun_spec_set_env(spec, name, value) bind(c, name="xrun_spec_set_env") result(r)
+       import :: c_ptr, c_int, c_char
+       type(c_ptr), value :: spec
+       character(kind=c_char), intent(in) :: name(*), value(*)
+       integer(c_int) :: r
+     end function c_xrun_spec_set_env
+     function c_xrun_spec_set_resource(spec, key, value) bind(c, name="xrun_spec_set_resource") result(r)
+       import :: c_ptr, c_int, c_char
+       type(c_ptr), value :: spec
+       character(kind=c_char), intent(in) :: key(*), value(*)
+       integer(c_int) :: r
+     end function c_xrun_spec_set_resource
+     function c_xrun_spec_set_resource_int(spec, key, value) bind(c, name="xrun_spec_set_resource_int") result(r)
+       import :: c_ptr, c_int, c_char, c_int64_t
+       type(c_ptr), value :: spec
+       character(kind=c_char), intent(in) :: key(*)
+       integer(c_int64_t), value :: value
+       integer(c_int) :: r
+     end function c_xrun_spec_set_resource_int
+     function c_xrun_spec_set_flag(spec, flag, value) bind(c, name="xrun_spec_set_flag") result(r)
+       import :: c_ptr, c_int, c_char
+       type(c_ptr), value :: spec
+       character(kind=c_char), intent(in) :: flag(*)
+       integer(c_int), value :: value
+       integer(c_int) :: r
+     end function c_xrun_spec_set_flag
+     function c_xrun_spec_to_json(out, spec) bind(c, name="xrun_spec_to_json") result(r)
+       import :: c_ptr, c_int
+       type(c_ptr), intent(out) :: out
+       type(c_ptr), value :: spec
+       integer(c_int) :: r
+     end function c_xrun_spec_to_json
+     function c_xrun_job_submit_spec(out, ctx, spec) bind(c, name="xrun_job_submit_spec") result(r)
+       import :: c_ptr, c_int
+       type(c_ptr), intent(out) :: out
+       type(c_ptr), value :: ctx, spec
+       integer(c_int) :: r
+     end function c_xrun_job_submit_spec
+     function c_xrun_jobs_submit_specs(out, ctx, specs, count) bind(c, name="xrun_jobs_submit_specs") result(r)
+       import :: c_ptr, c_int, c_size_t
+       type(c_ptr), intent(out) :: out
+       type(c_ptr), value :: ctx
+       type(c_ptr), intent(in) :: specs(*)
+       integer(c_size_t), value :: count
+       integer(c_int) :: r
+     end function c_xrun_jobs_submit_specs
   end interface
 
 contains
@@ -1469,5 +1619,308 @@ contains
     end if
     s = f_string(c_xrun_result_string_at(res%ptr, c_string(key), int(index - 1, c_size_t)))
   end function xrun_result_string_at
+
+  ! ---- job specs built field by field (no JSON) ------------------------------
+
+  !> Create an empty job spec (free it with xrun_spec_free). Fill it with
+  !> the xrun_spec_* setters, then submit it with xrun_job_submit_spec.
+  !> Each setter checks its value at once (stat XRUN_E_INVALID, errmsg
+  !> naming the field, e.g. "$.resources.walltime"); a refused value leaves
+  !> the spec as it was. Every string arrives in the job unchanged.
+  subroutine xrun_spec_new(spec, stat, errmsg)
+    type(xrun_spec), intent(out) :: spec
+    integer, intent(out), optional :: stat
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    integer(c_int) :: status
+    status = c_xrun_spec_new(spec%ptr)
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
+  end subroutine xrun_spec_new
+
+  !> Release the spec (jobs submitted from it do not need it).
+  subroutine xrun_spec_free(spec)
+    type(xrun_spec), intent(inout) :: spec
+    call c_xrun_spec_free(spec%ptr)
+    spec%ptr = c_null_ptr
+  end subroutine xrun_spec_free
+
+  !> The job's name (free text).
+  subroutine xrun_spec_set_name(spec, name, stat, errmsg)
+    type(xrun_spec), intent(in) :: spec
+    character(len=*), intent(in) :: name
+    integer, intent(out), optional :: stat
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    integer(c_int) :: status
+    status = c_xrun_spec_set_name(spec%ptr, c_string(name))
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
+  end subroutine xrun_spec_set_name
+
+  !> The machine to run on (checked at submit).
+  subroutine xrun_spec_set_machine(spec, machine, stat, errmsg)
+    type(xrun_spec), intent(in) :: spec
+    character(len=*), intent(in) :: machine
+    integer, intent(out), optional :: stat
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    integer(c_int) :: status
+    status = c_xrun_spec_set_machine(spec%ptr, c_string(machine))
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
+  end subroutine xrun_spec_set_machine
+
+  !> The shell command line (either a command or arguments).
+  subroutine xrun_spec_set_command(spec, command, stat, errmsg)
+    type(xrun_spec), intent(in) :: spec
+    character(len=*), intent(in) :: command
+    integer, intent(out), optional :: stat
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    integer(c_int) :: status
+    status = c_xrun_spec_set_command(spec%ptr, c_string(command))
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
+  end subroutine xrun_spec_set_command
+
+  !> Append one argument to argv; it arrives unchanged.
+  subroutine xrun_spec_add_arg(spec, arg, stat, errmsg)
+    type(xrun_spec), intent(in) :: spec
+    character(len=*), intent(in) :: arg
+    integer, intent(out), optional :: stat
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    integer(c_int) :: status
+    status = c_xrun_spec_add_arg(spec%ptr, c_string(arg))
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
+  end subroutine xrun_spec_add_arg
+
+  !> Run in this directory on the machine.
+  subroutine xrun_spec_set_workdir(spec, workdir, stat, errmsg)
+    type(xrun_spec), intent(in) :: spec
+    character(len=*), intent(in) :: workdir
+    integer, intent(out), optional :: stat
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    integer(c_int) :: status
+    status = c_xrun_spec_set_workdir(spec%ptr, c_string(workdir))
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
+  end subroutine xrun_spec_set_workdir
+
+  !> Append a local path copied into the job directory.
+  subroutine xrun_spec_add_upload(spec, path, stat, errmsg)
+    type(xrun_spec), intent(in) :: spec
+    character(len=*), intent(in) :: path
+    integer, intent(out), optional :: stat
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    integer(c_int) :: status
+    status = c_xrun_spec_add_upload(spec%ptr, c_string(path))
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
+  end subroutine xrun_spec_add_upload
+
+  !> Append a job-directory file copied back at the end.
+  subroutine xrun_spec_add_retrieve(spec, name, stat, errmsg)
+    type(xrun_spec), intent(in) :: spec
+    character(len=*), intent(in) :: name
+    integer, intent(out), optional :: stat
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    integer(c_int) :: status
+    status = c_xrun_spec_add_retrieve(spec%ptr, c_string(name))
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
+  end subroutine xrun_spec_add_retrieve
+
+  !> The local directory retrieved files go to.
+  subroutine xrun_spec_set_retrieve_to(spec, dir, stat, errmsg)
+    type(xrun_spec), intent(in) :: spec
+    character(len=*), intent(in) :: dir
+    integer, intent(out), optional :: stat
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    integer(c_int) :: status
+    status = c_xrun_spec_set_retrieve_to(spec%ptr, c_string(dir))
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
+  end subroutine xrun_spec_set_retrieve_to
+
+  !> "qe", "vasp", "crystal" or "auto".
+  subroutine xrun_spec_set_parser(spec, parser, stat, errmsg)
+    type(xrun_spec), intent(in) :: spec
+    character(len=*), intent(in) :: parser
+    integer, intent(out), optional :: stat
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    integer(c_int) :: status
+    status = c_xrun_spec_set_parser(spec%ptr, c_string(parser))
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
+  end subroutine xrun_spec_set_parser
+
+  !> The job-directory file the parser reads.
+  subroutine xrun_spec_set_parse_file(spec, name, stat, errmsg)
+    type(xrun_spec), intent(in) :: spec
+    character(len=*), intent(in) :: name
+    integer, intent(out), optional :: stat
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    integer(c_int) :: status
+    status = c_xrun_spec_set_parse_file(spec%ptr, c_string(name))
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
+  end subroutine xrun_spec_set_parse_file
+
+  !> Append an xrun job id this job starts after.
+  subroutine xrun_spec_add_dependency(spec, job_id, stat, errmsg)
+    type(xrun_spec), intent(in) :: spec
+    character(len=*), intent(in) :: job_id
+    integer, intent(out), optional :: stat
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    integer(c_int) :: status
+    status = c_xrun_spec_add_dependency(spec%ptr, c_string(job_id))
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
+  end subroutine xrun_spec_add_dependency
+
+  !> "keep", "on_success" or "always".
+  subroutine xrun_spec_set_cleanup(spec, policy, stat, errmsg)
+    type(xrun_spec), intent(in) :: spec
+    character(len=*), intent(in) :: policy
+    integer, intent(out), optional :: stat
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    integer(c_int) :: status
+    status = c_xrun_spec_set_cleanup(spec%ptr, c_string(policy))
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
+  end subroutine xrun_spec_set_cleanup
+
+  !> A job array range such as "0-9".
+  subroutine xrun_spec_set_array(spec, range, stat, errmsg)
+    type(xrun_spec), intent(in) :: spec
+    character(len=*), intent(in) :: range
+    integer, intent(out), optional :: stat
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    integer(c_int) :: status
+    status = c_xrun_spec_set_array(spec%ptr, c_string(range))
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
+  end subroutine xrun_spec_set_array
+
+  !> Set an environment variable of the job (replaces an earlier value).
+  subroutine xrun_spec_set_env(spec, name, value, stat, errmsg)
+    type(xrun_spec), intent(in) :: spec
+    character(len=*), intent(in) :: name, value
+    integer, intent(out), optional :: stat
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    integer(c_int) :: status
+    status = c_xrun_spec_set_env(spec%ptr, c_string(name), c_string(value))
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
+  end subroutine xrun_spec_set_env
+
+  !> A resource from text: "64G" (memory), "01:00:00" (walltime), a word
+  !> (partition, account, qos) or a count ("2").
+  subroutine spec_set_resource_text(spec, key, value, stat, errmsg)
+    type(xrun_spec), intent(in) :: spec
+    character(len=*), intent(in) :: key, value
+    integer, intent(out), optional :: stat
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    integer(c_int) :: status
+    status = c_xrun_spec_set_resource(spec%ptr, c_string(key), c_string(value))
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
+  end subroutine spec_set_resource_text
+
+  !> A count resource (nodes, tasks_per_node, cpus_per_task) from a number.
+  subroutine spec_set_resource_i64(spec, key, value, stat, errmsg)
+    type(xrun_spec), intent(in) :: spec
+    character(len=*), intent(in) :: key
+    integer(c_int64_t), intent(in) :: value
+    integer, intent(out), optional :: stat
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    integer(c_int) :: status
+    status = c_xrun_spec_set_resource_int(spec%ptr, c_string(key), value)
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
+  end subroutine spec_set_resource_i64
+
+  subroutine spec_set_resource_i32(spec, key, value, stat, errmsg)
+    type(xrun_spec), intent(in) :: spec
+    character(len=*), intent(in) :: key
+    integer(c_int32_t), intent(in) :: value
+    integer, intent(out), optional :: stat
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    integer(c_int) :: status
+    status = c_xrun_spec_set_resource_int(spec%ptr, c_string(key), int(value, c_int64_t))
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
+  end subroutine spec_set_resource_i32
+
+  !> "hold" (submit held; batch schedulers) or "defer" (record only: the
+  !> next poll round sends it).
+  subroutine xrun_spec_set_flag(spec, flag, value, stat, errmsg)
+    type(xrun_spec), intent(in) :: spec
+    character(len=*), intent(in) :: flag
+    logical, intent(in) :: value
+    integer, intent(out), optional :: stat
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    integer(c_int) :: status
+    status = c_xrun_spec_set_flag(spec%ptr, c_string(flag), merge(1_c_int, 0_c_int, value))
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
+  end subroutine xrun_spec_set_flag
+
+  !> The spec as the JSON text xrun_job_submit takes (to log it).
+  subroutine xrun_spec_to_json(spec, json, stat, errmsg)
+    type(xrun_spec), intent(in) :: spec
+    character(len=:), allocatable, intent(out) :: json
+    integer, intent(out), optional :: stat
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    type(c_ptr) :: out
+    integer(c_int) :: status
+    status = c_xrun_spec_to_json(out, spec%ptr)
+    json = take_string(out)
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
+  end subroutine xrun_spec_to_json
+
+  !> Submit a job from a spec, like xrun_job_submit_v2: `job` is set
+  !> whenever the job was recorded, also when its send failed. The spec is
+  !> unchanged: submit it again for another job, or free it.
+  subroutine xrun_job_submit_spec(job, ctx, spec, stat, errmsg)
+    type(xrun_job), intent(out) :: job
+    type(xrun_ctx), intent(in) :: ctx
+    type(xrun_spec), intent(in) :: spec
+    integer, intent(out), optional :: stat
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    integer(c_int) :: status
+    status = c_xrun_job_submit_spec(job%ptr, ctx%ptr, spec%ptr)
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
+  end subroutine xrun_job_submit_spec
+
+  !> Submit several specs at once (one command per machine): every spec is
+  !> checked first and one bad spec refuses them all (errmsg names its
+  !> 0-based index: "job 2: ..."). `results_json` is the JSON array of
+  !> outcomes in input order: id, state, scheduler_id, and error for a job
+  !> that was not sent.
+  subroutine xrun_jobs_submit_specs(ctx, specs, results_json, stat, errmsg)
+    type(xrun_ctx), intent(in) :: ctx
+    type(xrun_spec), intent(in) :: specs(:)
+    character(len=:), allocatable, intent(out) :: results_json
+    integer, intent(out), optional :: stat
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    type(c_ptr) :: pointers(max(1, size(specs)))
+    type(c_ptr) :: out
+    integer(c_int) :: status
+    integer :: i
+    pointers = c_null_ptr
+    do i = 1, size(specs)
+       pointers(i) = specs(i)%ptr
+    end do
+    status = c_xrun_jobs_submit_specs(out, ctx%ptr, pointers, int(size(specs), c_size_t))
+    results_json = take_string(out)
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
+  end subroutine xrun_jobs_submit_specs
+
+  logical function spec_is_open(h)
+    type(xrun_spec), intent(in) :: h
+    spec_is_open = c_associated(h%ptr)
+  end function spec_is_open
 
 end module xrun

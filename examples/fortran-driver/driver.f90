@@ -6,7 +6,8 @@
 !
 ! Each job stands in for a pw.x run by printing OUTPUT_FILE (a Quantum
 ! ESPRESSO output) after a short, different delay; its spec names the "qe"
-! parser, so the library parses the job's stdout when it ends. The default
+! parser, so the library parses the job's stdout when it ends. The specs
+! are built with the xrun_spec_* setters, never as JSON text. The default
 ! machine is used ($XRUN_HOME, else ~/.xrun; the built-in `local` machine
 ! when nothing is configured). Exits non-zero if any job fails.
 program fortran_driver
@@ -32,7 +33,8 @@ subroutine drive()
   type(xrun_ctx) :: ctx
   type(xrun_job) :: jobs(max_jobs)
   type(xrun_result) :: res
-  character(len=:), allocatable :: output_file, spec, msg
+  type(xrun_spec) :: spec
+  character(len=:), allocatable :: output_file, msg
   character(len=32) :: name
   character(len=4096) :: arg
   character(len=16) :: delay
@@ -63,14 +65,23 @@ subroutine drive()
      error stop 1
   end if
 
-  ! Submit the batch. Single quotes protect the path inside the shell
-  ! command; a path holding a quote would need escaping.
+  ! Submit the batch. Each spec is built field by field: the path and the
+  ! delay are arguments of their own, so a path holding quotes, spaces or
+  ! backslashes reaches `cat` unchanged -- no JSON, no shell quoting here.
   do i = 1, n_jobs
      write (name, '(a,i0)') 'si-scf-', i
      write (delay, '(f4.1)') 0.2 * i
-     spec = '{"name": "' // trim(name) // '", "command": "sleep ' // trim(adjustl(delay)) // &
-          '; cat ''' // output_file // '''", "parser": "qe"}'
-     call xrun_job_submit(jobs(i), ctx, spec, stat=stat, errmsg=msg)
+     call xrun_spec_new(spec)
+     call xrun_spec_set_name(spec, trim(name))
+     call xrun_spec_add_arg(spec, 'sh')
+     call xrun_spec_add_arg(spec, '-c')
+     call xrun_spec_add_arg(spec, 'sleep "$1" && cat "$2"')
+     call xrun_spec_add_arg(spec, 'sh')
+     call xrun_spec_add_arg(spec, trim(adjustl(delay)))
+     call xrun_spec_add_arg(spec, output_file)
+     call xrun_spec_set_parser(spec, 'qe')
+     call xrun_job_submit_spec(jobs(i), ctx, spec, stat=stat, errmsg=msg)
+     call xrun_spec_free(spec)
      if (stat /= XRUN_OK) then
         write (*, '(a)') 'submit failed: ' // msg
         error stop 1

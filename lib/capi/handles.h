@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/context.h"
+#include "core/spec_builder.h"
 #include "store/store.h"
 
 struct xrun_ctx {
@@ -24,6 +25,10 @@ struct xrun_job {
   std::string id;
   std::mutex mutex;  // guards record
   xrun::JobRecord record;
+};
+
+struct xrun_spec {
+  xrun::SpecBuilder builder;
 };
 
 struct xrun_events {

@@ -112,6 +112,31 @@ void reload(xrun_job* job) {
   throw Error(sent.status, "job " + sent.id + " " + what + ": " + sent.error);
 }
 
+// The _v2 contract: the caller gets the job whenever it was recorded,
+// also when its send failed.
+void submit_keeping_job(xrun_job** out, xrun_ctx& ctx, JobSpec spec) {
+  SendOutcome sent = ctx.context->submission().submit({std::move(spec)}, false)[0];
+  *out = new_job_handle(ctx.context, ctx.context->job(sent.id));
+  if (sent.status != XRUN_OK) throw Error(sent.status, sent.error);
+}
+
+// A batch through the one submission path; the outcomes as the JSON
+// array xrun_jobs_submit documents.
+std::string submit_batch(xrun_ctx& ctx, std::vector<JobSpec> specs) {
+  std::vector<SendOutcome> outcomes = ctx.context->submission().submit(std::move(specs), true);
+  json::Ptr out = json::array();
+  for (const auto& outcome : outcomes) {
+    JobRecord record = ctx.context->job(outcome.id);
+    json::Ptr item = json::object();
+    json::set_string(item.get(), "id", outcome.id);
+    json::set_string(item.get(), "state", state_name(record.state));
+    json::set_string(item.get(), "scheduler_id", record.scheduler_id);
+    if (!outcome.error.empty()) json::set_string(item.get(), "error", outcome.error);
+    cJSON_AddItemToArray(out.get(), item.release());
+  }
+  return json::print(out.get());
+}
+
 }  // namespace
 
 extern "C" {
@@ -122,7 +147,7 @@ XRUN_API int xrun_job_submit(xrun_job** out, xrun_ctx* ctx, const char* spec_jso
     require(out, "out");
     require(ctx, "ctx");
     require(spec_json, "spec_json");
-    SendOutcome sent = ctx->context->submission().submit({parse_job_spec(spec_json)}, false)[0];
+    SendOutcome sent = ctx->context->submission().submit({parse_job_request(spec_json)}, false)[0];
     if (sent.status != XRUN_OK) throw_unsent(*ctx->context, sent);
     *out = new_job_handle(ctx->context, ctx->context->job(sent.id));
   });
@@ -134,9 +159,17 @@ XRUN_API int xrun_job_submit_v2(xrun_job** out, xrun_ctx* ctx, const char* spec_
     require(out, "out");
     require(ctx, "ctx");
     require(spec_json, "spec_json");
-    SendOutcome sent = ctx->context->submission().submit({parse_job_spec(spec_json)}, false)[0];
-    *out = new_job_handle(ctx->context, ctx->context->job(sent.id));
-    if (sent.status != XRUN_OK) throw Error(sent.status, sent.error);
+    submit_keeping_job(out, *ctx, parse_job_request(spec_json));
+  });
+}
+
+XRUN_API int xrun_job_submit_spec(xrun_job** out, xrun_ctx* ctx, const xrun_spec* spec) {
+  if (out) *out = nullptr;
+  return guarded([&] {
+    require(out, "out");
+    require(ctx, "ctx");
+    require(spec, "spec");
+    submit_keeping_job(out, *ctx, spec->builder.spec());
   });
 }
 
@@ -167,7 +200,7 @@ XRUN_API int xrun_job_submit_command(xrun_job** out, xrun_ctx* ctx, const char* 
     spec.name = name ? name : "";
     spec.command = command;
     // Validate as a JSON spec would be.
-    spec = parse_job_spec(job_spec_to_json(spec));
+    spec = parse_job_request(job_spec_to_json(spec));
     SendOutcome sent = ctx->context->submission().submit({spec}, false)[0];
     if (sent.status != XRUN_OK) throw_unsent(*ctx->context, sent);
     *out = new_job_handle(ctx->context, ctx->context->job(sent.id));
@@ -186,23 +219,32 @@ XRUN_API int xrun_jobs_submit(char** out_json, xrun_ctx* ctx, const char* specs_
     int index = 0;
     for (const cJSON* item = list->child; item; item = item->next, ++index) {
       try {
-        specs.push_back(parse_job_spec(json::print(item)));
+        specs.push_back(parse_job_request(json::print(item)));
       } catch (const Error& e) {
         throw Error(e.status(), "job " + std::to_string(index) + ": " + e.what());
       }
     }
-    std::vector<SendOutcome> outcomes = ctx->context->submission().submit(std::move(specs), true);
-    json::Ptr out = json::array();
-    for (const auto& outcome : outcomes) {
-      JobRecord record = ctx->context->job(outcome.id);
-      json::Ptr item = json::object();
-      json::set_string(item.get(), "id", outcome.id);
-      json::set_string(item.get(), "state", state_name(record.state));
-      json::set_string(item.get(), "scheduler_id", record.scheduler_id);
-      if (!outcome.error.empty()) json::set_string(item.get(), "error", outcome.error);
-      cJSON_AddItemToArray(out.get(), item.release());
+    *out_json = owned_copy(submit_batch(*ctx, std::move(specs)));
+  });
+}
+
+XRUN_API int xrun_jobs_submit_specs(char** out_json, xrun_ctx* ctx, const xrun_spec* const* specs, size_t count) {
+  if (out_json) *out_json = nullptr;
+  return guarded([&] {
+    require(out_json, "out_json");
+    require(ctx, "ctx");
+    if (count > 0) require(specs, "specs");
+    std::vector<JobSpec> parsed;
+    parsed.reserve(count);
+    for (size_t i = 0; i < count; ++i) {
+      if (!specs[i]) throw Error(XRUN_E_INVALID, "specs[" + std::to_string(i) + "] must not be NULL");
+      try {
+        parsed.push_back(specs[i]->builder.spec());
+      } catch (const Error& e) {
+        throw Error(e.status(), "job " + std::to_string(i) + ": " + e.what());
+      }
     }
-    *out_json = owned_copy(json::print(out.get()));
+    *out_json = owned_copy(submit_batch(*ctx, std::move(parsed)));
   });
 }
 

@@ -1,5 +1,6 @@
 #include "core/job_spec.h"
 
+#include "machine/units.h"
 #include "util/error.h"
 #include "util/json.h"
 #include "util/shell_quote.h"
@@ -127,6 +128,29 @@ JobSpec parse_job_spec(const std::string& json_text) {
       if (!starts_with(what, "job spec: ")) what = "job spec: " + what;
       throw Error(XRUN_E_INVALID, what);
     }
+  }
+  return spec;
+}
+
+JobSpec parse_job_request(const std::string& json_text) {
+  JobSpec spec = parse_job_spec(json_text);
+  const Resources& r = spec.resources;
+  auto refuse = [](const char* key, const std::string& expected, const std::string& got) {
+    throw Error(XRUN_E_INVALID, std::string("job spec: $.resources.") + key + ": expected " + expected +
+                                    ", got \"" + got + "\"");
+  };
+  if (r.walltime && !parse_walltime_seconds(*r.walltime))
+    refuse("walltime", "\"HH:MM:SS\", \"D-HH:MM:SS\" or whole minutes (\"90\") greater than 0", *r.walltime);
+  if (r.memory && !normalize_memory(*r.memory))
+    refuse("memory", "a size such as \"64G\", \"500M\" or \"4000\" (megabytes)", *r.memory);
+  // They become scheduler directives, one per line.
+  const std::pair<const char*, const std::optional<std::string>*> words[] = {
+      {"partition", &r.partition}, {"account", &r.account}, {"qos", &r.qos}};
+  for (const auto& [key, value] : words) {
+    if (!*value) continue;
+    bool one_word = !(*value)->empty();
+    for (unsigned char c : **value) one_word = one_word && c > ' ' && c != 0x7f;
+    if (!one_word) refuse(key, "one word without spaces", **value);
   }
   return spec;
 }

@@ -44,7 +44,15 @@ struct JobSpec {
 };
 
 // Throws Error(XRUN_E_INVALID) naming the key ("job spec: $.resources.nodes: ...").
+// Parses a stored spec as well as a caller's: keys and types only.
 JobSpec parse_job_spec(const std::string& json_text);
+// A spec from a caller (the JSON submit calls and the spec builder): what
+// parse_job_spec checks, and the resources' values too -- walltime and
+// memory in the grammar of machine files, partition/account/qos one word
+// each -- so a bad value is refused naming its path on every machine, not
+// only by the batch schedulers that render it. Stored specs were accepted
+// before these checks existed and are read back with parse_job_spec.
+JobSpec parse_job_request(const std::string& json_text);
 std::string job_spec_to_json(const JobSpec& spec);
 
 }  // namespace xrun

@@ -14,7 +14,7 @@ int main(int argc, char** argv) {
     std::stringstream text;
     text << in.rdbuf();
     try {
-      xrun::parse_job_spec(text.str());
+      xrun::parse_job_request(text.str());
       std::cout << "loads: " << argv[i] << "\n";
     } catch (const std::exception& e) {
       std::cout << "REFUSED: " << argv[i] << ": " << e.what() << "\n";

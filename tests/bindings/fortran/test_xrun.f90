@@ -362,6 +362,9 @@ subroutine scenario()
   call xrun_job_submit(again, ctx, '{"comand": "true"}', stat=stat, errmsg=msg)
   call check(stat == XRUN_E_INVALID .and. index(msg, 'comand') > 0, 'bad spec is XRUN_E_INVALID: ' // msg)
 
+  ! ---- a spec built field by field: no JSON ---------------------------------
+  call spec_scenario(ctx)
+
   ! ---- a log callback -------------------------------------------------------
   call xrun_ctx_open(logged, log=count_log, log_level=XRUN_LOG_DEBUG, stat=stat, errmsg=msg)
   call check(stat == XRUN_OK, 'context with a log callback: ' // msg)
@@ -388,5 +391,112 @@ subroutine scenario()
   call xrun_job_free(parsed_job)
   call xrun_ctx_close(ctx)
 end subroutine scenario
+
+!> A job built with the xrun_spec_* setters: refusals name the field, and
+!> quotes, backslashes and newlines (which broke hand-made JSON) reach the
+!> job's argv and environment unchanged.
+subroutine spec_scenario(ctx)
+  use, intrinsic :: iso_c_binding
+  use xrun
+  type(xrun_ctx), intent(in) :: ctx
+  type(xrun_spec) :: spec, batch(2)
+  type(xrun_job) :: job
+  character(len=:), allocatable :: hostile, hostile_env, json, text, msg
+  integer :: stat
+
+  hostile = 'say "hi" \n not a newline\' // achar(10) // 'real newline' // achar(9) // &
+       'tab $(echo no) `no` ''single'' \'
+  hostile_env = '{"json": "in a value"}' // achar(10) // '\\server\share $HOME'
+
+  call check(.not. xrun_is_open(spec), 'a spec handle starts null')
+  call xrun_spec_new(spec, stat=stat, errmsg=msg)
+  call check(stat == XRUN_OK .and. xrun_is_open(spec), 'spec_new: ' // msg)
+  call xrun_spec_set_name(spec, 'it''s "quoted"')
+  call xrun_spec_add_arg(spec, 'sh')
+  call xrun_spec_add_arg(spec, '-c')
+  call xrun_spec_add_arg(spec, 'printf ''%s\n'' "$1" "$XRUN_HOSTILE"')
+  call xrun_spec_add_arg(spec, 'sh')
+  call xrun_spec_add_arg(spec, hostile)
+  call xrun_spec_set_env(spec, 'XRUN_HOSTILE', hostile_env)
+  call xrun_spec_set_resource(spec, 'walltime', '01:00:00', stat=stat)
+  call check(stat == XRUN_OK, 'walltime as text')
+  call xrun_spec_set_resource(spec, 'nodes', 2, stat=stat)
+  call check(stat == XRUN_OK, 'nodes as a default integer')
+  call xrun_spec_set_resource(spec, 'cpus_per_task', 1_c_int64_t, stat=stat)
+  call check(stat == XRUN_OK, 'cpus_per_task as a 64-bit integer')
+
+  call xrun_spec_set_resource(spec, 'walltime', '1h', stat=stat, errmsg=msg)
+  call check(stat == XRUN_E_INVALID .and. index(msg, 'job spec: $.resources.walltime: expected') > 0, &
+       'bad walltime names the field: ' // msg)
+  call xrun_spec_set_resource(spec, 'walltme', '01:00:00', stat=stat, errmsg=msg)
+  call check(stat == XRUN_E_INVALID .and. index(msg, 'did you mean "walltime"') > 0, &
+       'unknown resource suggests the key: ' // msg)
+  call xrun_spec_set_resource(spec, 'nodes', 0, stat=stat, errmsg=msg)
+  call check(stat == XRUN_E_INVALID .and. index(msg, '$.resources.nodes') > 0, 'zero nodes: ' // msg)
+  call xrun_spec_set_flag(spec, 'hodl', .true., stat=stat, errmsg=msg)
+  call check(stat == XRUN_E_INVALID .and. index(msg, 'not a flag') > 0, 'unknown flag: ' // msg)
+  call xrun_spec_set_command(spec, 'true', stat=stat, errmsg=msg)
+  call check(stat == XRUN_E_INVALID, 'command after arguments is refused: ' // msg)
+
+  call xrun_spec_to_json(spec, json, stat=stat)
+  call check(stat == XRUN_OK .and. index(json, '"resources":{"walltime":"01:00:00","nodes":2,"cpus_per_task":1}') > 0, &
+       'spec JSON keeps the good values only: ' // json)
+
+  call xrun_job_submit_spec(job, ctx, spec, stat=stat, errmsg=msg)
+  call check(stat == XRUN_OK .and. xrun_is_open(job), 'submit_spec: ' // msg)
+  call xrun_job_wait(job, 30000, stat=stat)
+  call check(xrun_job_state(job) == XRUN_STATE_COMPLETED, 'spec job completed')
+  call xrun_job_read_file(job, 'stdout', text)
+  call check(text == hostile // achar(10) // hostile_env // achar(10), &
+       'argv and env arrive unchanged: [' // text // ']')
+  call xrun_job_info_json(job, json)
+  call check(index(json, '"name":"it''s \"quoted\""') > 0, 'name arrives unchanged')
+  call xrun_job_free(job)
+
+  ! Deferred: recorded only, then sent on demand.
+  call xrun_spec_set_flag(spec, 'defer', .true.)
+  call xrun_job_submit_spec(job, ctx, spec, stat=stat, errmsg=msg)
+  call check(stat == XRUN_OK, 'deferred spec submitted: ' // msg)
+  call check(xrun_job_state(job) == XRUN_STATE_WAITING, 'a deferred job waits')
+  call xrun_job_send(job, stat=stat, errmsg=msg)
+  call check(stat == XRUN_OK, 'deferred job sent: ' // msg)
+  call xrun_job_wait(job, 30000, stat=stat)
+  call check(xrun_job_state(job) == XRUN_STATE_COMPLETED, 'deferred job completed')
+  call xrun_job_free(job)
+
+  ! A batch of specs: a null one refuses the batch, then both are sent.
+  call xrun_spec_new(batch(1))
+  call xrun_spec_set_command(batch(1), 'echo one')
+  call xrun_jobs_submit_specs(ctx, batch, json, stat=stat, errmsg=msg)
+  call check(stat == XRUN_E_INVALID .and. index(msg, 'specs[1] must not be NULL') > 0, &
+       'a batch with a null spec is refused: ' // msg)
+  call xrun_spec_new(batch(2))
+  call xrun_spec_set_command(batch(2), 'echo two')
+  call xrun_jobs_submit_specs(ctx, batch, json, stat=stat, errmsg=msg)
+  call check(stat == XRUN_OK, 'batch of specs: ' // msg)
+  call check(count_of(json, '"id":') == 2 .and. index(json, '"error"') == 0, 'two jobs sent: ' // json)
+  call xrun_spec_free(batch(1))
+  call xrun_spec_free(batch(2))
+
+  call xrun_spec_free(spec)
+  call check(.not. xrun_is_open(spec), 'spec_free resets the handle')
+  call xrun_spec_free(spec) ! a no-op
+  call xrun_job_submit_spec(job, ctx, spec, stat=stat, errmsg=msg)
+  call check(stat == XRUN_E_INVALID .and. .not. xrun_is_open(job), 'a freed spec is refused: ' // msg)
+end subroutine spec_scenario
+
+!> How many times `needle` occurs in `text`.
+integer function count_of(text, needle)
+  character(len=*), intent(in) :: text, needle
+  integer :: at, from
+  count_of = 0
+  from = 1
+  do
+     at = index(text(from:), needle)
+     if (at == 0) exit
+     count_of = count_of + 1
+     from = from + at + len(needle) - 1
+  end do
+end function count_of
 
 end program test_xrun

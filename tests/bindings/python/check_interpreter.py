@@ -49,8 +49,32 @@ def test_command_list_is_argv():
         shutil.rmtree(home, ignore_errors=True)
 
 
+def test_spec_builder():
+    """xrun.Spec through this interpreter's cffi: text that hand-made JSON
+    would break reaches the job unchanged, and a bad value names its field."""
+    home = tempfile.mkdtemp(prefix="xrun-py-interp-")
+    hostile = 'a "quoted" \\ back\nslash\nline $(no) \'s\''
+    try:
+        with xrun.Spec(command=["printf", "%s|%s", hostile]) as spec:
+            spec.add_arg("e").set_resource("walltime", "01:00:00").set_resource("nodes", 1)
+            try:
+                spec.set_resource("walltime", "1h")
+            except xrun.InvalidError as e:
+                assert "$.resources.walltime" in str(e), e
+            else:
+                raise AssertionError("a bad walltime was accepted")
+            with xrun.Context(home=home) as ctx:
+                job = ctx.submit(spec)
+                assert job.wait(timeout=60) == xrun.State.COMPLETED, job.reason
+                assert job.read_file("stdout") == ("%s|e" % hostile).encode(), job.read_file("stdout")
+                job.close()
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
 if __name__ == "__main__":
     test_version_and_typing()
     test_command_list_is_argv()
-    print("python %s.%s.%s, cffi %s, xrun %s: command list as argv, py.typed, __version__ ok"
+    test_spec_builder()
+    print("python %s.%s.%s, cffi %s, xrun %s: command list as argv, xrun.Spec, py.typed, __version__ ok"
           % (sys.version_info[:3] + (cffi.__version__, xrun.__version__)))

@@ -15,6 +15,7 @@ from ._ffi import HEADER_PATH, LIBRARY_PATH, ffi, lib, text as _text
 from ._context import Context, Machine
 from ._jobs import Event, Job, State
 from ._results import Result, parse_buffer, parse_file
+from ._spec import Spec
 from .errors import (
     AuthError,
     ConfigError,
@@ -51,7 +52,7 @@ def status_name(status):
 
 
 __all__ = [
-    "Context", "Machine", "Job", "State", "Event", "Result", "parse_file", "parse_buffer",
+    "Context", "Machine", "Job", "State", "Event", "Result", "Spec", "parse_file", "parse_buffer",
     "Error", "InvalidError", "ConfigError", "NotFoundError", "StateError", "StoreError",
     "IoError", "TransportError", "AuthError", "HostKeyError", "SchedulerError",
     "TimeoutError", "ParseError", "NoMemError", "UnsupportedError", "InternalError",

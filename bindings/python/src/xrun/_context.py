@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Union
 
 from ._ffi import DEFINES, ffi, lib, text, cstr
 from ._handle import Handle
 from ._jobs import Event, Job, State, _milliseconds, _state
+from ._spec import Spec
 from .errors import Error, check, take_string
 
 
@@ -151,18 +152,24 @@ class Context(Handle):
 
     # -- jobs --------------------------------------------------------------
 
-    def submit(self, spec: Optional[Mapping[str, Any]] = None, **fields: Any) -> Job:
-        """Submit a job from a spec dict (docs/JOBSPEC.md), or keyword fields:
-        ctx.submit(command="echo hi", name="greet", parser="qe"). A command
-        given as a list, as subprocess takes it (command=["pw.x", "-in",
-        "si.in"]), is the spec's argv: each argument arrives unchanged.
+    def submit(self, spec: Optional[Union[Mapping[str, Any], Spec]] = None, **fields: Any) -> Job:
+        """Submit a job from a spec dict (docs/JOBSPEC.md), an xrun.Spec, or
+        keyword fields: ctx.submit(command="echo hi", name="greet",
+        parser="qe"). A command given as a list, as subprocess takes it
+        (command=["pw.x", "-in", "si.in"]), is the spec's argv: each
+        argument arrives unchanged.
         A job that was recorded but could not be sent is still returned to
         the caller: the exception raised then carries it as `.job` (send it
         again with job.send(), or let poll rounds resend it when it waits for
         the connection)."""
-        spec = _as_spec(dict(spec or {}, **fields))
         out = ffi.new("xrun_job **")
-        status = lib.xrun_job_submit_v2(out, self.ptr, cstr(json.dumps(spec)))
+        if isinstance(spec, Spec):
+            if fields:
+                raise TypeError("give either an xrun.Spec or keyword fields, not both")
+            status = lib.xrun_job_submit_spec(out, self.ptr, spec.ptr)
+        else:
+            text_spec = json.dumps(_as_spec(dict(spec or {}, **fields)))
+            status = lib.xrun_job_submit_v2(out, self.ptr, cstr(text_spec))
         job = Job(out[0], self) if out[0] != ffi.NULL else None
         try:
             check(status)
@@ -184,12 +191,19 @@ class Context(Handle):
         return Job(out[0], self)
 
     def submit_batch(self, specs: Iterable[Mapping[str, Any]]) -> List[Dict[str, Any]]:
-        """Submit several jobs at once (a list of spec dicts): all are
-        checked and recorded first, then one command per machine sends them.
+        """Submit several jobs at once (a list of spec dicts or xrun.Spec
+        objects): all are checked and recorded first, then one command per
+        machine sends them.
         Returns a list of dicts in input order: id, state, scheduler_id, and
         error for a job that was not sent."""
         out = ffi.new("char **")
-        check(lib.xrun_jobs_submit(out, self.ptr, cstr(json.dumps([_as_spec(dict(s)) for s in specs]))))
+        specs = list(specs)
+        if specs and all(isinstance(s, Spec) for s in specs):
+            handles = ffi.new("xrun_spec *[]", [s.ptr for s in specs])
+            check(lib.xrun_jobs_submit_specs(out, self.ptr, handles, len(specs)))
+        else:
+            items = [json.loads(s.to_json()) if isinstance(s, Spec) else _as_spec(dict(s)) for s in specs]
+            check(lib.xrun_jobs_submit(out, self.ptr, cstr(json.dumps(items))))
         return json.loads(take_string(out))
 
     def jobs(self, machine: Optional[str] = None, state: Optional[int] = None, limit: int = 0) -> List[Dict[str, Any]]:

@@ -113,7 +113,7 @@ macro_rules! opaque {
         }
     )*};
 }
-opaque!(xrun_ctx, xrun_machine, xrun_job, xrun_events, xrun_result);
+opaque!(xrun_ctx, xrun_machine, xrun_job, xrun_events, xrun_result, xrun_spec);
 
 extern "C" {
     pub fn xrun_version() -> *const c_char;
@@ -254,4 +254,33 @@ extern "C" {
         out_len: *mut usize,
     ) -> c_int;
     pub fn xrun_result_string_at(result: *mut xrun_result, key: *const c_char, index: usize) -> *const c_char;
+
+    // Job specs built field by field (the header's xrun_spec section).
+    pub fn xrun_spec_new(out: *mut *mut xrun_spec) -> c_int;
+    pub fn xrun_spec_free(spec: *mut xrun_spec);
+    pub fn xrun_spec_set_name(spec: *mut xrun_spec, name: *const c_char) -> c_int;
+    pub fn xrun_spec_set_machine(spec: *mut xrun_spec, machine: *const c_char) -> c_int;
+    pub fn xrun_spec_set_command(spec: *mut xrun_spec, command: *const c_char) -> c_int;
+    pub fn xrun_spec_add_arg(spec: *mut xrun_spec, arg: *const c_char) -> c_int;
+    pub fn xrun_spec_set_workdir(spec: *mut xrun_spec, workdir: *const c_char) -> c_int;
+    pub fn xrun_spec_set_env(spec: *mut xrun_spec, name: *const c_char, value: *const c_char) -> c_int;
+    pub fn xrun_spec_set_resource(spec: *mut xrun_spec, key: *const c_char, value: *const c_char) -> c_int;
+    pub fn xrun_spec_set_resource_int(spec: *mut xrun_spec, key: *const c_char, value: i64) -> c_int;
+    pub fn xrun_spec_add_upload(spec: *mut xrun_spec, path: *const c_char) -> c_int;
+    pub fn xrun_spec_add_retrieve(spec: *mut xrun_spec, name: *const c_char) -> c_int;
+    pub fn xrun_spec_set_retrieve_to(spec: *mut xrun_spec, dir: *const c_char) -> c_int;
+    pub fn xrun_spec_set_parser(spec: *mut xrun_spec, parser: *const c_char) -> c_int;
+    pub fn xrun_spec_set_parse_file(spec: *mut xrun_spec, name: *const c_char) -> c_int;
+    pub fn xrun_spec_add_dependency(spec: *mut xrun_spec, job_id: *const c_char) -> c_int;
+    pub fn xrun_spec_set_flag(spec: *mut xrun_spec, flag: *const c_char, value: c_int) -> c_int;
+    pub fn xrun_spec_set_cleanup(spec: *mut xrun_spec, policy: *const c_char) -> c_int;
+    pub fn xrun_spec_set_array(spec: *mut xrun_spec, range: *const c_char) -> c_int;
+    pub fn xrun_spec_to_json(out_json: *mut *mut c_char, spec: *const xrun_spec) -> c_int;
+    pub fn xrun_job_submit_spec(out: *mut *mut xrun_job, ctx: *mut xrun_ctx, spec: *const xrun_spec) -> c_int;
+    pub fn xrun_jobs_submit_specs(
+        out_json: *mut *mut c_char,
+        ctx: *mut xrun_ctx,
+        specs: *const *const xrun_spec,
+        count: usize,
+    ) -> c_int;
 }

@@ -12,6 +12,7 @@ use xrun_sys as sys;
 use crate::error::{check, Result};
 use crate::job::Job;
 use crate::machine::Machine;
+use crate::spec::Spec;
 use crate::state::State;
 use crate::strings::{borrowed, opt_ptr, opt_to_c, owned, path_to_c, to_c};
 
@@ -213,6 +214,31 @@ impl Context {
             return Err(sent.expect_err("xrun_job_submit_v2 gave no job and no error"));
         }
         Ok((Job::from_raw(out, self.inner.clone()), sent))
+    }
+
+    /// Submit a job from a [`Spec`] built field by field. Like
+    /// [`Context::submit_keeping`]: `Err` only if the job was refused
+    /// before it was recorded (a bad spec, an unknown machine, what the
+    /// scheduler cannot carry); otherwise the job and the outcome of its
+    /// send. The spec is unchanged and can be submitted again.
+    pub fn submit_spec(&self, spec: &Spec) -> Result<(Job, Result<()>)> {
+        let mut out = ptr::null_mut();
+        let sent = check(unsafe { sys::xrun_job_submit_spec(&mut out, self.raw(), spec.raw()) });
+        if out.is_null() {
+            return Err(sent.expect_err("xrun_job_submit_spec gave no job and no error"));
+        }
+        Ok((Job::from_raw(out, self.inner.clone()), sent))
+    }
+
+    /// Submit several [`Spec`]s at once (one command per machine): all are
+    /// checked first and one bad spec refuses them all (its index named).
+    /// Returns the outcomes as a JSON array in input order (id, state,
+    /// scheduler_id, and error for a job that was not sent).
+    pub fn submit_specs(&self, specs: &[&Spec]) -> Result<String> {
+        let raw: Vec<*const sys::xrun_spec> = specs.iter().map(|s| s.raw()).collect();
+        let mut out = ptr::null_mut();
+        check(unsafe { sys::xrun_jobs_submit_specs(&mut out, self.raw(), raw.as_ptr(), raw.len()) })?;
+        Ok(unsafe { owned(out) })
     }
 
     /// Submit a shell command line with no other settings.

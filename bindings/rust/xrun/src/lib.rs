@@ -24,6 +24,7 @@ mod error;
 mod job;
 mod machine;
 mod parsed;
+mod spec;
 mod state;
 mod strings;
 
@@ -32,6 +33,7 @@ pub use error::{Error, ErrorCode, Result};
 pub use job::Job;
 pub use machine::{CheckReport, Machine};
 pub use parsed::{parse_buffer, parse_file, Parsed};
+pub use spec::Spec;
 pub use state::State;
 
 /// The loaded library's version string.
@@ -54,5 +56,6 @@ fn assert_thread_safety() {
     send_sync::<Job>();
     send_sync::<Machine>();
     send_sync::<Parsed>();
+    send_sync::<Spec>();
     send_sync::<Error>();
 }
