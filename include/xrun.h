@@ -922,7 +922,7 @@ XRUN_API const char *xrun_result_string_at(xrun_result *result, const char *key,
 /* Job specs built field by field: no JSON in the caller                    */
 /* ------------------------------------------------------------------------ */
 
-/* A job spec handle (docs/JOBSPEC.md) filled by typed setters, for callers
+/** A job spec handle (docs/JOBSPEC.md) filled by typed setters, for callers
  * that should not write JSON by hand (C, Fortran): every string given to a
  * setter arrives unchanged in the job -- quotes, backslashes, newlines and
  * all. Each setter checks its value at once with the same parser as
@@ -950,7 +950,8 @@ XRUN_API int xrun_spec_new(xrun_spec **out);
 
 /** Release a spec. NULL is a no-op. Jobs submitted from it do not depend
  *  on it: it may be freed right after xrun_job_submit_spec() returns.
- *  No status code: never fails. */
+ *  No status code: never fails.
+ *  @param spec  the spec (OWNED by the caller until this call; NULL: nothing) */
 XRUN_API void xrun_spec_free(xrun_spec *spec);
 
 /** Set the job's name ("name": free text, also in the scheduler's job
@@ -1004,7 +1005,7 @@ XRUN_API int xrun_spec_set_workdir(xrun_spec *spec, const char *workdir);
  *          empty), XRUN_E_NOMEM */
 XRUN_API int xrun_spec_set_env(xrun_spec *spec, const char *name, const char *value);
 
-/** Set one resource ("resources"; the keys of docs/MACHINES.md#resources:
+/** Set one resource ("resources"; the keys of `docs/MACHINES.md#resources`:
  *  nodes, tasks_per_node, cpus_per_task, memory, walltime, partition,
  *  account, qos), overriding the machine's default, from text: "64G" for
  *  memory, "01:00:00" / "1-00:00:00" / "90" (minutes) for walltime, one
@@ -1046,7 +1047,7 @@ XRUN_API int xrun_spec_add_upload(xrun_spec *spec, const char *path);
 XRUN_API int xrun_spec_add_retrieve(xrun_spec *spec, const char *name);
 
 /** Set the local directory the retrieved files go to ("retrieve_to";
- *  unset: $XRUN_HOME/results/<id>; "~/" allowed).
+ *  unset: `$XRUN_HOME/results/<id>`; "~/" allowed).
  *  @param spec  the spec (BORROWED)
  *  @param dir   the directory (BORROWED, copied)
  *  @return XRUN_OK, XRUN_E_INVALID (an argument is NULL), XRUN_E_NOMEM */
