@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "test_common.h"
+#include "slurm_home.h"
 #include "xrun.h"
 
 static char home[512], bin[512], tb[512];
@@ -89,22 +90,8 @@ static int setup(void **state) {
     snprintf(path, sizeof path, "%s:%s", bin, getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
     setenv("PATH", path, 1);
 
-    snprintf(home, sizeof home, "%s", xrun_test_tempdir("slurm-faults"));
-    char machines[600];
-    snprintf(machines, sizeof machines, "%s/machines.json", home);
-    snprintf(text, sizeof text,
-             "{\"default\": \"tb\", \"machines\": {\"tb\": {\"execution\": \"local\", \"scheduler\": \"slurm\","
-             " \"workdir\": \"%s/jobs\", \"min_poll_interval\": 0, \"resources\": {\"partition\": \"debug\","
-             " \"walltime\": \"00:05:00\"}}}}",
-             home);
-    xrun_test_write_file(machines, text);
-    xrun_options opts = XRUN_OPTIONS_INIT;
-    opts.home = home;
-    if (xrun_ctx_open(&ctx, &opts) != XRUN_OK) {
-        fprintf(stderr, "xrun_ctx_open: %s\n", xrun_last_error());
-        return -1;
-    }
-    return 0;
+    xrun_test_local_slurm_home("slurm-faults", home, 0, "00:05:00");
+    return xrun_test_open_home(home, &ctx);
 }
 
 static int teardown(void **state) {

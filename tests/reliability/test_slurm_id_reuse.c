@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "test_common.h"
+#include "slurm_home.h"
 #include "xrun.h"
 
 static char home[512], tb[512];
@@ -29,22 +30,8 @@ static int setup(void **state) {
     }
     setenv("SLURM_CONF", conf, 1);
     setenv("XRUN_LOST_GRACE_MS", "2000", 1);
-    snprintf(home, sizeof home, "%s", xrun_test_tempdir("slurm-id-reuse"));
-    char machines[600], text[1200];
-    snprintf(machines, sizeof machines, "%s/machines.json", home);
-    snprintf(text, sizeof text,
-             "{\"default\": \"tb\", \"machines\": {\"tb\": {\"execution\": \"local\", \"scheduler\": \"slurm\","
-             " \"workdir\": \"%s/jobs\", \"min_poll_interval\": 0, \"resources\": {\"partition\": \"debug\","
-             " \"walltime\": \"00:15:00\"}}}}",
-             home);
-    xrun_test_write_file(machines, text);
-    xrun_options opts = XRUN_OPTIONS_INIT;
-    opts.home = home;
-    if (xrun_ctx_open(&ctx, &opts) != XRUN_OK) {
-        fprintf(stderr, "xrun_ctx_open: %s\n", xrun_last_error());
-        return -1;
-    }
-    return 0;
+    xrun_test_local_slurm_home("slurm-id-reuse", home, 0, "00:15:00");
+    return xrun_test_open_home(home, &ctx);
 }
 
 static int teardown(void **state) {

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "test_common.h"
+#include "slurm_home.h"
 #include "xrun.h"
 
 static char home[512];
@@ -62,14 +63,7 @@ static int setup(void **state) {
     snprintf(path, sizeof path, "%s:%s", bin, getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
     setenv("PATH", path, 1);
 
-    snprintf(home, sizeof home, "%s", xrun_test_tempdir("slurm-capi"));
-    char machines[600], text[2048];
-    snprintf(machines, sizeof machines, "%s/machines.json", home);
-    snprintf(text, sizeof text,
-             "{\"default\": \"tb\", \"machines\": {\"tb\": {\"execution\": \"local\", \"scheduler\": \"slurm\","
-             " \"workdir\": \"%s/jobs\", \"min_poll_interval\": 1, \"resources\": {\"partition\": \"debug\", \"walltime\": \"00:05:00\"}}}}",
-             home);
-    xrun_test_write_file(machines, text);
+    xrun_test_local_slurm_home("slurm-capi", home, 1, "00:05:00");
     xrun_options opts = XRUN_OPTIONS_INIT;
     opts.home = home;
     opts.log = print_log;

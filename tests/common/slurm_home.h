@@ -1,0 +1,36 @@
+/* A temporary XRUN_HOME whose default machine "tb" is the testbed's Slurm
+ * reached from this host ("execution": "local", partition "debug"), for
+ * the C tests on the real Slurm of scripts/testbed-slurm.sh. */
+#ifndef XRUN_TEST_SLURM_HOME_H
+#define XRUN_TEST_SLURM_HOME_H
+#include "test_common.h"
+#include "xrun.h"
+
+/* Makes the home (tag names its temporary folder) with its machines.json;
+ * copies its path into `home_out` (at least 512 bytes). */
+static inline void xrun_test_local_slurm_home(const char *tag, char *home_out, int min_poll_interval_s,
+                                              const char *walltime) {
+    snprintf(home_out, 512, "%s", xrun_test_tempdir(tag));
+    char machines[600], text[1400];
+    snprintf(machines, sizeof machines, "%s/machines.json", home_out);
+    snprintf(text, sizeof text,
+             "{\"default\": \"tb\", \"machines\": {\"tb\": {\"execution\": \"local\", \"scheduler\": \"slurm\","
+             " \"workdir\": \"%s/jobs\", \"min_poll_interval\": %d, \"resources\": {\"partition\": \"debug\","
+             " \"walltime\": \"%s\"}}}}",
+             home_out, min_poll_interval_s, walltime);
+    xrun_test_write_file(machines, text);
+}
+
+/* Opens a context on `home` (a cmocka setup's return value: 0, or -1 with
+ * the reason on stderr). */
+static inline int xrun_test_open_home(const char *home, xrun_ctx **ctx) {
+    xrun_options opts = XRUN_OPTIONS_INIT;
+    opts.home = home;
+    if (xrun_ctx_open(ctx, &opts) != XRUN_OK) {
+        fprintf(stderr, "xrun_ctx_open: %s\n", xrun_last_error());
+        return -1;
+    }
+    return 0;
+}
+
+#endif
