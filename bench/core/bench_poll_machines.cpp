@@ -114,7 +114,7 @@ int main(int argc, char** argv) {
                          " \"port\": " + std::to_string(port) + ", \"username\": \"nobody\", \"ssh_config\": \"none\","
                          " \"known_hosts\": \"" + home + "/known_hosts\", \"connect_timeout\": " +
                          std::to_string(timeout_s) + ", \"command_timeout\": " + std::to_string(timeout_s) +
-                         ", \"min_poll_interval\": 0, \"max_handshakes_per_minute\": 100000}}}";
+                         ", \"min_poll_interval\": 0, \"max_handshakes_per_minute\": 1000}}}";
   FILE* f = fopen((home + "/machines.json").c_str(), "w");
   fputs(machines.c_str(), f);
   fclose(f);
