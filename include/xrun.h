@@ -89,7 +89,7 @@ typedef enum xrun_status {
     XRUN_E_CONFIG = 2,       /* machine configuration is invalid */
     XRUN_E_NOT_FOUND = 3,    /* no such job, machine, file or result key */
     XRUN_E_STATE = 4,        /* not allowed in the job's current state */
-    XRUN_E_STORE = 5,        /* the job store (SQLite) failed */
+    XRUN_E_STORE = 5,        /* the job store (SQLite, PostgreSQL) failed */
     XRUN_E_IO = 6,           /* a local file operation failed */
     XRUN_E_TRANSPORT = 7,    /* connecting or talking to a host failed */
     XRUN_E_AUTH = 8,         /* authentication was refused */
@@ -172,20 +172,27 @@ typedef int (*xrun_prompt_fn)(const char *kind, const char *machine,
                               const char *prompt, int echo, char *answer,
                               size_t answer_size, void *payload);
 
-#define XRUN_OPTIONS_VERSION 1
+#define XRUN_OPTIONS_VERSION 2
 
 typedef struct xrun_options {
     unsigned int version;      /* XRUN_OPTIONS_VERSION */
     const char *home;          /* NULL: $XRUN_HOME, else ~/.xrun */
-    const char *store_path;    /* NULL: <home>/xrun.db */
+    const char *store_path;    /* NULL: see store_url */
     xrun_log_fn log;           /* NULL: no logging */
     int log_level;             /* highest xrun_log_level passed to `log` */
     void *log_payload;
     xrun_prompt_fn prompt;     /* NULL: secrets cannot be asked for */
     void *prompt_payload;
+    /* Version 2. Where the job store is: a SQLite file path, or a
+     * PostgreSQL URL ("postgresql://user@host:port/db") for a store shared
+     * by several hosts or a group. NULL: store_path, else $XRUN_STORE (a
+     * path or a URL), else <home>/xrun.db. A password in the URL is never
+     * logged or stored, but is better kept in ~/.pgpass or $PGPASSFILE,
+     * which libpq reads. BORROWED for the call to xrun_ctx_open only. */
+    const char *store_url;
 } xrun_options;
 
-#define XRUN_OPTIONS_INIT { XRUN_OPTIONS_VERSION, NULL, NULL, NULL, XRUN_LOG_WARN, NULL, NULL, NULL }
+#define XRUN_OPTIONS_INIT { XRUN_OPTIONS_VERSION, NULL, NULL, NULL, XRUN_LOG_WARN, NULL, NULL, NULL, NULL }
 
 /** Fill `opts` with defaults for `version` (for callers that cannot use
  *  XRUN_OPTIONS_INIT). Returns XRUN_E_INVALID for NULL or an unknown
@@ -196,8 +203,11 @@ typedef struct xrun_ctx xrun_ctx;
 
 /** Open a context: reads the machine configuration (strictly; a bad file
  *  fails with XRUN_E_CONFIG naming file, JSON path and key) and opens or
- *  creates the job store (XRUN_E_STORE). `opts` may be NULL for defaults.
- *  Creates <home> (mode 0700) if missing. Does not connect anywhere.
+ *  creates the job store (XRUN_E_STORE), migrating its schema. `opts` may
+ *  be NULL for defaults. Creates <home> (mode 0700) if missing. Connects to
+ *  no machine; a PostgreSQL store is connected to here (XRUN_E_STORE when
+ *  the server is unreachable -- after at most 10 s unless the URL sets
+ *  connect_timeout --, refuses the credentials, or holds a newer schema).
  *  Returns XRUN_OK, XRUN_E_INVALID, XRUN_E_CONFIG, XRUN_E_STORE. */
 XRUN_API int xrun_ctx_open(xrun_ctx **out, const xrun_options *opts);
 
@@ -206,7 +216,8 @@ XRUN_API int xrun_ctx_open(xrun_ctx **out, const xrun_options *opts);
 XRUN_API void xrun_ctx_close(xrun_ctx *ctx);
 
 /** The resolved home directory and store path. BORROWED, valid for the
- *  context's life. */
+ *  context's life. The store path of a PostgreSQL store is its URL without
+ *  the password. */
 XRUN_API const char *xrun_ctx_home(xrun_ctx *ctx);
 XRUN_API const char *xrun_ctx_store_path(xrun_ctx *ctx);
 
@@ -224,6 +235,19 @@ XRUN_API const char *xrun_ctx_store_path(xrun_ctx *ctx);
  *  @param ctx  the context (BORROWED); NULL is refused
  *  @return XRUN_OK, XRUN_E_INVALID (ctx is NULL) */
 XRUN_API int xrun_ctx_interrupt(xrun_ctx *ctx);
+
+/** Describe the context's job store as JSON.
+ *  {"backend": "sqlite"|"postgresql", "location": (the store path; a URL
+ *  without its password), "schema_version": N, "schema_version_at_open": M
+ *  (before this context migrated it: opening a context migrates the store,
+ *  so M < N means this open did it), "latest_schema_version": L (what this
+ *  library knows), "jobs": count, "last_event_seq": seq}.
+ *  Blocks: one or two store reads.  Threads: any.
+ *  @param out_json  set to the JSON text, OWNED by the caller: release with
+ *                   xrun_free(); NULL on failure
+ *  @param ctx       the context (BORROWED)
+ *  @return XRUN_OK, XRUN_E_INVALID (a NULL argument), XRUN_E_STORE */
+XRUN_API int xrun_store_info_json(char **out_json, xrun_ctx *ctx);
 
 /* ------------------------------------------------------------------------ */
 /* Machines                                                                 */

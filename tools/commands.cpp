@@ -16,6 +16,7 @@ const std::vector<Command>& commands() {
       {"run", cmd_run},         {"submit", cmd_submit},   {"status", cmd_status},   {"list", cmd_list},
       {"wait", cmd_wait},       {"cancel", cmd_cancel},   {"poll", cmd_poll},       {"events", cmd_events},
       {"recover", cmd_recover}, {"machines", cmd_machines}, {"parse", cmd_parse},   {"version", cmd_version},
+      {"store", cmd_store},
   };
   return table;
 }

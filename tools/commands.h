@@ -22,6 +22,7 @@ int cmd_events(int argc, char** argv);
 int cmd_recover(int argc, char** argv);
 int cmd_machines(int argc, char** argv);
 int cmd_parse(int argc, char** argv);
+int cmd_store(int argc, char** argv);
 int cmd_version(int argc, char** argv);
 
 }  // namespace xrun_tool

@@ -22,6 +22,7 @@ static void usage(FILE* out) {
           "  recover                                     reconcile jobs left by a crash\n"
           "  machines list|show NAME|check NAME [--json]\n"
           "  parse [--parser qe|vasp|crystal|auto] [--json] FILE\n"
+          "  store info|migrate [--json]                 the job store ($XRUN_STORE: a file or postgresql://...)\n"
           "  version\n");
 }
 

@@ -1,4 +1,5 @@
 // Options, contexts and machines.
+#include <cstddef>
 #include <cstring>
 
 #include "capi/guard.h"
@@ -27,6 +28,7 @@ ContextOptions to_context_options(const xrun_options* opts) {
                                     std::to_string(XRUN_OPTIONS_VERSION) + ")");
   if (opts->home) out.home = opts->home;
   if (opts->store_path) out.store_path = opts->store_path;
+  if (opts->version >= 2 && opts->store_url) out.store_path = opts->store_url;
   out.logger = Logger(opts->log, opts->log_level, opts->log_payload);
   out.prompt = opts->prompt;
   out.prompt_payload = opts->prompt_payload;
@@ -40,10 +42,13 @@ extern "C" {
 XRUN_API int xrun_options_init(xrun_options* opts, unsigned int version) {
   return guarded([&] {
     require(opts, "opts");
-    if (version != XRUN_OPTIONS_VERSION)
+    if (version < 1 || version > XRUN_OPTIONS_VERSION)
       throw Error(XRUN_E_INVALID, "xrun_options_init: unknown version " + std::to_string(version));
     xrun_options defaults = XRUN_OPTIONS_INIT;
-    *opts = defaults;
+    defaults.version = version;
+    // An older caller's struct ends before the fields it does not know.
+    const size_t size = version == 1 ? offsetof(xrun_options, store_url) : sizeof defaults;
+    memcpy(opts, &defaults, size);
   });
 }
 

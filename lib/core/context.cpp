@@ -74,16 +74,26 @@ bool owner_is_dead_here(const std::string& owner) {
   return pid > 0 && kill(pid, 0) != 0 && errno == ESRCH;
 }
 
+// The store's location: the caller's, else $XRUN_STORE (a file path or a
+// postgresql:// URL shared by several hosts), else <home>/xrun.db.
+std::string store_location(const std::string& given, const std::string& home) {
+  if (!given.empty()) return is_postgresql_url(given) ? given : expand_user(given);
+  const char* env = getenv("XRUN_STORE");
+  if (env && *env) return is_postgresql_url(env) ? std::string(env) : expand_user(env);
+  return home + "/xrun.db";
+}
+
 }  // namespace
 
 Context::Context(const ContextOptions& options)
     : home_(options.home.empty() ? default_home() : expand_user(options.home)), logger_(options.logger) {
   while (home_.size() > 1 && home_.back() == '/') home_.pop_back();
-  store_path_ = options.store_path.empty() ? home_ + "/xrun.db" : expand_user(options.store_path);
+  store_path_ = store_location(options.store_path, home_);
   owner_ = this_host() + "/" + std::to_string(getpid()) + "/" + std::to_string(reinterpret_cast<uintptr_t>(this));
   machines_ = load_machines(home_);
   ensure_private_dir(home_);
-  store_ = std::make_unique<Store>(store_path_);
+  store_ = open_store(store_path_);
+  store_path_ = store_->path();  // as the store shows it: a URL loses its password here
   store_->set_write_listener([this] { wakeup_.notify_change(); });
   SshCallbacks callbacks;
   callbacks.logger = logger_;

@@ -1,34 +1,50 @@
-// The job store on real SQLite files: opening, schema versions, jobs,
-// transitions, the event journal, leases and poll times.
+// The job store on both backends -- real SQLite files, and the real
+// PostgreSQL of scripts/testbed-postgres.sh when run with "postgresql" --
+// opening, schema versions, jobs, transitions, the event journal, leases
+// and poll times; then what only one backend has (file modes; server
+// errors and passwords).
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <string>
 #include <thread>
 
+#include "store/pg_handle.h"
+#include "store/pg_schema.h"
+#include "store/schema.h"
+#include "store/sqlite_store.h"
 #include "store_test_util.h"
 
 using store_test::expect_error;
 using store_test::fresh_db_path;
+using store_test::fresh_location;
+using store_test::on_postgres;
+using store_test::open;
 using store_test::make_job;
 using xrun::JobRecord;
 using xrun::JobUpdate;
+using xrun::SqliteStore;
 using xrun::Store;
 
 static void test_create_open_reopen(void**) {
-  const std::string path = fresh_db_path("store-open");
+  const std::string location = fresh_location("store-open");
   {
-    Store s(path);
-    assert_string_equal(s.path().c_str(), path.c_str());
-    assert_int_equal(s.schema_version(), Store::latest_schema_version());
-    s.insert_job(make_job("J1", "local", 1000));
+    auto s = open(location);
+    assert_string_equal(s->path().c_str(), location.c_str());
+    assert_int_equal(s->schema_version(), Store::latest_schema_version());
+    s->insert_job(make_job("J1", "local", 1000));
   }
-  Store again(path);
-  assert_int_equal(again.schema_version(), Store::latest_schema_version());
-  auto j = again.get_job("J1");
+  auto again = open(location);
+  assert_int_equal(again->schema_version(), Store::latest_schema_version());
+  auto j = again->get_job("J1");
   assert_true(j.has_value());
   assert_string_equal(j->machine.c_str(), "local");
-  assert_int_equal(again.last_event_seq(), 1);
+  assert_int_equal(again->last_event_seq(), 1);
+}
+
+static void test_backends_number_schemas_alike(void**) {
+  assert_int_equal(xrun::store::pg_migrations().back().version, xrun::store::migrations().back().version);
+  assert_int_equal(xrun::store::pg_migrations().size(), xrun::store::migrations().size());
 }
 
 static void test_file_modes_are_private(void**) {
@@ -36,7 +52,7 @@ static void test_file_modes_are_private(void**) {
   // Even a permissive umask must not make the job store readable by others.
   mode_t old = umask(0);
   {
-    Store s(path);
+    SqliteStore s(path);
     s.insert_job(make_job("J1", "local", 1));
     assert_int_equal(store_test::file_mode(path), 0600);
     // The WAL and shared-memory files exist while a connection is open.
@@ -48,19 +64,19 @@ static void test_file_modes_are_private(void**) {
 
 static void test_loose_sidecar_files_are_tightened(void**) {
   const std::string path = fresh_db_path("store-sidecar");
-  { Store s(path); }
+  { SqliteStore s(path); }
   // A stale -shm left behind world-readable (by an older tool, say). It
   // must be non-empty: SQLite itself fixes the mode of empty files only.
   std::string shm = path + "-shm";
   xrun_test_write_file(shm.c_str(), "stale shared-memory index");
   chmod(shm.c_str(), 0644);
-  Store s(path);
+  SqliteStore s(path);
   assert_int_equal(store_test::file_mode(shm), 0600);
 }
 
 static void test_missing_directory_is_an_error(void**) {
   const std::string path = std::string(xrun_test_tempdir("store-nodir")) + "/missing/jobs.db";
-  std::string msg = expect_error(XRUN_E_STORE, [&] { Store s(path); });
+  std::string msg = expect_error(XRUN_E_STORE, [&] { SqliteStore s(path); });
   assert_non_null(strstr(msg.c_str(), path.c_str()));
 }
 
@@ -68,7 +84,7 @@ static void test_migrates_an_empty_file(void**) {
   const std::string path = fresh_db_path("store-empty");
   xrun_test_write_file(path.c_str(), "");  // zero bytes: version 0
   {
-    Store s(path);
+    SqliteStore s(path);
     assert_int_equal(s.schema_version(), Store::latest_schema_version());
   }
   // Every table of the schema exists and the version is recorded.
@@ -78,12 +94,13 @@ static void test_migrates_an_empty_file(void**) {
 }
 
 static void test_refuses_a_newer_schema(void**) {
-  const std::string path = fresh_db_path("store-newer");
-  { Store s(path); }
+  const std::string path = fresh_location("store-newer");
+  { open(path); }
   const int newer = Store::latest_schema_version() + 3;
-  std::string sql = "PRAGMA user_version = " + std::to_string(newer);
-  assert_int_equal(store_test::raw_exec(path, sql.c_str()), SQLITE_OK);
-  std::string msg = expect_error(XRUN_E_STORE, [&] { Store s(path); });
+  std::string sql = (on_postgres() ? "UPDATE xrun_schema SET version = " : "PRAGMA user_version = ") +
+                    std::to_string(newer);
+  assert_true(store_test::raw_sql_ok(path, sql));
+  std::string msg = expect_error(XRUN_E_STORE, [&] { open(path); });
   std::string expected = path + ": schema version " + std::to_string(newer) +
                          " is newer than this xrun supports (" +
                          std::to_string(Store::latest_schema_version()) + ")";
@@ -93,13 +110,14 @@ static void test_refuses_a_newer_schema(void**) {
 static void test_refuses_a_file_that_is_not_a_database(void**) {
   const std::string path = fresh_db_path("store-notdb");
   xrun_test_write_file(path.c_str(), "this is a text file, not SQLite, and long enough to have a header......\n");
-  std::string msg = expect_error(XRUN_E_STORE, [&] { Store s(path); });
+  std::string msg = expect_error(XRUN_E_STORE, [&] { SqliteStore s(path); });
   assert_non_null(strstr(msg.c_str(), path.c_str()));
   assert_non_null(strstr(msg.c_str(), "not a database"));
 }
 
 static void test_insert_get_roundtrip(void**) {
-  Store s(fresh_db_path("store-roundtrip"));
+  auto owned = open(fresh_location("store-roundtrip"));
+  Store& s = *owned;
   JobRecord j = make_job("J1", "cluster", 1234);
   j.scheduler_id = "";
   j.reason = "";
@@ -129,7 +147,8 @@ static void test_insert_get_roundtrip(void**) {
 }
 
 static void test_list_with_filters(void**) {
-  Store s(fresh_db_path("store-list"));
+  auto owned = open(fresh_location("store-list"));
+  Store& s = *owned;
   s.insert_job(make_job("A", "m1", 100));
   s.insert_job(make_job("B", "m2", 200));
   s.insert_job(make_job("C", "m1", 300));
@@ -159,7 +178,8 @@ static void test_list_with_filters(void**) {
 }
 
 static void test_active_and_unsent(void**) {
-  Store s(fresh_db_path("store-active"));
+  auto owned = open(fresh_location("store-active"));
+  Store& s = *owned;
   const xrun_state states[] = {XRUN_STATE_CREATED, XRUN_STATE_SUBMITTING, XRUN_STATE_SUBMITTED,
                                XRUN_STATE_QUEUED,  XRUN_STATE_HELD,       XRUN_STATE_RUNNING,
                                XRUN_STATE_COMPLETED, XRUN_STATE_LOST};
@@ -187,7 +207,8 @@ static void test_active_and_unsent(void**) {
 }
 
 static void test_transition_rules(void**) {
-  Store s(fresh_db_path("store-transition"));
+  auto owned = open(fresh_location("store-transition"));
+  Store& s = *owned;
   s.insert_job(make_job("J", "m", 1));
   const int64_t base = s.last_event_seq();
 
@@ -250,7 +271,8 @@ static void test_transition_rules(void**) {
 }
 
 static void test_events_paging(void**) {
-  Store s(fresh_db_path("store-events"));
+  auto owned = open(fresh_location("store-events"));
+  Store& s = *owned;
   assert_int_equal(s.last_event_seq(), 0);
   assert_int_equal(s.events_since(0, 10).size(), 0);
   for (int i = 0; i < 10; ++i) {
@@ -278,18 +300,15 @@ static void test_events_paging(void**) {
 }
 
 static void test_events_are_append_only(void**) {
-  const std::string path = fresh_db_path("store-append");
-  {
-    Store s(path);
-    s.insert_job(make_job("J", "m", 1));
-  }
-  assert_int_not_equal(store_test::raw_exec(path, "UPDATE events SET message = 'rewritten'"), SQLITE_OK);
-  Store s(path);
-  assert_string_equal(s.events_since(0, 0)[0].message.c_str(), "created");
+  const std::string path = fresh_location("store-append");
+  open(path)->insert_job(make_job("J", "m", 1));
+  assert_false(store_test::raw_sql_ok(path, "UPDATE events SET message = 'rewritten'"));
+  assert_string_equal(open(path)->events_since(0, 0)[0].message.c_str(), "created");
 }
 
 static void test_leases(void**) {
-  Store s(fresh_db_path("store-lease"));
+  auto owned = open(fresh_location("store-lease"));
+  Store& s = *owned;
   assert_true(s.acquire_lease("poll:h:u", "A", 60000));
   assert_true(s.acquire_lease("poll:h:u", "A", 60000));   // renewed
   assert_false(s.acquire_lease("poll:h:u", "B", 60000));  // held by A
@@ -307,28 +326,112 @@ static void test_leases(void**) {
 }
 
 static void test_poll_times(void**) {
-  const std::string path = fresh_db_path("store-poll");
+  const std::string path = fresh_location("store-poll");
   {
-    Store s(path);
-    assert_int_equal(s.last_poll_ms("slurm:h"), 0);
-    s.set_last_poll_ms("slurm:h", 1700000000123);
-    s.set_last_poll_ms("slurm:h", 1700000000456);
-    s.set_last_poll_ms("pbs:h", 5);
+    auto s = open(path);
+    assert_int_equal(s->last_poll_ms("slurm:h"), 0);
+    s->set_last_poll_ms("slurm:h", 1700000000123);
+    s->set_last_poll_ms("slurm:h", 1700000000456);
+    s->set_last_poll_ms("pbs:h", 5);
   }
-  Store other(path);  // another process would see the same
-  assert_int_equal(other.last_poll_ms("slurm:h"), 1700000000456);
-  assert_int_equal(other.last_poll_ms("pbs:h"), 5);
+  auto other = open(path);  // another process would see the same
+  assert_int_equal(other->last_poll_ms("slurm:h"), 1700000000456);
+  assert_int_equal(other->last_poll_ms("pbs:h"), 5);
 }
 
-int main(void) {
-  const struct CMUnitTest tests[] = {
+// ---- PostgreSQL only ------------------------------------------------------
+
+static std::string with_user_info(const std::string& url, const std::string& user_info) {
+  // postgresql://xrun@host:port/db -> postgresql://<user_info>@host:port/db
+  size_t at = url.find('@');
+  return "postgresql://" + user_info + url.substr(at);
+}
+
+static void test_pg_migrates_an_empty_database(void**) {
+  const std::string url = fresh_location("pg-empty");
+  assert_int_equal(open(url)->schema_version(), Store::latest_schema_version());
+  assert_true(store_test::raw_sql_ok(url, "SELECT count(*) FROM jobs, events, leases, polls, event_counter"));
+  assert_true(store_test::raw_sql_ok(url, "SELECT state_name FROM jobs_named"));
+  assert_true(store_test::raw_sql_ok(
+      url, "DO $$ BEGIN IF (SELECT version FROM xrun_schema) <> " + std::to_string(Store::latest_schema_version()) +
+               " THEN RAISE EXCEPTION 'wrong version'; END IF; END $$"));
+  // A second open finds it current and changes nothing.
+  assert_int_equal(open(url)->schema_version(), Store::latest_schema_version());
+}
+
+static void test_pg_unreachable_server(void**) {
+  // Port 1 on loopback: nothing listens there.
+  std::string msg = expect_error(XRUN_E_STORE, [] { open("postgresql://xrun@127.0.0.1:1/xrun?connect_timeout=5"); });
+  assert_non_null(strstr(msg.c_str(), "postgresql://xrun@127.0.0.1:1/xrun: cannot connect to the PostgreSQL server"));
+}
+
+static void test_pg_credentials_refused_without_echoing_the_password(void**) {
+  const std::string url = with_user_info(fresh_location("pg-badpw"), "xrun:not-the-Secret-42");
+  std::string msg = expect_error(XRUN_E_STORE, [&] { open(url); });
+  assert_non_null(strstr(msg.c_str(), "cannot connect to the PostgreSQL server"));
+  assert_non_null(strstr(msg.c_str(), "password authentication failed"));
+  assert_null(strstr(msg.c_str(), "not-the-Secret-42"));
+}
+
+static void test_pg_missing_password_says_where_to_put_it(void**) {
+  const std::string url = fresh_location("pg-nopw");
+  std::string saved = getenv("PGPASSFILE");
+  setenv("PGPASSFILE", "/nonexistent/pgpass", 1);
+  std::string msg = expect_error(XRUN_E_STORE, [&] { open(url); });
+  setenv("PGPASSFILE", saved.c_str(), 1);
+  assert_non_null(strstr(msg.c_str(), "~/.pgpass"));
+}
+
+static void test_pg_password_in_url_works_and_is_never_shown(void**) {
+  const std::string password = store_test::env_or_die("TESTBED_PG_PASSWORD");
+  const std::string plain = fresh_location("pg-urlpw");
+  std::string saved = getenv("PGPASSFILE");
+  setenv("PGPASSFILE", "/nonexistent/pgpass", 1);  // only the URL knows it
+  {
+    auto s = open(with_user_info(plain, "xrun:" + password));
+    assert_string_equal(s->path().c_str(), plain.c_str());
+    s->insert_job(make_job("J", "m", 1));
+    std::string msg = expect_error(XRUN_E_NOT_FOUND, [&] { s->update("ghost", {}); });
+    assert_null(strstr(msg.c_str(), password.c_str()));
+  }
+  // ...and in the key=value form of a query parameter.
+  auto s = open(plain + "&password=" + password);
+  assert_string_equal(s->path().c_str(), plain.c_str());
+  assert_true(s->get_job("J").has_value());
+  setenv("PGPASSFILE", saved.c_str(), 1);
+}
+
+static void test_pg_reconnects_after_the_server_drops_it(void**) {
+  // Named, so that only this store's connection is dropped.
+  const std::string url = fresh_location("pg-drop") + "&application_name=xrun_drop_test";
+  auto s = open(url);
+  s->insert_job(make_job("J", "m", 1));
+  assert_true(store_test::raw_sql_ok(store_test::env_or_die("TESTBED_PG_ADMIN_URL"),
+                                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                     "WHERE application_name = 'xrun_drop_test'"));
+  // Reads and transactions run again on a new connection.
+  assert_true(s->get_job("J").has_value());
+  assert_true(s->transition("J", {XRUN_STATE_CREATED}, XRUN_STATE_SUBMITTING, {}, "after reconnect"));
+  assert_int_equal(s->last_event_seq(), 2);
+}
+
+// ---- Both (no server needed) ----------------------------------------------
+
+static void test_passwords_are_redacted_from_messages(void**) {
+  using xrun::store::redact_password;
+  assert_string_equal(redact_password("postgresql://u:s3cr@t@h:5/db").c_str(), "postgresql://u:***@h:5/db");
+  assert_string_equal(redact_password("postgres://u@h/db?sslmode=require&password=x1&a=b").c_str(),
+                      "postgres://u@h/db?sslmode=require&password=***&a=b");
+  assert_string_equal(redact_password("host=h password='a b' user=u").c_str(), "host=h password=*** user=u");
+  assert_string_equal(redact_password("failed for user \"u\"").c_str(), "failed for user \"u\"");
+}
+
+int main(int argc, char** argv) {
+  store_test::choose_backend(argc, argv);
+  const struct CMUnitTest both[] = {
       cmocka_unit_test(test_create_open_reopen),
-      cmocka_unit_test(test_file_modes_are_private),
-      cmocka_unit_test(test_loose_sidecar_files_are_tightened),
-      cmocka_unit_test(test_missing_directory_is_an_error),
-      cmocka_unit_test(test_migrates_an_empty_file),
+      cmocka_unit_test(test_backends_number_schemas_alike),
       cmocka_unit_test(test_refuses_a_newer_schema),
-      cmocka_unit_test(test_refuses_a_file_that_is_not_a_database),
       cmocka_unit_test(test_insert_get_roundtrip),
       cmocka_unit_test(test_list_with_filters),
       cmocka_unit_test(test_active_and_unsent),
@@ -337,6 +440,27 @@ int main(void) {
       cmocka_unit_test(test_events_are_append_only),
       cmocka_unit_test(test_leases),
       cmocka_unit_test(test_poll_times),
+      cmocka_unit_test(test_passwords_are_redacted_from_messages),
   };
-  return cmocka_run_group_tests(tests, nullptr, nullptr);
+  const struct CMUnitTest sqlite_only[] = {
+      cmocka_unit_test(test_file_modes_are_private),
+      cmocka_unit_test(test_loose_sidecar_files_are_tightened),
+      cmocka_unit_test(test_missing_directory_is_an_error),
+      cmocka_unit_test(test_migrates_an_empty_file),
+      cmocka_unit_test(test_refuses_a_file_that_is_not_a_database),
+  };
+  const struct CMUnitTest postgres_only[] = {
+      cmocka_unit_test(test_pg_migrates_an_empty_database),
+      cmocka_unit_test(test_pg_unreachable_server),
+      cmocka_unit_test(test_pg_credentials_refused_without_echoing_the_password),
+      cmocka_unit_test(test_pg_missing_password_says_where_to_put_it),
+      cmocka_unit_test(test_pg_password_in_url_works_and_is_never_shown),
+      cmocka_unit_test(test_pg_reconnects_after_the_server_drops_it),
+  };
+  int failed = cmocka_run_group_tests_name("store (both backends)", both, nullptr, nullptr);
+  if (on_postgres())
+    failed += cmocka_run_group_tests_name("store (postgresql)", postgres_only, nullptr, nullptr);
+  else
+    failed += cmocka_run_group_tests_name("store (sqlite)", sqlite_only, nullptr, nullptr);
+  return failed;
 }

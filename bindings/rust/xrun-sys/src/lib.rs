@@ -71,7 +71,7 @@ pub type xrun_prompt_fn = Option<
     ) -> c_int,
 >;
 
-pub const XRUN_OPTIONS_VERSION: c_uint = 1;
+pub const XRUN_OPTIONS_VERSION: c_uint = 2;
 
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
@@ -84,6 +84,9 @@ pub struct xrun_options {
     pub log_payload: *mut c_void,
     pub prompt: xrun_prompt_fn,
     pub prompt_payload: *mut c_void,
+    /// Version 2: a SQLite path or a postgresql:// URL (NULL: store_path,
+    /// else $XRUN_STORE, else <home>/xrun.db).
+    pub store_url: *const c_char,
 }
 
 impl Default for xrun_options {
@@ -98,6 +101,7 @@ impl Default for xrun_options {
             log_payload: std::ptr::null_mut(),
             prompt: None,
             prompt_payload: std::ptr::null_mut(),
+            store_url: std::ptr::null(),
         }
     }
 }

@@ -1,4 +1,4 @@
-#include "store/store.h"
+#include "store/sqlite_store.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -129,9 +129,10 @@ void tighten_sidecar_modes(const std::string& path) {
 
 }  // namespace
 
-struct Store::Impl {
+struct SqliteStore::Impl {
   std::string path;
   int schema_version = 0;
+  int schema_version_at_open = -1;
   mutable std::mutex mutex;  // guards db: one connection, one user at a time
   store::Connection db;
   std::function<void()> write_listener;  // set before sharing, then read-only
@@ -244,6 +245,7 @@ struct Store::Impl {
                                         " is newer than this xrun supports (" +
                                         std::to_string(latest) + ")");
         schema_version = current;
+        if (schema_version_at_open < 0) schema_version_at_open = current;
         if (current == latest) return true;
         // Another process may be migrating the same file: reading the
         // version inside the write transaction makes exactly one of us apply
@@ -262,18 +264,26 @@ struct Store::Impl {
   }
 };
 
-Store::Store(const std::string& path) : impl_(std::make_unique<Impl>()) {
+SqliteStore::SqliteStore(const std::string& path) : impl_(std::make_unique<Impl>()) {
   impl_->path = path;
   impl_->open();
 }
 
-Store::~Store() = default;
+SqliteStore::~SqliteStore() = default;
 
-const std::string& Store::path() const { return impl_->path; }
-int Store::schema_version() const { return impl_->schema_version; }
-int Store::latest_schema_version() { return store::latest_schema_version(); }
+const std::string& SqliteStore::path() const { return impl_->path; }
+int SqliteStore::schema_version() const { return impl_->schema_version; }
+int SqliteStore::schema_version_at_open() const { return impl_->schema_version_at_open; }
+const char* SqliteStore::backend() const { return "sqlite"; }
 
-void Store::insert_job(const JobRecord& job) {
+int64_t SqliteStore::job_count() const {
+  return impl_->read("counting jobs", [&] {
+    Statement s(impl_->db.get(), "SELECT count(*) FROM jobs");
+    return s.step() ? s.int64(0) : int64_t{0};
+  });
+}
+
+void SqliteStore::insert_job(const JobRecord& job) {
   impl_->write("inserting job " + job.id, [&] {
     sqlite3* db = impl_->db.get();
     const int64_t now = wall_ms();
@@ -291,7 +301,7 @@ void Store::insert_job(const JobRecord& job) {
   });
 }
 
-std::optional<JobRecord> Store::get_job(const std::string& id) const {
+std::optional<JobRecord> SqliteStore::get_job(const std::string& id) const {
   return impl_->read("reading job " + id, [&]() -> std::optional<JobRecord> {
     Statement s(impl_->db.get(), (std::string("SELECT ") + kJobColumns + " FROM jobs WHERE id = ?").c_str());
     s.bind(id);
@@ -300,7 +310,7 @@ std::optional<JobRecord> Store::get_job(const std::string& id) const {
   });
 }
 
-std::vector<JobRecord> Store::list_jobs(const std::string& machine, int state, int64_t limit) const {
+std::vector<JobRecord> SqliteStore::list_jobs(const std::string& machine, int state, int64_t limit) const {
   return impl_->read("listing jobs", [&] {
     std::string sql = std::string("SELECT ") + kJobColumns + " FROM jobs WHERE 1";
     if (!machine.empty()) sql += " AND machine = ?";
@@ -314,7 +324,7 @@ std::vector<JobRecord> Store::list_jobs(const std::string& machine, int state, i
   });
 }
 
-std::vector<JobRecord> Store::active_jobs(const std::string& machine) const {
+std::vector<JobRecord> SqliteStore::active_jobs(const std::string& machine) const {
   return impl_->read("listing active jobs", [&] {
     std::string sql = std::string("SELECT ") + kJobColumns + " FROM jobs WHERE state IN (?, ?, ?, ?)";
     if (!machine.empty()) sql += " AND machine = ?";
@@ -327,7 +337,7 @@ std::vector<JobRecord> Store::active_jobs(const std::string& machine) const {
   });
 }
 
-std::vector<JobRecord> Store::unsent_jobs() const {
+std::vector<JobRecord> SqliteStore::unsent_jobs() const {
   return impl_->read("listing unsent jobs", [&] {
     Statement s(impl_->db.get(), (std::string("SELECT ") + kJobColumns +
                                   " FROM jobs WHERE state IN (?, ?) ORDER BY created_ms, id")
@@ -337,7 +347,7 @@ std::vector<JobRecord> Store::unsent_jobs() const {
   });
 }
 
-bool Store::transition(const std::string& id, const std::vector<xrun_state>& allowed_from,
+bool SqliteStore::transition(const std::string& id, const std::vector<xrun_state>& allowed_from,
                        xrun_state to, const JobUpdate& update, const std::string& message) {
   const std::string what = "moving job " + id + " to state " + std::to_string(to);
   return impl_->write(what, [&] {
@@ -365,7 +375,7 @@ bool Store::transition(const std::string& id, const std::vector<xrun_state>& all
   });
 }
 
-void Store::update(const std::string& id, const JobUpdate& update) {
+void SqliteStore::update(const std::string& id, const JobUpdate& update) {
   const std::string what = "updating job " + id;
   impl_->write(what, [&] {
     if (apply_update(impl_->db.get(), id, std::nullopt, update, wall_ms()) == 0)
@@ -373,7 +383,7 @@ void Store::update(const std::string& id, const JobUpdate& update) {
   });
 }
 
-std::vector<Event> Store::events_since(int64_t after_seq, int64_t max) const {
+std::vector<Event> SqliteStore::events_since(int64_t after_seq, int64_t max) const {
   return impl_->read("reading events", [&] {
     Statement s(impl_->db.get(),
                 "SELECT seq, time_ms, job_id, state, message FROM events WHERE seq > ? ORDER BY seq LIMIT ?");
@@ -392,25 +402,25 @@ std::vector<Event> Store::events_since(int64_t after_seq, int64_t max) const {
   });
 }
 
-int64_t Store::last_event_seq() const {
+int64_t SqliteStore::last_event_seq() const {
   return impl_->read("reading the last event", [&] {
     Statement s(impl_->db.get(), "SELECT COALESCE(MAX(seq), 0) FROM events");
     return s.step() ? s.int64(0) : int64_t{0};
   });
 }
 
-void Store::set_write_listener(std::function<void()> listener) {
+void SqliteStore::set_write_listener(std::function<void()> listener) {
   impl_->write_listener = std::move(listener);
 }
 
-int64_t Store::data_version() const {
+int64_t SqliteStore::data_version() const {
   return impl_->read("reading the data version", [&] {
     Statement s(impl_->db.get(), "PRAGMA data_version");
     return s.step() ? s.int64(0) : int64_t{0};
   });
 }
 
-bool Store::acquire_lease(const std::string& name, const std::string& owner, int64_t ttl_ms) {
+bool SqliteStore::acquire_lease(const std::string& name, const std::string& owner, int64_t ttl_ms) {
   return impl_->write("acquiring lease " + name, [&] {
     sqlite3* db = impl_->db.get();
     const int64_t now = wall_ms();
@@ -427,7 +437,7 @@ bool Store::acquire_lease(const std::string& name, const std::string& owner, int
   });
 }
 
-void Store::release_lease(const std::string& name, const std::string& owner) {
+void SqliteStore::release_lease(const std::string& name, const std::string& owner) {
   impl_->write("releasing lease " + name, [&] {
     Statement s(impl_->db.get(), "DELETE FROM leases WHERE name = ? AND owner = ?");
     s.bind(name).bind(owner);
@@ -435,7 +445,7 @@ void Store::release_lease(const std::string& name, const std::string& owner) {
   });
 }
 
-std::string Store::lease_owner(const std::string& name) const {
+std::string SqliteStore::lease_owner(const std::string& name) const {
   return impl_->read("reading lease " + name, [&] {
     Statement s(impl_->db.get(), "SELECT owner FROM leases WHERE name = ?");
     s.bind(name);
@@ -443,7 +453,7 @@ std::string Store::lease_owner(const std::string& name) const {
   });
 }
 
-int64_t Store::last_poll_ms(const std::string& name) const {
+int64_t SqliteStore::last_poll_ms(const std::string& name) const {
   return impl_->read("reading poll time " + name, [&] {
     Statement s(impl_->db.get(), "SELECT last_ms FROM polls WHERE name = ?");
     s.bind(name);
@@ -451,7 +461,7 @@ int64_t Store::last_poll_ms(const std::string& name) const {
   });
 }
 
-void Store::set_last_poll_ms(const std::string& name, int64_t ms) {
+void SqliteStore::set_last_poll_ms(const std::string& name, int64_t ms) {
   impl_->write("recording poll time " + name, [&] {
     Statement s(impl_->db.get(),
                 "INSERT INTO polls (name, last_ms) VALUES (?, ?) "
