@@ -74,9 +74,11 @@ extern "C" {
 #define XRUN_VERSION_NUMBER \
     (XRUN_VERSION_MAJOR * 10000 + XRUN_VERSION_MINOR * 100 + XRUN_VERSION_PATCH)
 
-/** The library's version string (static storage). Thread-safe. */
+/** The library's version string (static storage). Thread-safe.
+ *  No status code: never fails. */
 XRUN_API const char *xrun_version(void);
-/** The library's XRUN_VERSION_NUMBER, to check header and library agree. */
+/** The library's XRUN_VERSION_NUMBER, to check header and library agree.
+ *  No status code: never fails. */
 XRUN_API int xrun_version_number(void);
 
 /* ------------------------------------------------------------------------ */
@@ -108,14 +110,17 @@ typedef enum xrun_status {
 XRUN_API const char *xrun_status_name(int status);
 
 /** The message of the last failed call on this thread. BORROWED: valid
- *  until the next xrun call on this thread. Never NULL ("" if none). */
+ *  until the next xrun call on this thread. Never NULL ("" if none).
+ *  No status code: never fails. */
 XRUN_API const char *xrun_last_error(void);
 
-/** The status of the last failed call on this thread (XRUN_OK if none). */
+/** The status of the last failed call on this thread (XRUN_OK if none).
+ *  No status code: never fails; any thread (its own value). */
 XRUN_API int xrun_last_status(void);
 
 /** Release a string or buffer the library returned as OWNED. NULL is a
- *  no-op. Thread-safe. */
+ *  no-op. Thread-safe.
+ *  No status code: never fails. */
 XRUN_API void xrun_free(void *ptr);
 
 /* ------------------------------------------------------------------------ */
@@ -137,12 +142,19 @@ typedef enum xrun_state {
     XRUN_STATE_OUT_OF_MEMORY = 10,
     XRUN_STATE_NODE_FAIL = 11,    /* node failure, boot failure */
     XRUN_STATE_PREEMPTED = 12,
-    XRUN_STATE_LOST = 13          /* no scheduler record and no exit record */
+    XRUN_STATE_LOST = 13,         /* no scheduler record and no exit record */
+    XRUN_STATE_WAITING = 14       /* recorded, not sent yet: xrun sends it by
+                                     itself in a later poll round once what it
+                                     waits for is there ("waiting_for" in its
+                                     info: room, connection, dependencies,
+                                     retry_backoff, or deferred) */
 } xrun_state;
 
-/** "created", "running", ... (static storage); "unknown" if out of range. */
+/** "created", "running", ... (static storage); "unknown" if out of range.
+ *  No status code: never fails. Thread-safe. */
 XRUN_API const char *xrun_state_name(int state);
-/** 1 if no further transition can happen from `state`, else 0. */
+/** 1 if no further transition can happen from `state`, else 0.
+ *  No status code: never fails. Thread-safe. */
 XRUN_API int xrun_state_is_terminal(int state);
 
 /* ------------------------------------------------------------------------ */
@@ -156,9 +168,14 @@ typedef enum xrun_log_level {
     XRUN_LOG_DEBUG = 3
 } xrun_log_level;
 
-/** Log callback. `message` is BORROWED for the call. May be called from any
- *  thread that uses the context, and from several at once. Must not call
- *  back into xrun. Secrets are never part of a message. */
+/** Log callback. `message` is BORROWED for the call. It is called on the
+ *  thread of the xrun call that logs (any thread that uses the context),
+ *  AND on xrun's own background thread that keeps SSH sessions alive and
+ *  closes idle ones (one per context that has used an SSH machine; it
+ *  exists until the context is destroyed) -- so possibly on a thread your
+ *  program did not create, and from several threads at once. It is never
+ *  called after the context is destroyed. Must not call back into xrun.
+ *  Secrets are never part of a message. */
 typedef void (*xrun_log_fn)(int level, const char *message, void *payload);
 
 /** Secret prompt callback: asked for a key passphrase (kind "passphrase"),
@@ -195,8 +212,13 @@ typedef struct xrun_options {
 #define XRUN_OPTIONS_INIT { XRUN_OPTIONS_VERSION, NULL, NULL, NULL, XRUN_LOG_WARN, NULL, NULL, NULL, NULL }
 
 /** Fill `opts` with defaults for `version` (for callers that cannot use
- *  XRUN_OPTIONS_INIT). Returns XRUN_E_INVALID for NULL or an unknown
- *  version. */
+ *  XRUN_OPTIONS_INIT). Every version from 1 to XRUN_OPTIONS_VERSION is
+ *  accepted: a caller built against an older header passes its own
+ *  version, and only the fields that version has are written (its struct
+ *  may be smaller). xrun_ctx_open() likewise reads only the fields of
+ *  `opts->version`. Never blocks; any thread.
+ *  Returns XRUN_OK, XRUN_E_INVALID (NULL, 0, or a version newer than this
+ *  library knows). */
 XRUN_API int xrun_options_init(xrun_options *opts, unsigned int version);
 
 typedef struct xrun_ctx xrun_ctx;
@@ -211,14 +233,37 @@ typedef struct xrun_ctx xrun_ctx;
  *  Returns XRUN_OK, XRUN_E_INVALID, XRUN_E_CONFIG, XRUN_E_STORE. */
 XRUN_API int xrun_ctx_open(xrun_ctx **out, const xrun_options *opts);
 
+/** Open a context that only READS the store: for listing jobs and events
+ *  (xrun list / events) beside other processes that write.
+ *  The store is opened read-only: no lock is taken, a writer holding the
+ *  store does not delay it, and a store file without write permission
+ *  opens. A broken machine configuration does not fail the open: the error
+ *  (naming the file) goes to the log callback at XRUN_LOG_WARN, and calls
+ *  that need a machine fail with XRUN_E_CONFIG. Every call that changes a
+ *  job (submit, poll, cancel, wait on an active job, hold, prune, ...)
+ *  fails with XRUN_E_STORE ("attempt to write a readonly database").
+ *  Blocks: at most for the store's busy timeout while it is being created
+ *  by another process.  Threads: as xrun_ctx_open().
+ *  @param out   set to the new context (OWNED: xrun_ctx_close), NULL on
+ *               failure
+ *  @param opts  as for xrun_ctx_open() (may be NULL)
+ *  @return XRUN_OK, XRUN_E_INVALID (out is NULL or a bad opts->version),
+ *          XRUN_E_NOT_FOUND (no store at the path yet), XRUN_E_STORE (the
+ *          file cannot be opened, or its schema needs migrating: open it
+ *          once with xrun_ctx_open()) */
+XRUN_API int xrun_ctx_open_read_only(xrun_ctx **out, const xrun_options *opts);
+
 /** Drop the caller's reference (see LIFETIME). Open connections are closed
- *  when the context is finally destroyed. NULL is a no-op. */
+ *  when the context is finally destroyed. NULL is a no-op.
+ *  No status code: never fails. Blocks only while the last reference closes its SSH sessions. */
 XRUN_API void xrun_ctx_close(xrun_ctx *ctx);
 
 /** The resolved home directory and store path. BORROWED, valid for the
  *  context's life. The store path of a PostgreSQL store is its URL without
- *  the password. */
+ *  the password.
+ *  No status code: "" for a NULL ctx. */
 XRUN_API const char *xrun_ctx_home(xrun_ctx *ctx);
+/** No status code: "" for a NULL ctx. */
 XRUN_API const char *xrun_ctx_store_path(xrun_ctx *ctx);
 
 /** Interrupt the calls of `ctx` that are blocking right now.
@@ -255,21 +300,27 @@ XRUN_API int xrun_store_info_json(char **out_json, xrun_ctx *ctx);
 
 /** The configured machines as an OWNED JSON text:
  *  {"default": "NAME", "machines": [{"name":..,"execution":..,"scheduler":..,
- *  "host":.., "source": FILE}, ...]}. */
+ *  "host":.., "source": FILE}, ...]}.
+ *  Returns XRUN_OK, XRUN_E_INVALID (NULL argument). */
 XRUN_API int xrun_machines_list(char **out_json, xrun_ctx *ctx);
 
-/** The default machine's name. OWNED. */
+/** The default machine's name. OWNED.
+ *  Returns XRUN_OK, XRUN_E_INVALID (NULL argument). */
 XRUN_API int xrun_machines_default(char **out_name, xrun_ctx *ctx);
 
 typedef struct xrun_machine xrun_machine;
 
 /** Open a machine by name (NULL or "" for the default).
- *  XRUN_E_NOT_FOUND if there is no such machine. Does not connect. */
+ *  XRUN_E_NOT_FOUND if there is no such machine. Does not connect.
+ *  Returns XRUN_OK, XRUN_E_INVALID (NULL argument), XRUN_E_NOT_FOUND. */
 XRUN_API int xrun_machine_open(xrun_machine **out, xrun_ctx *ctx, const char *name);
+/** No status code: never fails. */
 XRUN_API void xrun_machine_free(xrun_machine *machine);
-/** The machine's name. BORROWED for the handle's life. */
+/** The machine's name. BORROWED for the handle's life.
+ *  No status code: "" for NULL. */
 XRUN_API const char *xrun_machine_name(xrun_machine *machine);
-/** The machine's full, resolved configuration. OWNED JSON. */
+/** The machine's full, resolved configuration. OWNED JSON.
+ *  Returns XRUN_OK, XRUN_E_INVALID (NULL argument). */
 XRUN_API int xrun_machine_json(char **out_json, xrun_machine *machine);
 
 /** Check a machine step by step (resolve, connect, host key, authenticate,
@@ -283,7 +334,8 @@ XRUN_API int xrun_machine_check(char **out_report, xrun_machine *machine);
 
 /** Connection counters of the machine's transport as OWNED JSON:
  *  {"sessions_open":n,"sessions_opened":n,"handshakes":n,"auths":n,
- *   "commands":n,"reconnects":n,"transfers":n}. All 0 for local machines. */
+ *   "commands":n,"reconnects":n,"transfers":n}. All 0 for local machines.
+ *  Returns XRUN_OK, XRUN_E_INVALID (NULL argument). */
 XRUN_API int xrun_machine_stats(char **out_json, xrun_machine *machine);
 
 /* ------------------------------------------------------------------------ */
@@ -309,6 +361,10 @@ typedef struct xrun_job xrun_job;
  *   "parse_file": "pw.out",           default: the job's stdout
  *   "depends_on": ["XRUN-ID", ...],   start after these completed
  *   "hold": false,
+ *   "defer": false,                    true: only record it (state waiting,
+ *                                     waiting_for "deferred") and return at
+ *                                     once; the next poll round of its
+ *                                     machine sends it, batched with others
  *   "cleanup": "keep"|"on_success"|"always",
  *   "array": "0-9"}                    a job array (batch schedulers): one
  *                                     submission, each task a job of its
@@ -319,22 +375,25 @@ typedef struct xrun_job xrun_job;
  *  the job is sent to its machine (connecting if needed). If the
  *  scheduler refuses it for a per-user cap (e.g. Slurm's
  *  QOSMaxSubmitJobPerUserLimit), XRUN_OK is returned and the job waits in
- *  state created ("waiting_for_room": true in its info); poll rounds send
- *  it when room frees up.
+ *  state waiting ("waiting_for": "room" in its info); poll rounds send it
+ *  when room frees up.
  *  Returns XRUN_OK, XRUN_E_INVALID (bad spec: the message names the key),
  *  XRUN_E_NOT_FOUND (machine), XRUN_E_TRANSPORT, XRUN_E_SCHEDULER,
  *  XRUN_E_STORE. If sending fails the job stays in the store (state
- *  created, with the reason) and `*out` is still NULL. */
+ *  created with the reason; or waiting, waiting_for "connection", after a
+ *  transport failure: poll rounds send it again) and `*out` is still NULL:
+ *  use xrun_job_submit_v2 to get the job even then. */
 XRUN_API int xrun_job_submit(xrun_job **out, xrun_ctx *ctx, const char *spec_json);
 
 /** Submit `command` (a shell command line) on `machine` (NULL: default)
- *  with no other settings: the JSON-free way for Fortran and C. */
+ *  with no other settings: the JSON-free way for Fortran and C.
+ *  Returns the codes of xrun_job_submit: XRUN_OK, XRUN_E_INVALID, XRUN_E_NOT_FOUND, XRUN_E_TRANSPORT, XRUN_E_SCHEDULER, XRUN_E_STORE. */
 XRUN_API int xrun_job_submit_command(xrun_job **out, xrun_ctx *ctx,
                                      const char *machine, const char *name,
                                      const char *command);
 
 /** Submit several jobs at once: `specs_json` is a JSON array of job specs
- *  (see xrun_job_submit; arrays are not allowed here). Every spec is checked
+ *  (see xrun_job_submit). Every spec is checked
  *  first -- one bad spec refuses the whole batch (XRUN_E_INVALID naming its
  *  index) and nothing is recorded. Then every job is recorded, and per
  *  machine ONE command creates their directories, writes their scripts and
@@ -346,11 +405,52 @@ XRUN_API int xrun_job_submit_command(xrun_job **out, xrun_ctx *ctx,
  *  XRUN_E_STORE. Blocks for one command per machine. */
 XRUN_API int xrun_jobs_submit(char **out_json, xrun_ctx *ctx, const char *specs_json);
 
-/** Open a job by its xrun id. XRUN_E_NOT_FOUND if unknown. Does not poll. */
+/** Submit one job like xrun_job_submit, but give the caller the job
+ *  whenever it was recorded -- also when sending it failed.
+ *  Ownership: `*out` is OWNED by the caller (release with xrun_job_free)
+ *  and is set on XRUN_OK and on every send failure (XRUN_E_TRANSPORT,
+ *  XRUN_E_SCHEDULER, XRUN_E_TIMEOUT, XRUN_E_STATE); it is NULL when the job
+ *  was refused before it was recorded (XRUN_E_INVALID, XRUN_E_NOT_FOUND,
+ *  XRUN_E_UNSUPPORTED, XRUN_E_STORE). After a failed send the job is in
+ *  state created (xrun_job_send sends it again) or waiting (waiting_for
+ *  "connection": poll rounds send it again with backoff).
+ *  Blocks: while the job is sent (connecting if needed), at most about the
+ *  machine's command_timeout.  Threads: any.
+ *  @param out        receives the job handle (see above); must not be NULL
+ *  @param ctx        the context (BORROWED)
+ *  @param spec_json  the job spec (see xrun_job_submit; BORROWED, copied)
+ *  @return XRUN_OK, XRUN_E_INVALID, XRUN_E_NOT_FOUND, XRUN_E_UNSUPPORTED,
+ *          XRUN_E_TRANSPORT, XRUN_E_TIMEOUT, XRUN_E_SCHEDULER, XRUN_E_STATE,
+ *          XRUN_E_STORE */
+XRUN_API int xrun_job_submit_v2(xrun_job **out, xrun_ctx *ctx, const char *spec_json);
+
+/** Send a recorded job that is not on a scheduler yet: one in state
+ *  created (its send failed, or xrun_recover reset it) or waiting (sent
+ *  now instead of at the next poll round). An array job is sent with all
+ *  its unsent tasks; a task alone is refused (send the array's first job).
+ *  The job is moved to submitting before anything is sent (the same
+ *  write-before-act journal as a submit), so a send that races with
+ *  another process's send sends it once. The handle is refreshed.
+ *  Blocks: while the job is sent, at most about the machine's
+ *  command_timeout.  Threads: any.
+ *  @param job  the job (BORROWED)
+ *  @return XRUN_OK (sent, or waiting for room under a per-user cap),
+ *          XRUN_E_INVALID (job is NULL), XRUN_E_STATE (the job is in another
+ *          state, named in the message, or is an array task),
+ *          XRUN_E_NOT_FOUND (its machine is no longer configured),
+ *          XRUN_E_TRANSPORT / XRUN_E_TIMEOUT (the job then waits for the
+ *          connection), XRUN_E_SCHEDULER (refused: the job stays created),
+ *          XRUN_E_STORE */
+XRUN_API int xrun_job_send(xrun_job *job);
+
+/** Open a job by its xrun id. XRUN_E_NOT_FOUND if unknown. Does not poll.
+ *  Returns XRUN_OK, XRUN_E_INVALID (NULL argument), XRUN_E_NOT_FOUND, XRUN_E_STORE. */
 XRUN_API int xrun_job_open(xrun_job **out, xrun_ctx *ctx, const char *id);
+/** No status code: never fails. */
 XRUN_API void xrun_job_free(xrun_job *job);
 
-/** The job's xrun id (a 26-character ULID). BORROWED, handle's life. */
+/** The job's xrun id (a 26-character ULID). BORROWED, handle's life.
+ *  No status code: "" for NULL. */
 XRUN_API const char *xrun_job_id(xrun_job *job);
 
 /** Re-read the job from the store and, if its machine's poll interval
@@ -360,24 +460,31 @@ XRUN_API const char *xrun_job_id(xrun_job *job);
  *  failed (the job's state is then unchanged). */
 XRUN_API int xrun_job_refresh(xrun_job *job);
 
-/** The state as of the last open/refresh/wait. Never fails. */
+/** The state as of the last open/refresh/wait. Never fails.
+ *  No status code: -1 for NULL. */
 XRUN_API int xrun_job_state(xrun_job *job);
 
 /** The exit code, if known. XRUN_E_NOT_FOUND if not (yet) known. */
 XRUN_API int xrun_job_exit_code(xrun_job *job, int *out_code);
 
 /** The scheduler's id ("1234", a pid for the direct scheduler); "" before
- *  submission. BORROWED until the next refresh/wait on this handle. */
+ *  submission. BORROWED until the next refresh/wait on this handle.
+ *  No status code: "" for NULL. */
 XRUN_API const char *xrun_job_scheduler_id(xrun_job *job);
 
 /** The reason for the current state ("Priority", "NonZeroExitCode",
- *  "scf_not_converged", ...), "" if none. BORROWED like scheduler_id. */
+ *  "scf_not_converged", ...), "" if none. BORROWED like scheduler_id.
+ *  No status code: "" for NULL. */
 XRUN_API const char *xrun_job_reason(xrun_job *job);
 
 /** The job's record as OWNED JSON: id, name, machine, state, scheduler_id,
  *  exit_code, reason, job_dir, stdout, stderr, created_at, submitted_at,
- *  started_at, ended_at (ISO 8601 UTC, null if not yet), and "result" once
- *  a parser ran. */
+ *  started_at, ended_at (ISO 8601 UTC, null if not yet), attempts (sends
+ *  tried), waiting_for ("" or, in state waiting: "room", "connection",
+ *  "dependencies", "retry_backoff", "deferred"), last_error (the last failed
+ *  send, "" if none), next_try_at (when a poll round sends it again, null
+ *  if at once), and "result" once a parser ran.
+ *  Returns XRUN_OK, XRUN_E_INVALID (NULL argument), XRUN_E_STORE. */
 XRUN_API int xrun_job_info_json(char **out_json, xrun_job *job);
 
 /** Wait until the job reaches a terminal state, polling no more often than
@@ -391,8 +498,31 @@ XRUN_API int xrun_job_info_json(char **out_json, xrun_job *job);
 XRUN_API int xrun_job_wait(xrun_job *job, int64_t timeout_ms);
 
 /** Cancel the job (kills the whole process group of a direct job; scancel
- *  etc. for a batch job). Cancelling a terminal job returns XRUN_E_STATE. */
+ *  etc. for a batch job). Cancelling a terminal job returns XRUN_E_STATE.
+ *  Returns XRUN_OK, XRUN_E_INVALID (NULL job), XRUN_E_STATE, XRUN_E_SCHEDULER (the cancel command failed), XRUN_E_TRANSPORT, XRUN_E_TIMEOUT, XRUN_E_STORE. */
 XRUN_API int xrun_job_cancel(xrun_job *job);
+
+/** Hold a job that waits in its scheduler's queue (scontrol hold, qhold,
+ *  bstop): it stays queued without starting until xrun_job_release().
+ *  (A job can also be submitted held: "hold": true in its spec.) A job
+ *  that is already held is left as it is (XRUN_OK).
+ *  Blocks for one command on the job's machine.  Threads: any.
+ *  @param job  the job (BORROWED); its handle is updated
+ *  @return XRUN_OK, XRUN_E_INVALID (job is NULL), XRUN_E_STATE (the job is
+ *          not submitted/queued/held: the message names its state),
+ *          XRUN_E_UNSUPPORTED (its scheduler cannot hold, e.g. direct),
+ *          XRUN_E_SCHEDULER (the scheduler refused), XRUN_E_TRANSPORT,
+ *          XRUN_E_TIMEOUT, XRUN_E_STORE */
+XRUN_API int xrun_job_hold(xrun_job *job);
+
+/** Release a held job (scontrol release, qrls, bresume) back to queued. A
+ *  job that is submitted or queued already is left as it is (XRUN_OK).
+ *  Blocks for one command on the job's machine.  Threads: any.
+ *  @param job  the job (BORROWED); its handle is updated
+ *  @return XRUN_OK, XRUN_E_INVALID, XRUN_E_STATE, XRUN_E_UNSUPPORTED,
+ *          XRUN_E_SCHEDULER, XRUN_E_TRANSPORT, XRUN_E_TIMEOUT, XRUN_E_STORE
+ *          (as xrun_job_hold) */
+XRUN_API int xrun_job_release(xrun_job *job);
 
 /** Read a file from the job's directory (e.g. "stdout"), at most
  *  `max_bytes` (<= 0: 16 MiB) from its start. OWNED buffer, NUL-terminated;
@@ -433,7 +563,8 @@ XRUN_API int xrun_job_read_file_at(char **out_data, size_t *out_size, int64_t *o
 
 /** List jobs as OWNED JSON array of job records (see xrun_job_info_json),
  *  newest first. `machine` NULL for all; `state` < 0 for all.
- *  `limit` <= 0 for no limit. Reads the store only. */
+ *  `limit` <= 0 for no limit. Reads the store only.
+ *  Returns XRUN_OK, XRUN_E_INVALID (NULL argument), XRUN_E_STORE. */
 XRUN_API int xrun_jobs_list(char **out_json, xrun_ctx *ctx, const char *machine,
                             int state, int64_t limit);
 
@@ -443,10 +574,17 @@ XRUN_API int xrun_jobs_list(char **out_json, xrun_ctx *ctx, const char *machine,
  *  store). A machine whose round fails is logged and retried with
  *  exponential backoff; its jobs keep their states and the call still
  *  returns XRUN_OK (xrun_job_refresh/xrun_job_wait report such failures for
- *  their job). `out_next_ms` (may be NULL) gets how many ms until another
- *  round would do anything. Blocks for the rounds it runs.
+ *  their job). Machines are polled concurrently (up to 4 at a time), each
+ *  bounded by its own timeouts: an unreachable machine delays no other's
+ *  round. Each round also sends the machine's waiting jobs that are due
+ *  (deferred, waiting for room, for the connection after their backoff);
+ *  a waiting job whose machine is no longer configured fails, its reason
+ *  naming the machine. `out_next_ms` (may be NULL) gets how many ms until
+ *  another round would do anything. Blocks for the rounds it runs, at most
+ *  about the slowest machine's command timeout.
  *  Returns XRUN_OK, XRUN_E_INVALID, XRUN_E_STORE, XRUN_E_INTERRUPTED
- *  (xrun_ctx_interrupt() was called during the rounds). */
+ *  (xrun_ctx_interrupt() was called during the rounds: the machines not yet
+ *  started are skipped). */
 XRUN_API int xrun_poll(xrun_ctx *ctx, int64_t *out_next_ms);
 
 /** Reconcile jobs left in `submitting` by a crash: adopt those whose
@@ -456,8 +594,25 @@ XRUN_API int xrun_poll(xrun_ctx *ctx, int64_t *out_next_ms);
  *  30 s ago (env XRUN_RECOVER_SETTLE_MS) are left alone: their submitter may
  *  still be at work. Blocks for one or two commands per machine.
  *  `out_report` (may be NULL) is OWNED JSON {"examined":n,"adopted":n,
- *  "reset":n,"unsent":n,"in_doubt":n}. */
+ *  "reset":n,"unsent":n,"in_doubt":n}.
+ *  Returns XRUN_OK, XRUN_E_INVALID (NULL ctx), XRUN_E_NOT_FOUND (a job's machine is no longer configured), XRUN_E_TRANSPORT, XRUN_E_TIMEOUT, XRUN_E_STORE. */
 XRUN_API int xrun_recover(char **out_report, xrun_ctx *ctx);
+
+/** Delete from the store the jobs in a terminal state that ended more than
+ *  `older_than_ms` ago, with all their events (one transaction; event
+ *  sequence numbers are never reused). Job directories on the machines
+ *  are NOT touched. Open handles of pruned jobs keep their last snapshot;
+ *  reopening them gives XRUN_E_NOT_FOUND.
+ *  Blocks for one store transaction; never touches a cluster.
+ *  Threads: any.
+ *  @param out_report     OWNED JSON {"jobs":n,"events":n} of what was
+ *                        deleted (may be NULL; release with xrun_free)
+ *  @param ctx            the context (BORROWED)
+ *  @param older_than_ms  minimum age of a job's end, >= 0 (0: every
+ *                        terminal job)
+ *  @return XRUN_OK, XRUN_E_INVALID (ctx NULL or a negative age),
+ *          XRUN_E_STORE */
+XRUN_API int xrun_prune(char **out_report, xrun_ctx *ctx, int64_t older_than_ms);
 
 /* ------------------------------------------------------------------------ */
 /* Events: an append-only journal of state changes, read from the store    */
@@ -466,19 +621,24 @@ XRUN_API int xrun_recover(char **out_report, xrun_ctx *ctx);
 typedef struct xrun_events xrun_events;
 
 /** The events with sequence number > `after_seq`, at most `max` (<= 0:
- *  1000), oldest first. Reads the store only: never touches a cluster. */
+ *  1000), oldest first. Reads the store only: never touches a cluster.
+ *  Returns XRUN_OK, XRUN_E_INVALID (NULL argument), XRUN_E_STORE. */
 XRUN_API int xrun_events_since(xrun_events **out, xrun_ctx *ctx, int64_t after_seq, int64_t max);
+/** No status code: never fails. */
 XRUN_API void xrun_events_free(xrun_events *events);
+/** No status code: 0 for NULL. */
 XRUN_API int64_t xrun_events_count(xrun_events *events);
 /** Accessors for event `i` (0 <= i < count); out of range gives 0/""/-1.
- *  Strings are BORROWED for the handle's life. time is ms since the epoch. */
+ *  Strings are BORROWED for the handle's life. time is ms since the epoch.
+ *  No status code (these accessors never fail). */
 XRUN_API int64_t xrun_events_seq(xrun_events *events, int64_t i);
 XRUN_API int64_t xrun_events_time_ms(xrun_events *events, int64_t i);
 XRUN_API const char *xrun_events_job_id(xrun_events *events, int64_t i);
 XRUN_API int xrun_events_state(xrun_events *events, int64_t i);
 XRUN_API const char *xrun_events_message(xrun_events *events, int64_t i);
 /** All events as OWNED JSON array [{"seq":..,"time_ms":..,"job_id":..,
- *  "state":"running","message":..}, ...]. */
+ *  "state":"running","message":..}, ...].
+ *  Returns XRUN_OK, XRUN_E_INVALID (NULL argument). */
 XRUN_API int xrun_events_json(char **out_json, xrun_events *events);
 
 /** Block until the store holds an event with sequence number > `after_seq`.
@@ -511,29 +671,70 @@ typedef struct xrun_result xrun_result;
  *  read), XRUN_E_PARSE (no parser recognises the content),
  *  XRUN_E_INVALID (unknown parser name). */
 XRUN_API int xrun_parse_file(xrun_result **out, const char *path, const char *parser);
-/** The same over a buffer of `size` bytes (need not be NUL-terminated). */
+/** The same over a buffer of `size` bytes (need not be NUL-terminated).
+ *  Returns the codes of xrun_parse_file (XRUN_E_INVALID also for NULL data). */
 XRUN_API int xrun_parse_buffer(xrun_result **out, const char *data, size_t size,
                                const char *parser);
 /** The parsed result of a job whose spec named a parser.
  *  XRUN_E_NOT_FOUND if none (yet). */
 XRUN_API int xrun_job_result(xrun_result **out, xrun_job *job);
+/** No status code: never fails. */
 XRUN_API void xrun_result_free(xrun_result *result);
 
 /** The result as OWNED JSON (keys: code, program_version, total_energy_ev,
- *  ... , diagnosis {code, line, text}). */
+ *  ... , diagnosis {code, line, text}).
+ *  Returns XRUN_OK, XRUN_E_INVALID (NULL argument). */
 XRUN_API int xrun_result_json(char **out_json, xrun_result *result);
 /** A number by its JSON key (e.g. "total_energy_ev", "n_scf_iterations").
  *  XRUN_E_NOT_FOUND if the file did not print it. */
 XRUN_API int xrun_result_double(xrun_result *result, const char *key, double *out_value);
-/** The detected code ("qe", "vasp", "crystal"). BORROWED, handle's life. */
+/** The detected code ("qe", "vasp", "crystal"). BORROWED, handle's life.
+ *  No status code: "" for NULL. */
 XRUN_API const char *xrun_result_code(xrun_result *result);
 /** The diagnosis code ("ok", "scf_not_converged", "truncated_output", ...).
- *  BORROWED, handle's life. Never NULL. */
+ *  BORROWED, handle's life. Never NULL.
+ *  No status code: never fails. */
 XRUN_API const char *xrun_result_diagnosis(xrun_result *result);
 /** The 1-based line that shows the diagnosis (0 if none) and its text
- *  (BORROWED, "" if none). */
+ *  (BORROWED, "" if none).
+ *  No status code (0 / "" for NULL). */
 XRUN_API int64_t xrun_result_diagnosis_line(xrun_result *result);
 XRUN_API const char *xrun_result_diagnosis_text(xrun_result *result);
+
+/** An array of the result by its JSON key, as doubles in row-major order.
+ *  Keys and shapes: "final_positions_angstrom" and
+ *  "final_forces_ev_per_angstrom" N x 3 (atom by atom, x y z),
+ *  "final_cell_angstrom" 3 x 3 (rows = lattice vectors), "final_stress_kbar"
+ *  3 x 3, "ionic_energies_ev" one per ionic step (may be empty: length 0).
+ *  Copies min(capacity, length) values into `out` and always sets
+ *  `*out_len` to the full length, so a call with capacity 0 asks the size.
+ *  Ownership: `result` and `key` are BORROWED; `out` is the caller's buffer.
+ *  Blocks: no (memory only).  Threads: any thread; a handle may be shared.
+ *  @param result    the parsed result
+ *  @param key       the array's JSON key (above)
+ *  @param out       where to copy the values; may be NULL if capacity is 0
+ *  @param capacity  how many doubles `out` holds
+ *  @param out_len   receives the full number of values
+ *  @return XRUN_OK; XRUN_E_NOT_FOUND if the file did not print that array
+ *          or the key is not an array (*out_len is then 0);
+ *          XRUN_E_INVALID if result, key or out_len is NULL, or out is NULL
+ *          with capacity > 0 */
+XRUN_API int xrun_result_array(xrun_result *result, const char *key, double *out, size_t capacity,
+                               size_t *out_len);
+
+/** The index-th string of a string array of the result: for key "species",
+ *  the element (or pw.x label) of atom `index`, in the order of
+ *  "final_positions_angstrom"; its length is "n_atoms"
+ *  (xrun_result_double). Ownership: the returned string is BORROWED, valid
+ *  for the result handle's life; `result` and `key` are BORROWED.
+ *  Blocks: no.  Threads: any thread; a handle may be shared.
+ *  @param result  the parsed result
+ *  @param key     "species"
+ *  @param index   0-based atom index
+ *  @return the string, or NULL when there is no such key or index, or an
+ *          argument is NULL. No status code: the lookup cannot fail
+ *          otherwise, and xrun_last_error is not set. */
+XRUN_API const char *xrun_result_string_at(xrun_result *result, const char *key, size_t index);
 
 #ifdef __cplusplus
 }

@@ -4,7 +4,7 @@
 # Runs, in order: the C and Fortran binding tests and the Fortran driver
 # example (ctest -L bindings), pytest for Python (including an offline
 # `pip install` into a temporary venv), cargo test for the Rust crates and
-# the monitor example, a throw-away crate depending on `xrun` that must run
+# xrun-top (examples/xrun-top), xrun-top driven in tmux, a throw-away crate depending on `xrun` that must run
 # without LD_LIBRARY_PATH, and the static Fortran vendor example. Every step
 # runs even if an earlier one failed; the exit status is non-zero if any
 # failed. Jobs run on this host through the built-in `local` machine, each
@@ -65,16 +65,31 @@ echo "== Python: pytest tests/bindings/python"
 status=${PIPESTATUS[0]}
 record "pytest" $status "$(grep -E '(passed|failed|error)' "$logs/pytest.log" | tail -1)"
 
+# Both interpreters found here: Debian's (python3-cffi 1.15) and the
+# default python3 on PATH (its own cffi 2.x), without pytest.
+for py in "$python" "$(command -v python3 || echo "$python")"; do
+  echo "== Python: $py tests/bindings/python/check_interpreter.py"
+  XRUN_LIBRARY=$build/libxrun.so "$py" "$repo/tests/bindings/python/check_interpreter.py" 2>&1 | tee "$logs/interp.log"
+  status=${PIPESTATUS[0]}
+  record "python interpreter $py" $status "$(tail -1 "$logs/interp.log")"
+done
+
 # One target dir under the build dir: the crates build once for both runs.
 export XRUN_LIB_DIR=$build CARGO_TARGET_DIR=$build/cargo
-for manifest in bindings/rust/Cargo.toml examples/rust-monitor/Cargo.toml; do
+for manifest in bindings/rust/Cargo.toml examples/xrun-top/Cargo.toml; do
   echo "== Rust: cargo test --offline --manifest-path $manifest"
-  (cd "$repo" && "$cargo" test --offline --manifest-path "$manifest") 2>&1 | tee "$logs/cargo.log"
+  # From the crate's folder: cargo reads its .cargo/config.toml (the offline Debian registry) from the working directory.
+  (cd "$repo/$(dirname "$manifest")" && "$cargo" test --offline) 2>&1 | tee "$logs/cargo.log"
   status=${PIPESTATUS[0]}
   totals=$(awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed;?/) p += $i; if ($(i+1) ~ /^failed;?/) f += $i } }
                 END { printf "%d passed; %d failed", p, f }' "$logs/cargo.log")
   record "cargo test ($manifest)" $status "$totals"
 done
+
+echo "== xrun-top in tmux: keys in, screen out"
+"$repo/tests/bindings/xrun-top/tmux-test.sh" "$build" "$CARGO_TARGET_DIR/debug/xrun-top" 2>&1 | tee "$logs/tmux.log"
+status=${PIPESTATUS[0]}
+record "xrun-top in tmux" $status "$(tail -1 "$logs/tmux.log")"
 
 echo "== Rust: a crate outside the workspace that depends on xrun starts without LD_LIBRARY_PATH"
 "$repo/tests/bindings/rust/dependent-crate.sh" "$build" 2>&1 | tee "$logs/dependent.log"

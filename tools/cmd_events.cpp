@@ -39,7 +39,7 @@ int cmd_events(int argc, char** argv) {
             args.error.empty() ? "unexpected argument" : args.error.c_str());
     return 2;
   }
-  xrun_ctx* ctx = open_context("events");
+  xrun_ctx* ctx = open_store_reader("events");
   if (!ctx) return 1;
   int64_t after = atoll(args.value("--after", "0").c_str());
   bool follow = args.has("--follow") || args.has("-f");

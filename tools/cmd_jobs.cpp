@@ -80,7 +80,7 @@ void print_job_details(xrun_job* job) {
 int cmd_status(int argc, char** argv) {
   Args args = parse_args(argc, argv, {}, {"--json"});
   if (usage_error("status", args, 0, 1, "status [--json] [ID]")) return 2;
-  xrun_ctx* ctx = open_context("status");
+  xrun_ctx* ctx = open_context_or_store_reader("status");
   if (!ctx) return 1;
   int result = 0;
   if (args.positional.empty()) {
@@ -141,7 +141,7 @@ int cmd_list(int argc, char** argv) {
       return 2;
     }
   }
-  xrun_ctx* ctx = open_context("list");
+  xrun_ctx* ctx = open_store_reader("list");
   if (!ctx) return 1;
   std::string machine = args.value("-m", args.value("--machine"));
   char* json = nullptr;

@@ -17,7 +17,7 @@ namespace xrun_tool {
 namespace {
 
 const std::vector<std::string> kValued = {"-m", "--machine", "--name", "--spec", "--parser", "--timeout"};
-const std::vector<std::string> kSwitches = {"--json", "-q", "--quiet"};
+const std::vector<std::string> kSwitches = {"--json", "-q", "--quiet", "--defer"};
 
 // The spec as JSON text, or "" after printing why not.
 std::string build_spec(const char* command, const Args& args) {
@@ -37,9 +37,21 @@ std::string build_spec(const char* command, const Args& args) {
     }
     spec = cJSON_Parse(text.str().c_str());
     if (cJSON_IsArray(spec) && std::string(command) == "submit") {
-      // A batch: handed to xrun_jobs_submit as it is.
+      // A batch: handed to xrun_jobs_submit as it is (--defer marks each).
+      if (!args.has("--defer")) {
+        cJSON_Delete(spec);
+        return text.str();
+      }
+      cJSON* item = nullptr;
+      cJSON_ArrayForEach(item, spec) {
+        cJSON_DeleteItemFromObject(item, "defer");
+        cJSON_AddBoolToObject(item, "defer", 1);
+      }
+      char* marked = cJSON_PrintUnformatted(spec);
+      std::string out = marked;
+      cJSON_free(marked);
       cJSON_Delete(spec);
-      return text.str();
+      return out;
     }
     if (!cJSON_IsObject(spec)) {
       fprintf(stderr, "xrun %s: %s is not a JSON object%s\n", command, path.c_str(),
@@ -67,6 +79,11 @@ std::string build_spec(const char* command, const Args& args) {
   if (args.has("--parser")) {
     cJSON_DeleteItemFromObject(spec, "parser");
     cJSON_AddStringToObject(spec, "parser", args.value("--parser").c_str());
+  }
+  if (args.has("--defer")) {
+    // Record only: the next poll round of the machine sends it.
+    cJSON_DeleteItemFromObject(spec, "defer");
+    cJSON_AddBoolToObject(spec, "defer", 1);
   }
   char* text = cJSON_PrintUnformatted(spec);
   std::string out = text;

@@ -17,11 +17,14 @@ int cmd_status(int argc, char** argv);
 int cmd_list(int argc, char** argv);
 int cmd_wait(int argc, char** argv);
 int cmd_cancel(int argc, char** argv);
+int cmd_send(int argc, char** argv);
 int cmd_poll(int argc, char** argv);
 int cmd_events(int argc, char** argv);
 int cmd_recover(int argc, char** argv);
 int cmd_machines(int argc, char** argv);
 int cmd_parse(int argc, char** argv);
+int cmd_tail(int argc, char** argv);
+int cmd_prune(int argc, char** argv);
 int cmd_store(int argc, char** argv);
 int cmd_version(int argc, char** argv);
 

@@ -15,11 +15,43 @@ static void log_to_stderr(int level, const char* message, void*) {
   fprintf(stderr, "xrun: %s: %s\n", (level >= 0 && level <= 3) ? names[level] : "log", message);
 }
 
-xrun_ctx* open_context(const char* command) {
+namespace {
+xrun_options tool_options() {
   xrun_options opts = XRUN_OPTIONS_INIT;
   opts.log = log_to_stderr;
   const char* verbose = getenv("XRUN_VERBOSE");
   opts.log_level = (verbose && *verbose) ? XRUN_LOG_DEBUG : XRUN_LOG_WARN;
+  return opts;
+}
+}  // namespace
+
+xrun_ctx* open_store_reader(const char* command) {
+  xrun_options opts = tool_options();
+  xrun_ctx* ctx = nullptr;
+  int rc = xrun_ctx_open_read_only(&ctx, &opts);
+  if (rc == XRUN_OK) return ctx;
+  // No store yet, or one that needs migrating: the ordinary open makes it.
+  if (rc == XRUN_E_NOT_FOUND || rc == XRUN_E_STORE) return open_context(command);
+  report(command, rc);
+  return nullptr;
+}
+
+xrun_ctx* open_context_or_store_reader(const char* command) {
+  xrun_options opts = tool_options();
+  xrun_ctx* ctx = nullptr;
+  int rc = xrun_ctx_open(&ctx, &opts);
+  if (rc == XRUN_OK) return ctx;
+  report(command, rc);
+  if (rc != XRUN_E_CONFIG) return nullptr;
+  fprintf(stderr, "xrun %s: showing what the job store knows, without polling\n", command);
+  rc = xrun_ctx_open_read_only(&ctx, &opts);
+  if (rc == XRUN_OK) return ctx;
+  report(command, rc);
+  return nullptr;
+}
+
+xrun_ctx* open_context(const char* command) {
+  xrun_options opts = tool_options();
   xrun_ctx* ctx = nullptr;
   int rc = xrun_ctx_open(&ctx, &opts);
   if (rc != XRUN_OK) {

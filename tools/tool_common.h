@@ -17,6 +17,14 @@ int report(const char* command, int status);
 // Opens a context from the environment (XRUN_HOME etc.), logging warnings
 // to stderr. Returns NULL after reporting on failure.
 xrun_ctx* open_context(const char* command);
+// A context that only reads the store (xrun list, events): no write lock,
+// works on a read-only store file and despite a broken machine file (which
+// is named on stderr). Falls back to open_context() when there is no store
+// yet or it needs migrating.
+xrun_ctx* open_store_reader(const char* command);
+// open_context(), but when the machine configuration is broken (reported,
+// naming the file) a store reader instead, so `xrun status` still shows jobs.
+xrun_ctx* open_context_or_store_reader(const char* command);
 
 // Minimal flag parsing: flags before positional arguments; "--" ends flags.
 struct Args {

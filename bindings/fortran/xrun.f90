@@ -35,7 +35,8 @@ module xrun
        XRUN_STATE_SUBMITTED = 2, XRUN_STATE_QUEUED = 3, XRUN_STATE_HELD = 4, &
        XRUN_STATE_RUNNING = 5, XRUN_STATE_COMPLETED = 6, XRUN_STATE_FAILED = 7, &
        XRUN_STATE_CANCELLED = 8, XRUN_STATE_TIMEOUT = 9, XRUN_STATE_OUT_OF_MEMORY = 10, &
-       XRUN_STATE_NODE_FAIL = 11, XRUN_STATE_PREEMPTED = 12, XRUN_STATE_LOST = 13
+       XRUN_STATE_NODE_FAIL = 11, XRUN_STATE_PREEMPTED = 12, XRUN_STATE_LOST = 13, &
+       XRUN_STATE_WAITING = 14
 
   integer, parameter, public :: XRUN_LOG_ERROR = 0, XRUN_LOG_WARN = 1, XRUN_LOG_INFO = 2, &
        XRUN_LOG_DEBUG = 3
@@ -77,15 +78,19 @@ module xrun
        xrun_machine_check, xrun_machine_stats
   public :: xrun_job_submit, xrun_job_submit_command, xrun_job_open, xrun_job_free, xrun_job_id, &
        xrun_job_refresh, xrun_job_state, xrun_job_exit_code, xrun_job_scheduler_id, &
-       xrun_job_reason, xrun_job_info_json, xrun_job_wait, xrun_job_cancel, xrun_job_read_file, &
+       xrun_job_reason, xrun_job_info_json, xrun_job_wait, xrun_job_cancel, xrun_job_send, &
+       xrun_job_read_file, &
        xrun_jobs_list, xrun_jobs_submit, xrun_poll, xrun_recover
   public :: xrun_ctx_interrupt, xrun_events_wait, xrun_job_read_file_at
+  public :: xrun_job_hold, xrun_job_release, xrun_prune
+  public :: xrun_job_submit_v2
   public :: xrun_events_since, xrun_events_free, xrun_events_count, xrun_events_seq, &
        xrun_events_time_ms, xrun_events_job_id, xrun_events_state, xrun_events_message, &
        xrun_events_json
   public :: xrun_parse_file, xrun_parse_buffer, xrun_job_result, xrun_result_free, &
        xrun_result_json, xrun_result_double, xrun_result_code, xrun_result_diagnosis, &
-       xrun_result_diagnosis_line, xrun_result_diagnosis_text
+       xrun_result_diagnosis_line, xrun_result_diagnosis_text, xrun_result_array, xrun_result_rows, &
+       xrun_result_string_at
 
   abstract interface
      !> A log callback for xrun_ctx_open: `message` is a C string borrowed
@@ -163,6 +168,12 @@ module xrun
        type(xrun_options_c), intent(in) :: opts
        integer(c_int) :: r
      end function c_xrun_ctx_open
+     function c_xrun_ctx_open_read_only(out, opts) bind(c, name="xrun_ctx_open_read_only") result(r)
+       import :: c_ptr, c_int, xrun_options_c
+       type(c_ptr), intent(out) :: out
+       type(xrun_options_c), intent(in) :: opts
+       integer(c_int) :: r
+     end function c_xrun_ctx_open_read_only
      subroutine c_xrun_ctx_close(ctx) bind(c, name="xrun_ctx_close")
        import :: c_ptr
        type(c_ptr), value :: ctx
@@ -230,6 +241,13 @@ module xrun
        character(kind=c_char), intent(in) :: spec(*)
        integer(c_int) :: r
      end function c_xrun_job_submit
+     function c_xrun_job_submit_v2(out, ctx, spec) bind(c, name="xrun_job_submit_v2") result(r)
+       import :: c_ptr, c_int, c_char
+       type(c_ptr), intent(out) :: out
+       type(c_ptr), value :: ctx
+       character(kind=c_char), intent(in) :: spec(*)
+       integer(c_int) :: r
+     end function c_xrun_job_submit_v2
      function c_xrun_job_submit_command(out, ctx, machine, name, command) &
           bind(c, name="xrun_job_submit_command") result(r)
        import :: c_ptr, c_int, c_char
@@ -297,6 +315,11 @@ module xrun
        type(c_ptr), value :: job
        integer(c_int) :: r
      end function c_xrun_job_cancel
+     function c_xrun_job_send(job) bind(c, name="xrun_job_send") result(r)
+       import :: c_ptr, c_int
+       type(c_ptr), value :: job
+       integer(c_int) :: r
+     end function c_xrun_job_send
      function c_xrun_job_read_file(out, size, job, name, max_bytes) &
           bind(c, name="xrun_job_read_file") result(r)
        import :: c_ptr, c_int, c_char, c_size_t, c_int64_t
@@ -352,6 +375,23 @@ module xrun
        integer(c_int64_t), value :: offset, max_bytes
        integer(c_int) :: r
      end function c_xrun_job_read_file_at
+     function c_xrun_job_hold(job) bind(c, name="xrun_job_hold") result(r)
+       import :: c_ptr, c_int
+       type(c_ptr), value :: job
+       integer(c_int) :: r
+     end function c_xrun_job_hold
+     function c_xrun_job_release(job) bind(c, name="xrun_job_release") result(r)
+       import :: c_ptr, c_int
+       type(c_ptr), value :: job
+       integer(c_int) :: r
+     end function c_xrun_job_release
+     function c_xrun_prune(out, ctx, older_than_ms) bind(c, name="xrun_prune") result(r)
+       import :: c_ptr, c_int, c_int64_t
+       type(c_ptr), intent(out) :: out
+       type(c_ptr), value :: ctx
+       integer(c_int64_t), value :: older_than_ms
+       integer(c_int) :: r
+     end function c_xrun_prune
      function c_xrun_recover(out, ctx) bind(c, name="xrun_recover") result(r)
        import :: c_ptr, c_int
        type(c_ptr), intent(out) :: out
@@ -468,6 +508,22 @@ module xrun
        type(c_ptr), value :: res
        type(c_ptr) :: r
      end function c_xrun_result_diagnosis_text
+     function c_xrun_result_array(res, key, values, capacity, out_len) bind(c, name="xrun_result_array") result(r)
+       import :: c_ptr, c_int, c_char, c_size_t
+       type(c_ptr), value :: res
+       character(kind=c_char), intent(in) :: key(*)
+       type(c_ptr), value :: values
+       integer(c_size_t), value :: capacity
+       integer(c_size_t), intent(out) :: out_len
+       integer(c_int) :: r
+     end function c_xrun_result_array
+     function c_xrun_result_string_at(res, key, index) bind(c, name="xrun_result_string_at") result(r)
+       import :: c_ptr, c_char, c_size_t
+       type(c_ptr), value :: res
+       character(kind=c_char), intent(in) :: key(*)
+       integer(c_size_t), value :: index
+       type(c_ptr) :: r
+     end function c_xrun_result_string_at
   end interface
 
 contains
@@ -589,8 +645,11 @@ contains
   !> Open a context. `home` defaults to $XRUN_HOME, else ~/.xrun. `log`
   !> receives the library's log lines up to `log_level` (default
   !> XRUN_LOG_WARN); pass the optional arguments by keyword.
-  subroutine xrun_ctx_open(ctx, home, store_path, log, log_level, stat, errmsg)
+  !> `read_only` .true.: a context that only reads the store (no lock, a
+  !> broken machine file is only logged; see xrun_ctx_open_read_only).
+  subroutine xrun_ctx_open(ctx, home, store_path, log, log_level, stat, errmsg, read_only)
     type(xrun_ctx), intent(out) :: ctx
+    logical, intent(in), optional :: read_only
     character(len=*), intent(in), optional :: home, store_path
     procedure(xrun_log_handler), optional :: log
     integer, intent(in), optional :: log_level
@@ -611,7 +670,15 @@ contains
        end if
        if (present(log)) opts%log = c_funloc(log)
        if (present(log_level)) opts%log_level = int(log_level, c_int)
-       status = c_xrun_ctx_open(ctx%ptr, opts)
+       if (present(read_only)) then
+          if (read_only) then
+             status = c_xrun_ctx_open_read_only(ctx%ptr, opts)
+          else
+             status = c_xrun_ctx_open(ctx%ptr, opts)
+          end if
+       else
+          status = c_xrun_ctx_open(ctx%ptr, opts)
+       end if
     end if
     if (present(errmsg)) call status_message(status, errmsg)
     call report(status, stat)
@@ -772,6 +839,22 @@ contains
     call report(status, stat)
   end subroutine xrun_job_submit
 
+  !> Submit like xrun_job_submit, but `job` is set whenever the job was
+  !> recorded, also when its send failed (stat XRUN_E_TRANSPORT, ...): it is
+  !> then created (xrun_job_send sends it again) or waiting (poll rounds
+  !> send it). Free it with xrun_job_free in both cases.
+  subroutine xrun_job_submit_v2(job, ctx, spec_json, stat, errmsg)
+    type(xrun_job), intent(out) :: job
+    type(xrun_ctx), intent(in) :: ctx
+    character(len=*), intent(in) :: spec_json
+    integer, intent(out), optional :: stat
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    integer(c_int) :: status
+    status = c_xrun_job_submit_v2(job%ptr, ctx%ptr, c_string(spec_json))
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
+  end subroutine xrun_job_submit_v2
+
   !> Submit a shell command line: the JSON-free way. `machine` absent: the
   !> default machine.
   subroutine xrun_job_submit_command(job, ctx, command, machine, name, stat, errmsg)
@@ -916,6 +999,18 @@ contains
     if (present(errmsg)) call status_message(status, errmsg)
     call report(status, stat)
   end subroutine xrun_job_cancel
+
+  !> Send a job that is not on a scheduler yet (created after a failed send
+  !> or a recover, or waiting: sent now); XRUN_E_STATE naming any other state.
+  subroutine xrun_job_send(job, stat, errmsg)
+    type(xrun_job), intent(inout) :: job
+    integer, intent(out), optional :: stat
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    integer(c_int) :: status
+    status = c_xrun_job_send(job%ptr)
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
+  end subroutine xrun_job_send
 
   !> The content of a file in the job's directory ("stdout", ...).
   subroutine xrun_job_read_file(job, name, data, max_bytes, stat, errmsg)
@@ -1067,6 +1162,44 @@ contains
     if (present(errmsg)) call status_message(status, errmsg)
     call report(status, stat)
   end subroutine xrun_job_read_file_at
+
+  !> Hold a queued job in its scheduler (not on the direct scheduler).
+  subroutine xrun_job_hold(job, stat, errmsg)
+    type(xrun_job), intent(in) :: job
+    integer, intent(out), optional :: stat
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    integer(c_int) :: status
+    status = c_xrun_job_hold(job%ptr)
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
+  end subroutine xrun_job_hold
+
+  !> Release a held job.
+  subroutine xrun_job_release(job, stat, errmsg)
+    type(xrun_job), intent(in) :: job
+    integer, intent(out), optional :: stat
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    integer(c_int) :: status
+    status = c_xrun_job_release(job%ptr)
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
+  end subroutine xrun_job_release
+
+  !> Delete terminal jobs that ended more than `older_than_ms` ago, with
+  !> their events; `report_json` gets {"jobs":n,"events":n}.
+  subroutine xrun_prune(ctx, older_than_ms, report_json, stat, errmsg)
+    type(xrun_ctx), intent(in) :: ctx
+    integer(c_int64_t), intent(in) :: older_than_ms
+    character(len=:), allocatable, intent(out) :: report_json
+    integer, intent(out), optional :: stat
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    type(c_ptr) :: out
+    integer(c_int) :: status
+    status = c_xrun_prune(out, ctx%ptr, older_than_ms)
+    report_json = take_string(out)
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
+  end subroutine xrun_prune
 
   subroutine xrun_recover(ctx, report_json, stat, errmsg)
     type(xrun_ctx), intent(in) :: ctx
@@ -1274,5 +1407,67 @@ contains
     character(len=:), allocatable :: s
     s = f_string(c_xrun_result_diagnosis_text(res%ptr))
   end function xrun_result_diagnosis_text
+
+  !> An array by its JSON key, flat in the C order (row-major):
+  !> "final_positions_angstrom" / "final_forces_ev_per_angstrom" 3*N values
+  !> (x y z of atom 1, then atom 2, ...), "final_cell_angstrom" /
+  !> "final_stress_kbar" 9, "ionic_energies_ev" one per ionic step.
+  !> stat = XRUN_E_NOT_FOUND (values allocated empty) if not printed.
+  subroutine xrun_result_array(res, key, values, stat, errmsg)
+    type(xrun_result), intent(in) :: res
+    character(len=*), intent(in) :: key
+    real(c_double), allocatable, target, intent(out) :: values(:)
+    integer, intent(out), optional :: stat
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    integer(c_int) :: status
+    integer(c_size_t) :: n, capacity
+    n = 0
+    status = c_xrun_result_array(res%ptr, c_string(key), c_null_ptr, 0_c_size_t, n)
+    if (status == XRUN_OK) then
+       capacity = n
+       allocate (values(max(capacity, 1_c_size_t)))
+       status = c_xrun_result_array(res%ptr, c_string(key), c_loc(values), capacity, n)
+       values = values(1:n)
+    else
+       allocate (values(0))
+    end if
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
+  end subroutine xrun_result_array
+
+  !> An N x 3 or 3 x 3 array as rows(3, N): rows(:, i) is row i (atom i's
+  !> x y z, or lattice vector i), Fortran's column order for C's rows.
+  subroutine xrun_result_rows(res, key, rows, stat, errmsg)
+    type(xrun_result), intent(in) :: res
+    character(len=*), intent(in) :: key
+    real(c_double), allocatable, intent(out) :: rows(:, :)
+    integer, intent(out), optional :: stat
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    real(c_double), allocatable :: flat(:)
+    integer :: status
+    character(len=:), allocatable :: msg
+    call xrun_result_array(res, key, flat, status, msg)
+    rows = reshape(flat, [3, size(flat) / 3])
+    if (present(errmsg)) errmsg = msg
+    if (present(stat)) then
+       stat = status
+    else if (status /= XRUN_OK) then
+       call report(int(status, c_int))
+    end if
+  end subroutine xrun_result_rows
+
+  !> The index-th (1-based) string of a string array: key "species" gives
+  !> atom index's element (pw.x: label); "" if there is none.
+  function xrun_result_string_at(res, key, index) result(s)
+    type(xrun_result), intent(in) :: res
+    character(len=*), intent(in) :: key
+    integer, intent(in) :: index
+    character(len=:), allocatable :: s
+    if (index < 1) then
+       s = ""
+       return
+    end if
+    s = f_string(c_xrun_result_string_at(res%ptr, c_string(key), int(index - 1, c_size_t)))
+  end function xrun_result_string_at
 
 end module xrun

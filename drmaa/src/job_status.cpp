@@ -2,6 +2,7 @@
 #include "job_status.h"
 
 #include <csignal>
+#include <initializer_list>
 #include <string>
 
 #include "api.h"
@@ -19,13 +20,34 @@ int stat_of(const JobFacts& f) {
   return kStatAborted;
 }
 
-int program_status_of(int state) {
+namespace {
+
+bool one_of(const std::string& word, std::initializer_list<const char*> words) {
+  for (const char* w : words)
+    if (word == w) return true;
+  return false;
+}
+
+// xrun's `held` covers every job the scheduler keeps from running; the
+// reason (the scheduler's own word, as xrun's status parsers record it)
+// says whose hold it is, or that the job was suspended while running.
+int held_status(const std::string& reason) {
+  if (one_of(reason, {"Suspended", "Stopped"})) return DRMAA_PS_SYSTEM_SUSPENDED;  // not by xrun: it has no suspend
+  if (reason.rfind("JobHeldAdmin", 0) == 0 ||
+      one_of(reason, {"RequeueHold", "ReservationDeleted", "SpecialExit", "Error"}))
+    return DRMAA_PS_SYSTEM_ON_HOLD;  // an administrator's or the scheduler's hold
+  return DRMAA_PS_USER_ON_HOLD;  // JobHeldUser, "held by user" (xrun_job_hold), "Held", ...
+}
+
+}  // namespace
+
+int program_status_of(int state, const char* reason) {
   switch (state) {
     case XRUN_STATE_CREATED:  // recorded, sent by xrun when it can (room, connection)
     case XRUN_STATE_SUBMITTED:
     case XRUN_STATE_QUEUED: return DRMAA_PS_QUEUED_ACTIVE;
     case XRUN_STATE_SUBMITTING: return DRMAA_PS_UNDETERMINED;  // outcome unknown until recovered
-    case XRUN_STATE_HELD: return DRMAA_PS_USER_ON_HOLD;
+    case XRUN_STATE_HELD: return held_status(reason ? reason : "");
     case XRUN_STATE_RUNNING: return DRMAA_PS_RUNNING;
     case XRUN_STATE_COMPLETED: return DRMAA_PS_DONE;
     default: break;

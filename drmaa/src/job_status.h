@@ -20,6 +20,8 @@ enum : int {
 };
 
 int stat_of(const JobFacts& facts);
-int program_status_of(int xrun_state);
+// `reason` (xrun_job_reason; NULL reads as "") tells a user's hold from a
+// system's, and a suspended job from a held one.
+int program_status_of(int xrun_state, const char* reason);
 
 }  // namespace xdrmaa

@@ -3,6 +3,8 @@
 #include "capi/handles.h"
 #include "capi/result_handle.h"
 #include "core/file_range.h"
+#include "core/hold.h"
+#include "core/prune.h"
 #include "core/state.h"
 #include "parse/parse.h"
 #include "util/clock.h"
@@ -32,7 +34,7 @@ JobFile job_file(xrun_job* job, const std::string& name) {
   if (record.job_dir.empty()) throw Error(XRUN_E_NOT_FOUND, "job " + job->id + " has no directory yet");
   Context& context = *job->context;
   std::string file = parse_job_spec(record.spec_json).own_file(name);
-  return {context.transport(context.machine(record.machine)), record.job_dir + "/" + file};
+  return {context.machines().transport(context.machines().machine(record.machine)), record.job_dir + "/" + file};
 }
 
 }  // namespace
@@ -68,7 +70,11 @@ std::string job_record_json(const JobRecord& r) {
     json::set_int(o, "array_index", *spec.array_index);
     json::set_string(o, "array_parent", spec.array_parent.empty() ? r.id : spec.array_parent);
   }
-  json::set_bool(o, "waiting_for_room", r.state == XRUN_STATE_CREATED && r.reason.rfind(kWaitingForRoom, 0) == 0);
+  json::set_string(o, "waiting_for", waiting_for_name(r.waiting_for));
+  json::set_bool(o, "waiting_for_room", r.state == XRUN_STATE_WAITING && r.waiting_for == WaitingFor::Room);
+  json::set_string(o, "last_error", r.last_error);
+  json::set_optional_string(o, "next_try_at", r.next_try_ms ? std::optional<std::string>(iso8601_utc(r.next_try_ms))
+                                                             : std::nullopt);
   json::set_node(o, "spec", json::parse(r.spec_json, "stored job spec", XRUN_E_STORE));
   if (!r.result_json.empty()) json::set_node(o, "result", json::parse(r.result_json, "stored result", XRUN_E_STORE));
   return json::print(o);
@@ -92,6 +98,20 @@ void reload(xrun_job* job) {
   job->record = std::move(record);
 }
 
+// The v0.1 contract: a failed send gives the caller no handle, so the
+// message names the job the store now holds and what becomes of it.
+[[noreturn]] void throw_unsent(Context& context, const SendOutcome& sent) {
+  const int state = context.job(sent.id).state;
+  std::string what;
+  if (state == XRUN_STATE_SUBMITTING)
+    what = "recorded; whether the scheduler got it is unknown (xrun recover settles it)";
+  else if (state == XRUN_STATE_WAITING)
+    what = "recorded and waiting (a poll round sends it; do not submit it again)";
+  else
+    what = std::string("recorded but not sent (state ") + state_name(state) + ", safe to send again)";
+  throw Error(sent.status, "job " + sent.id + " " + what + ": " + sent.error);
+}
+
 }  // namespace
 
 extern "C" {
@@ -102,8 +122,36 @@ XRUN_API int xrun_job_submit(xrun_job** out, xrun_ctx* ctx, const char* spec_jso
     require(out, "out");
     require(ctx, "ctx");
     require(spec_json, "spec_json");
-    JobRecord record = ctx->context->submit(parse_job_spec(spec_json));
-    *out = new_job_handle(ctx->context, record);
+    SendOutcome sent = ctx->context->submission().submit({parse_job_spec(spec_json)}, false)[0];
+    if (sent.status != XRUN_OK) throw_unsent(*ctx->context, sent);
+    *out = new_job_handle(ctx->context, ctx->context->job(sent.id));
+  });
+}
+
+XRUN_API int xrun_job_submit_v2(xrun_job** out, xrun_ctx* ctx, const char* spec_json) {
+  if (out) *out = nullptr;
+  return guarded([&] {
+    require(out, "out");
+    require(ctx, "ctx");
+    require(spec_json, "spec_json");
+    SendOutcome sent = ctx->context->submission().submit({parse_job_spec(spec_json)}, false)[0];
+    *out = new_job_handle(ctx->context, ctx->context->job(sent.id));
+    if (sent.status != XRUN_OK) throw Error(sent.status, sent.error);
+  });
+}
+
+XRUN_API int xrun_job_send(xrun_job* job) {
+  return guarded([&] {
+    require(job, "job");
+    SendOutcome sent;
+    try {
+      sent = job->context->submission().send(job->id);
+    } catch (...) {
+      reload(job);
+      throw;
+    }
+    reload(job);
+    if (sent.status != XRUN_OK) throw Error(sent.status, sent.error);
   });
 }
 
@@ -120,8 +168,9 @@ XRUN_API int xrun_job_submit_command(xrun_job** out, xrun_ctx* ctx, const char* 
     spec.command = command;
     // Validate as a JSON spec would be.
     spec = parse_job_spec(job_spec_to_json(spec));
-    JobRecord record = ctx->context->submit(spec);
-    *out = new_job_handle(ctx->context, record);
+    SendOutcome sent = ctx->context->submission().submit({spec}, false)[0];
+    if (sent.status != XRUN_OK) throw_unsent(*ctx->context, sent);
+    *out = new_job_handle(ctx->context, ctx->context->job(sent.id));
   });
 }
 
@@ -142,7 +191,7 @@ XRUN_API int xrun_jobs_submit(char** out_json, xrun_ctx* ctx, const char* specs_
         throw Error(e.status(), "job " + std::to_string(index) + ": " + e.what());
       }
     }
-    std::vector<Context::BatchOutcome> outcomes = ctx->context->submit_batch(std::move(specs));
+    std::vector<SendOutcome> outcomes = ctx->context->submission().submit(std::move(specs), true);
     json::Ptr out = json::array();
     for (const auto& outcome : outcomes) {
       JobRecord record = ctx->context->job(outcome.id);
@@ -177,7 +226,7 @@ XRUN_API int xrun_job_refresh(xrun_job* job) {
     JobRecord record = job->context->job(job->id);
     if (!is_terminal(record.state) && record.state != XRUN_STATE_CREATED &&
         record.state != XRUN_STATE_SUBMITTING)
-      job->context->poll_machine(record.machine, false);
+      job->context->polling().poll_machine(record.machine, false);
     reload(job);
   });
 }
@@ -226,7 +275,7 @@ XRUN_API int xrun_job_wait(xrun_job* job, int64_t timeout_ms) {
   return guarded([&] {
     require(job, "job");
     try {
-      job->context->wait(job->id, timeout_ms);
+      job->context->waiting().wait(job->id, timeout_ms);
     } catch (...) {
       reload(job);
       throw;
@@ -239,12 +288,52 @@ XRUN_API int xrun_job_cancel(xrun_job* job) {
   return guarded([&] {
     require(job, "job");
     try {
-      job->context->cancel(job->id);
+      job->context->cancelling().cancel(job->id);
     } catch (...) {
       reload(job);
       throw;
     }
     reload(job);
+  });
+}
+
+XRUN_API int xrun_job_hold(xrun_job* job) {
+  return guarded([&] {
+    require(job, "job");
+    try {
+      hold_job(*job->context, job->id);
+    } catch (...) {
+      reload(job);
+      throw;
+    }
+    reload(job);
+  });
+}
+
+XRUN_API int xrun_job_release(xrun_job* job) {
+  return guarded([&] {
+    require(job, "job");
+    try {
+      release_job(*job->context, job->id);
+    } catch (...) {
+      reload(job);
+      throw;
+    }
+    reload(job);
+  });
+}
+
+XRUN_API int xrun_prune(char** out_report, xrun_ctx* ctx, int64_t older_than_ms) {
+  if (out_report) *out_report = nullptr;
+  return guarded([&] {
+    require(ctx, "ctx");
+    Store::PruneCounts counts = prune_terminal_jobs(ctx->context->store(), older_than_ms);
+    if (out_report) {
+      json::Ptr root = json::object();
+      json::set_int(root.get(), "jobs", counts.jobs);
+      json::set_int(root.get(), "events", counts.events);
+      *out_report = owned_copy(json::print(root.get()));
+    }
   });
 }
 
@@ -296,7 +385,7 @@ XRUN_API int xrun_poll(xrun_ctx* ctx, int64_t* out_next_ms) {
   if (out_next_ms) *out_next_ms = 0;
   return guarded([&] {
     require(ctx, "ctx");
-    int64_t next = ctx->context->poll_all();
+    int64_t next = ctx->context->polling().poll_all();
     if (out_next_ms) *out_next_ms = next;
   });
 }
@@ -305,7 +394,7 @@ XRUN_API int xrun_recover(char** out_report, xrun_ctx* ctx) {
   if (out_report) *out_report = nullptr;
   return guarded([&] {
     require(ctx, "ctx");
-    RecoverReport report = ctx->context->recover();
+    RecoverReport report = ctx->context->recovery().recover();
     if (out_report) {
       json::Ptr root = json::object();
       json::set_int(root.get(), "examined", report.examined);

@@ -1,6 +1,8 @@
 // C API of the output parsers: parse a file or buffer, read the result as
 // JSON or through typed accessors.
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "capi/guard.h"
 #include "capi/result_handle.h"
@@ -64,6 +66,29 @@ XRUN_API int64_t xrun_result_diagnosis_line(xrun_result* result) {
 
 XRUN_API const char* xrun_result_diagnosis_text(xrun_result* result) {
   return result ? result->diagnosis_text.c_str() : "";
+}
+
+XRUN_API int xrun_result_array(xrun_result* result, const char* key, double* out, size_t capacity,
+                               size_t* out_len) {
+  return guarded([&] {
+    require(out_len, "out_len");
+    *out_len = 0;
+    require(result, "result");
+    require(key, "key");
+    if (capacity > 0) require(out, "out");
+    std::vector<double> values;
+    if (!result->result->array(key, &values)) {
+      throw xrun::Error(XRUN_E_NOT_FOUND, std::string("the result has no array '") + key + "'");
+    }
+    *out_len = values.size();
+    std::copy_n(values.begin(), std::min(capacity, values.size()), out);
+  });
+}
+
+XRUN_API const char* xrun_result_string_at(xrun_result* result, const char* key, size_t index) {
+  if (!result || !key) return nullptr;
+  const std::string* s = result->result->string_at(key, index);
+  return s ? s->c_str() : nullptr;
 }
 
 }  // extern "C"

@@ -11,7 +11,7 @@ namespace {
 
 const std::vector<std::string> kSpecKeys = {
     "name", "machine", "command", "argv", "workdir", "env", "resources", "upload", "retrieve",
-    "retrieve_to", "parser", "parse_file", "depends_on", "hold", "cleanup", "array",
+    "retrieve_to", "parser", "parse_file", "depends_on", "hold", "defer", "cleanup", "array",
     "array_index", "array_parent"};
 const std::vector<std::string> kResourceKeys = {"nodes", "tasks_per_node", "cpus_per_task", "memory",
                                                 "walltime", "partition", "account", "qos"};
@@ -74,6 +74,7 @@ JobSpec parse_job_spec(const std::string& json_text) {
     spec.parse_file = json::get_string(obj, "parse_file", path).value_or("stdout");
     spec.depends_on = json::get_string_array(obj, "depends_on", path).value_or(std::vector<std::string>{});
     spec.hold = json::get_bool(obj, "hold", path).value_or(false);
+    spec.defer = json::get_bool(obj, "defer", path).value_or(false);
     spec.cleanup = json::get_string(obj, "cleanup", path);
     spec.array = json::get_string(obj, "array", path).value_or("");
     spec.array_index = json::get_int(obj, "array_index", path);
@@ -169,6 +170,7 @@ std::string job_spec_to_json(const JobSpec& spec) {
   }
   if (!spec.depends_on.empty()) json::set_node(o, "depends_on", string_array(spec.depends_on));
   if (spec.hold) json::set_bool(o, "hold", true);
+  if (spec.defer) json::set_bool(o, "defer", true);
   if (spec.cleanup) json::set_string(o, "cleanup", *spec.cleanup);
   if (!spec.array.empty()) json::set_string(o, "array", spec.array);
   if (spec.array_index) json::set_int(o, "array_index", *spec.array_index);

@@ -25,6 +25,9 @@ struct JobSpec {
   std::string parse_file;              // default "stdout"
   std::vector<std::string> depends_on; // xrun ids
   bool hold = false;
+  // Record only: the job waits (XRUN_STATE_WAITING, deferred) and the next
+  // poll round of its machine sends it, in a batch with the others.
+  bool defer = false;
   std::optional<std::string> cleanup;  // keep|on_success|always (machine default)
   // A job array: "0-9", "1,3,5-7", "0-99%10". One submission; each task is
   // a job of its own (its stdout is "stdout.<index>").

@@ -5,12 +5,11 @@
 #include <cstdlib>
 #include <set>
 
-#include "core/context.h"
+#include "core/polling.h"
 #include "core/job_files.h"
 #include "core/state.h"
-#include "parse/parse.h"
-#include "transport/local.h"
 #include "util/clock.h"
+#include "util/deadline.h"
 #include "util/error.h"
 #include "util/shell_quote.h"
 #include "util/strings.h"
@@ -68,14 +67,19 @@ TrackedJob tracked_job(const JobRecord& job) {
 
 }  // namespace
 
-void Context::poll_round(const Machine& m) {
-  std::vector<JobRecord> jobs = store_->active_jobs(m.name);
+void Polling::round(const Machine& m) {
+  std::vector<JobRecord> jobs = store_.active_jobs(m.name);
   if (jobs.empty()) {
-    resend_waiting(m);
+    submission_.send_waiting(m);
     return;
   }
-  auto t = transport(m);
-  const Scheduler& sched = scheduler(m);
+  auto t = machines_.transport(m);
+  const Scheduler& sched = machines_.scheduler(m);
+  auto finish = [&](const JobRecord& job, const JobStatus& status) {
+    finishing_.finish(m, job, status);
+    std::lock_guard<std::mutex> lock(mutex_);
+    vanished_since_.erase(job.id);
+  };
   std::vector<TrackedJob> tracked;
   for (const auto& job : jobs) tracked.push_back(tracked_job(job));
 
@@ -120,7 +124,7 @@ void Context::poll_round(const Machine& m) {
       JobStatus lost;
       lost.state = XRUN_STATE_LOST;
       lost.reason = "no scheduler record and no exit record";
-      finish_job(m, job, lost);
+      finish(job, lost);
       continue;
     }
     {
@@ -129,7 +133,7 @@ void Context::poll_round(const Machine& m) {
     }
     const JobStatus& status = found->second;
     if (is_terminal(status.state)) {
-      finish_job(m, job, status);
+      finish(job, status);
       continue;
     }
     if (status.state == job.state && status.reason == job.reason) continue;
@@ -138,80 +142,10 @@ void Context::poll_round(const Machine& m) {
     if (status.state == XRUN_STATE_RUNNING && !job.started_ms) update.started_ms = now;
     std::string message = state_name(status.state);
     if (!status.reason.empty()) message += " (" + status.reason + ")";
-    store_->transition(job.id, states_leading_to(status.state), status.state, update, message);
+    store_.transition(job.id, states_leading_to(status.state), status.state, update, message);
   }
   // Jobs that left the queue may have made room for waiting ones.
-  resend_waiting(m);
-}
-
-void Context::finish_job(const Machine& m, const JobRecord& job, JobStatus status) {
-  JobSpec spec = parse_job_spec(job.spec_json);
-  auto t = transport(m);
-  JobUpdate update;
-  update.ended_ms = wall_ms();
-  if (status.exit_code) update.exit_code = *status.exit_code;
-
-  // Retrieve what the spec asked for. Local machines need no copy unless a
-  // destination was given: the job directory is already here.
-  std::string local_dir = job.job_dir;
-  bool remote = m.execution == Execution::Remote;
-  std::vector<std::string> wanted;
-  for (const auto& name : spec.retrieve) wanted.push_back(spec.own_file(name));
-  const std::string parse_file = spec.own_file(spec.parse_file);
-  if (!spec.parser.empty()) wanted.push_back(parse_file);
-  if ((remote || spec.retrieve_to) && !wanted.empty() && status.state != XRUN_STATE_LOST) {
-    local_dir = spec.retrieve_to ? expand_user(*spec.retrieve_to) : home_ + "/results/" + job.id;
-    LocalTransport here;
-    here.make_dirs(local_dir, 0755);
-    for (const auto& name : wanted) {
-      try {
-        t->download(job.job_dir + "/" + name, local_dir + "/" + name);
-      } catch (const Error& e) {
-        logger_.warn("job " + job.id + ": cannot retrieve " + name + ": " + e.what());
-      }
-    }
-  }
-
-  // Apply the parser: a failed diagnosis says why a "successful" run failed.
-  if (!spec.parser.empty() && status.state != XRUN_STATE_LOST) {
-    std::string path = local_dir + "/" + parse_file;
-    try {
-      auto result = parse::parse_file(path, spec.parser);
-      update.result_json = result->to_json();
-      std::string diagnosis = result->diagnosis();
-      if (parse::diagnosis_is_failure(diagnosis) && status.state == XRUN_STATE_COMPLETED) {
-        status.state = XRUN_STATE_FAILED;
-        status.reason = diagnosis;
-      }
-    } catch (const Error& e) {
-      logger_.warn("job " + job.id + ": parser " + spec.parser + " on " + path + ": " + e.what());
-      if (status.state == XRUN_STATE_COMPLETED) {
-        status.state = XRUN_STATE_FAILED;
-        status.reason = std::string("output not parsed: ") + e.what();
-      }
-    }
-  }
-
-  std::string cleanup = spec.cleanup.value_or(m.cleanup);
-  // An array's tasks share one directory: it is never removed under them.
-  bool shared_dir = !spec.array.empty();
-  if (!shared_dir && (cleanup == "always" || (cleanup == "on_success" && status.state == XRUN_STATE_COMPLETED))) {
-    try {
-      t->remove(job.job_dir, true);
-    } catch (const Error& e) {
-      logger_.warn("job " + job.id + ": cannot remove " + job.job_dir + ": " + e.what());
-    }
-  }
-
-  update.reason = status.reason;
-  std::string message = state_name(status.state);
-  if (status.exit_code) message += " (exit " + std::to_string(*status.exit_code) + ")";
-  if (!status.reason.empty()) message += ": " + status.reason;
-  store_->transition(job.id, states_leading_to(status.state), status.state, update, message);
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    vanished_since_.erase(job.id);
-  }
+  submission_.send_waiting(m);
 }
 
 }  // namespace xrun

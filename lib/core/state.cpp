@@ -5,7 +5,8 @@ namespace xrun {
 namespace {
 const char* const kNames[] = {"created",   "submitting", "submitted", "queued",  "held",
                               "running",   "completed",  "failed",    "cancelled", "timeout",
-                              "out_of_memory", "node_fail", "preempted", "lost"};
+                              "out_of_memory", "node_fail", "preempted", "lost",
+                              "waiting"};
 constexpr int kCount = sizeof kNames / sizeof kNames[0];
 }  // namespace
 
@@ -21,13 +22,23 @@ std::optional<xrun_state> state_from_name(std::string_view name) {
 
 bool is_terminal(int state) { return state >= XRUN_STATE_COMPLETED && state <= XRUN_STATE_LOST; }
 
+bool is_unsent(int state) {
+  return state == XRUN_STATE_CREATED || state == XRUN_STATE_SUBMITTING || state == XRUN_STATE_WAITING;
+}
+
 bool transition_allowed(xrun_state from, xrun_state to) {
   if (from == to) return true;
   switch (from) {
     case XRUN_STATE_CREATED:
-      return to == XRUN_STATE_SUBMITTING || to == XRUN_STATE_CANCELLED;
+      return to == XRUN_STATE_SUBMITTING || to == XRUN_STATE_CANCELLED || to == XRUN_STATE_WAITING;
+    case XRUN_STATE_WAITING:
+      // Sent by a poll round, cancelled, or failed when it can never be sent
+      // (its machine left the configuration).
+      return to == XRUN_STATE_SUBMITTING || to == XRUN_STATE_CANCELLED || to == XRUN_STATE_FAILED ||
+             to == XRUN_STATE_CREATED;
     case XRUN_STATE_SUBMITTING:
-      // Back to CREATED when sending failed or recovery found nothing.
+      // Back to CREATED when sending failed or recovery found nothing; to
+      // WAITING when a poll round will send it again.
       return to != XRUN_STATE_LOST;
     case XRUN_STATE_SUBMITTED:
     case XRUN_STATE_QUEUED:

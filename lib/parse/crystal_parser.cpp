@@ -68,7 +68,11 @@ class CrystalParser final : public CodeParser {
         else if (starts(t, "ERROR")) check_messages(t, no);
         break;
       case 'S':
-        if (starts(t, "SCF abnormal end")) picker_.report("scf_abnormal_end", no, t);
+        if (starts(t, "SCF abnormal end")) {
+          picker_.report("scf_abnormal_end", no, t);
+        } else if (starts(t, "SHRINK.") && contains(t, "K POINTS IN THE IBZ")) {
+          if (auto n = number_after(t, "K POINTS IN THE IBZ")) d_.n_kpoints = static_cast<int64_t>(*n);
+        }
         break;
       case 'W':
         if (starts(t, "Wavefunction file can not be found")) picker_.report("missing_file", no, t);
@@ -155,7 +159,12 @@ class CrystalParser final : public CodeParser {
           for (int field = 0; field < 2; ++field) {
             rest = ltrim(rest.substr(std::min(rest.find(' '), rest.size())));
           }
-          pending_symbols_.emplace_back(rest.substr(0, std::min({rest.find(' '), rest.size(), kMaxSymbol})));
+          // CRYSTAL prints "MG": the element is written "Mg".
+          std::string symbol(rest.substr(0, std::min({rest.find(' '), rest.size(), kMaxSymbol})));
+          for (size_t k = 1; k < symbol.size(); ++k) {
+            if (symbol[k] >= 'A' && symbol[k] <= 'Z') symbol[k] = static_cast<char>(symbol[k] - 'A' + 'a');
+          }
+          pending_symbols_.push_back(std::move(symbol));
         }
         return true;
       }

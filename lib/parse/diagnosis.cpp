@@ -144,6 +144,10 @@ const CommonIndex kCommonIndex;
 
 }  // namespace
 
+void add_common_message_prefixes(LinePrefilter& filter) {
+  for (const auto& m : kCommon) filter.add(m.prefix);
+}
+
 void scan_common_messages(std::string_view trimmed, int64_t number, DiagnosisPicker& picker) {
   if (trimmed.empty()) return;
   const auto c = static_cast<unsigned char>(trimmed[0]);

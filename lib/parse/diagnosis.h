@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "parse/line_prefilter.h"
 #include "parse/result_data.h"
 
 namespace xrun::parse {
@@ -41,6 +42,9 @@ class DiagnosisPicker {
 // exhaustion, MPI aborts, Fortran run-time errors. `trimmed` is the line
 // without leading blanks.
 void scan_common_messages(std::string_view trimmed, int64_t number, DiagnosisPicker& picker);
+
+// Adds the line starts scan_common_messages acts on to `filter`.
+void add_common_message_prefixes(LinePrefilter& filter);
 
 // Copies a line into printable ASCII (bounded), for diagnosis texts.
 std::string printable_excerpt(std::string_view line);

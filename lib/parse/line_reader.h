@@ -13,15 +13,28 @@ constexpr size_t kMaxLine = 64 * 1024;  // longer lines are truncated here
 
 // Receives each line without its newline (and without a trailing '\r').
 // `number` is 1-based. The view is valid only during the call.
+class LinePrefilter;
+
 class LineSink {
  public:
   virtual ~LineSink() = default;
+  // Lines the sink can act on (null = every line); see line_prefilter.h.
+  const LinePrefilter* prefilter() const { return every_line_ ? nullptr : prefilter_; }
   virtual void line(std::string_view text, int64_t number) = 0;
   // Called once after the last line: the last line that is not blank (the
   // one that shows where a cut-off output stops) and the line count.
   virtual void end(std::string_view last_text, int64_t last_number, int64_t total_lines) {
     (void)last_text, (void)last_number, (void)total_lines;
   }
+
+ protected:
+  void set_prefilter(const LinePrefilter* filter) { prefilter_ = filter; }
+  // While true (e.g. inside a block of rows) every line is delivered.
+  void set_every_line(bool every) { every_line_ = every; }
+
+ private:
+  const LinePrefilter* prefilter_ = nullptr;
+  bool every_line_ = false;
 };
 
 // Feeds every line of `data` to `sink`. Returns the number of lines.

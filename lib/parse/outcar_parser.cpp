@@ -12,7 +12,7 @@ namespace xrun::parse {
 
 namespace {
 
-enum class Block { none, cell, ions };
+enum class Block { none, cell, ions, eigenvalues };
 
 class OutcarParser final : public CodeParser {
  public:
@@ -40,9 +40,19 @@ class OutcarParser final : public CodeParser {
         break;
       case 'P':
         if (starts(t, "POSITION") && contains(t, "TOTAL-FORCE")) start(Block::ions);
+        else if (starts(t, "POTCAR:")) on_potcar_title(t.substr(7), potcar_types_);
         break;
       case 'i':
         if (starts(t, "in kB")) on_stress(t);
+        else if (starts(t, "ions per type")) on_ions_per_type(t);
+        break;
+      case 'k':
+        if (starts(t, "k-points") && contains(t, "NKPTS")) {
+          if (auto v = number_after(t, "NKPTS =")) d_.n_kpoints = static_cast<int64_t>(*v);
+        }
+        break;
+      case 'n':
+        if (starts(t, "number of electron")) on_magnetization(t);
         break;
       case 'f':
         if (starts(t, "free  energy   TOTEN")) on_toten(t, no);
@@ -72,6 +82,10 @@ class OutcarParser final : public CodeParser {
           ediff_ = number_after(t, "=");
         } else if (starts(t, "E-fermi")) {
           if (auto v = number_after(t, "E-fermi")) d_.fermi_energy_ev = *v;
+          // The eigenvalues and occupations of this step follow.
+          start(Block::eigenvalues);
+          vbm_.reset();
+          cbm_.reset();
         } else if (starts(t, "Elapsed time (sec)")) {
           if (auto v = number_after(t, ":")) d_.wall_time_s = *v;
         } else {
@@ -85,7 +99,9 @@ class OutcarParser final : public CodeParser {
         if (starts(t, "General timing and accounting")) completed_ = true;
         break;
       case 'T':
-        if (starts(t, "Total CPU time used (sec)")) {
+        if (starts(t, "TITEL")) {
+          on_potcar_title(t.substr(5), titel_types_);
+        } else if (starts(t, "Total CPU time used (sec)")) {
           if (auto v = number_after(t, ":")) d_.cpu_time_s = *v;
         } else {
           scan_vasp_messages(t, no, picker_);
@@ -104,6 +120,12 @@ class OutcarParser final : public CodeParser {
     d_.native_unit = "eV";
     d_.total_energy_native = last_energy_;
     if (nelm_) d_.extra["nelm"] = *nelm_;
+    set_species();
+    if (vbm_ && cbm_) {
+      d_.extra["vbm_ev"] = *vbm_;
+      d_.extra["cbm_ev"] = *cbm_;
+      d_.band_gap_ev = std::max(*cbm_ - *vbm_, 0.0);
+    }
     if (d_.total_energy_native && *d_.total_energy_native > 0)
       picker_.warn("positive_energy", last_energy_line_, "final energy is positive");
     if (d_.scf_converged == false) report_unconverged_loop();
@@ -126,6 +148,22 @@ class OutcarParser final : public CodeParser {
   }
 
   bool in_block(std::string_view t) {
+    if (block_ == Block::eigenvalues) {
+      if (t.empty() || starts(t, "spin component") || starts(t, "k-point") || starts(t, "band No.")) return true;
+      double v[4];
+      if (t[0] >= '0' && t[0] <= '9' && numbers_in(t, v, 4) == 3) {
+        // pymatgen's rule (Vasprun.eigenvalue_band_properties): occupied
+        // above 1e-8.
+        if (v[2] > 1e-8) {
+          if (!vbm_ || v[1] > *vbm_) vbm_ = v[1];
+        } else if (!cbm_ || v[1] < *cbm_) {
+          cbm_ = v[1];
+        }
+        return true;
+      }
+      block_ = Block::none;
+      return false;
+    }
     if (block_ == Block::cell) {
       double v[6];
       if (rows_ < 3 && numbers_in(t, v, 3) == 3) {
@@ -155,6 +193,50 @@ class OutcarParser final : public CodeParser {
     }
     block_ = Block::none;
     return false;
+  }
+
+  // "TITEL  = PAW_PBE Fe_pv 06Sep2000" (once per type) or "POTCAR:
+  // PAW_PBE Fe_pv 06Sep2000" (listed twice): the element is the second
+  // word up to '_' or '.'.
+  static void on_potcar_title(std::string_view rest, std::vector<std::string>& types) {
+    rest = ltrim(rest);
+    if (starts(rest, "=")) rest = ltrim(rest.substr(1));
+    rest = ltrim(rest.substr(std::min(rest.find(' '), rest.size())));
+    std::string_view word = rest.substr(0, std::min({rest.find(' '), rest.find('_'), rest.find('.'), rest.size()}));
+    if (!word.empty() && types.size() < kMaxTypes) types.emplace_back(word.substr(0, kMaxSymbol));
+  }
+
+  void on_ions_per_type(std::string_view t) {
+    size_t eq = t.find('=');
+    if (eq == std::string_view::npos) return;
+    std::string_view rest = t.substr(eq + 1);
+    ions_per_type_.clear();
+    double n;
+    while (ions_per_type_.size() < kMaxTypes && next_number(rest, &n)) ions_per_type_.push_back(static_cast<size_t>(n));
+  }
+
+  // "number of electron  28.0000000 magnetization  1.2000000" (three
+  // components in a noncollinear run: the length); nothing when ISPIN=1.
+  void on_magnetization(std::string_view t) {
+    size_t at = t.find("magnetization");
+    if (at == std::string_view::npos) return;
+    double v[3];
+    size_t n = numbers_in(t.substr(at + 13), v, 3);
+    if (n == 3) d_.total_magnetization = std::sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
+    else if (n >= 1) d_.total_magnetization = v[0];
+  }
+
+  // One species per atom, from the POTCAR titles and "ions per type".
+  void set_species() {
+    std::vector<std::string>& types = !titel_types_.empty() ? titel_types_ : potcar_types_;
+    // The POTCAR: lines list every type twice (header and POTCAR read).
+    if (types == potcar_types_ && types.size() == 2 * ions_per_type_.size()) types.resize(ions_per_type_.size());
+    if (types.size() != ions_per_type_.size()) return;
+    std::vector<std::string> species;
+    for (size_t k = 0; k < types.size(); ++k) {
+      for (size_t i = 0; i < ions_per_type_[k] && species.size() < kMaxAtoms; ++i) species.push_back(types[k]);
+    }
+    if (species.size() == d_.final_positions_angstrom.size()) d_.symbols = std::move(species);
   }
 
   void on_stress(std::string_view t) {
@@ -226,6 +308,10 @@ class OutcarParser final : public CodeParser {
   int64_t change_line_ = 0, loop_change_line_ = 0, loop_steps_ = 0;
   std::string change_text_, loop_change_text_;
   std::optional<double> loop_change_;
+  static constexpr size_t kMaxTypes = 128;
+  std::vector<std::string> titel_types_, potcar_types_;
+  std::vector<size_t> ions_per_type_;
+  std::optional<double> vbm_, cbm_;  // of the last eigenvalue block
   int64_t electronic_in_step_ = 0;
   bool ediff_reached_ = false;
   bool completed_ = false;

@@ -6,15 +6,18 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace xrun::parse {
 
-// A parsed result. The JSON keys are a contract (docs/ARCHITECTURE.md):
+// A parsed result. The JSON keys are a contract (lib/parse/DIAGNOSES.md):
 // code, program_version, total_energy_ev, total_energy_native, native_unit,
 // fermi_energy_ev, homo_ev, lumo_ev, band_gap_ev, final_cell_angstrom,
-// final_positions_angstrom, forces_ev_per_angstrom, stress_kbar,
+// final_positions_angstrom, final_forces_ev_per_angstrom, final_stress_kbar,
+// species, total_magnetization, absolute_magnetization, n_kpoints,
 // n_scf_iterations, n_ionic_steps, ionic_energies_ev, scf_converged,
-// geometry_converged, wall_time_s, diagnosis {code, line, text}.
+// geometry_converged, wall_time_s, diagnosis {code, line, text}. The keys of
+// v0.1 forces_ev_per_angstrom, stress_kbar and symbols stay as aliases.
 class Result {
  public:
   virtual ~Result() = default;
@@ -25,6 +28,12 @@ class Result {
   virtual std::string diagnosis() const = 0;       // "ok", "scf_not_converged", ...
   virtual int64_t diagnosis_line() const = 0;      // 1-based, 0 if none
   virtual std::string diagnosis_text() const = 0;
+  // An array by its JSON key, flattened row-major (N×3 positions/forces,
+  // 3×3 cell/stress, one energy per ionic step); false if not printed.
+  virtual bool array(std::string_view key, std::vector<double>* out) const = 0;
+  // The index-th string of a string array ("species"), or null if there is
+  // no such key or index. Valid for the Result's life.
+  virtual const std::string* string_at(std::string_view key, size_t index) const = 0;
 };
 
 // parser: "qe", "vasp", "crystal", "auto" or "" (auto). Throws

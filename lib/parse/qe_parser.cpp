@@ -17,9 +17,31 @@ constexpr int kMaxErrorLines = 40;
 
 enum class Block { none, axes, sites, cell, positions, forces, stress, error };
 
+// The starts of every line dispatch() acts on outside a block: keep in step
+// with its switch (test_parse_robust parses the corpus and every fixture
+// with and without this filter and requires the same result).
+const LinePrefilter& qe_prefilter() {
+  static const LinePrefilter filter = [] {
+    LinePrefilter f({{"!", "%%"},
+                     {"Pr", "PW", "la", "cr", "co", "c_", "CE", "AT", "th", "to", "hi", "Fo", "Fi", "To", "Th", "JO",
+                      "Ma", "En", "Er", "bf", "BF", "si", "so", "ab", "nu"}});
+    add_common_message_prefixes(f);
+    return f;
+  }();
+  return filter;
+}
+
 class QeParser final : public CodeParser {
  public:
+  QeParser() { set_prefilter(&qe_prefilter()); }
+
   void line(std::string_view raw, int64_t no) override {
+    dispatch(raw, no);
+    set_every_line(block_ != Block::none);
+  }
+
+ private:
+  void dispatch(std::string_view raw, int64_t no) {
     std::string_view t = ltrim(raw);
     if (block_ != Block::none && in_block(t, no)) return;
     if (t.empty()) return;
@@ -64,7 +86,7 @@ class QeParser final : public CodeParser {
           if (auto p = number_after(t, "P=")) d_.extra["pressure_kbar"] = *p;
           start(Block::stress);
         } else if (starts(t, "total magnetization")) {
-          if (auto v = number_after(t, "=")) d_.extra["total_magnetization"] = *v;
+          on_total_magnetization(t);
         }
         break;
       case 'h':
@@ -102,6 +124,16 @@ class QeParser final : public CodeParser {
           max_steps_line_ = no;
         }
         break;
+      case 'a':
+        if (starts(t, "absolute magnetization")) {
+          if (auto v = number_after(t, "=")) d_.absolute_magnetization = *v;
+        }
+        break;
+      case 'n':
+        if (starts(t, "number of k points=")) {
+          if (auto v = number_after(t, "=")) d_.n_kpoints = static_cast<int64_t>(*v);
+        }
+        break;
       case 'J':
         if (starts(t, "JOB DONE")) job_done_ = true;
         break;
@@ -137,9 +169,11 @@ class QeParser final : public CodeParser {
     }
   }
 
+ public:
   ResultData finish() override {
     if (in_error_) close_error_block();
     finish_block();
+    restore_energy_structure();
     read_kept_blocks();
     d_.code = "qe";
     d_.file_type = "pw.x stdout";
@@ -363,11 +397,38 @@ class QeParser final : public CodeParser {
     return p;
   }
 
+  // The final structure is the one whose energy was computed last: pw.x
+  // prints the next step's ATOMIC_POSITIONS after an energy, and a run cut
+  // short (or an MD) ends with positions no energy belongs to. Each '!'
+  // line keeps the structure it belongs to (ASE and pymatgen do the same).
+  void keep_energy_structure() {
+    energy_.have = true;
+    energy_.positions_raw = positions_raw_;
+    energy_.positions_cell = positions_cell_;
+    energy_.positions_alat = positions_alat_;
+    energy_.positions_unit = positions_raw_unit_;
+    energy_.sites = d_.final_positions_angstrom;
+    energy_.symbols = d_.symbols;
+    energy_.cell = d_.final_cell_angstrom;
+  }
+
+  void restore_energy_structure() {
+    if (!energy_.have) return;
+    positions_raw_ = std::move(energy_.positions_raw);
+    positions_cell_ = energy_.positions_cell;
+    positions_alat_ = energy_.positions_alat;
+    positions_raw_unit_ = energy_.positions_unit;
+    d_.final_positions_angstrom = std::move(energy_.sites);
+    d_.symbols = std::move(energy_.symbols);
+    d_.final_cell_angstrom = energy_.cell;
+  }
+
   void on_bang(std::string_view t) {
     const bool dbl = starts(t, "!!");
     if (!contains(t, "total energy")) return;
     auto v = number_after(t, "=");
     if (!v) return;
+    keep_energy_structure();
     if (dbl) {
       ++n_double_bang_;
       last_double_bang_ = *v;
@@ -397,6 +458,17 @@ class QeParser final : public CodeParser {
       return;
     if (auto c = parse_duration(t.substr(colon + 1, cpu - colon - 1))) d_.cpu_time_s = *c;
     if (auto w = parse_duration(t.substr(cpu + 3, wall - cpu - 3))) d_.wall_time_s = *w;
+  }
+
+  // "= 2.03 Bohr mag/cell", or three components in a noncollinear run:
+  // then the length of the vector.
+  void on_total_magnetization(std::string_view t) {
+    size_t eq = t.find('=');
+    if (eq == std::string_view::npos) return;
+    double v[3];
+    size_t n = numbers_in(t.substr(eq + 1), v, 3);
+    if (n == 3) d_.total_magnetization = std::sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
+    else if (n >= 1) d_.total_magnetization = v[0];
   }
 
   void on_scf_done(std::string_view t) {
@@ -468,6 +540,15 @@ class QeParser final : public CodeParser {
   std::optional<Mat3> positions_cell_;
   std::optional<double> positions_alat_;
   char positions_raw_unit_ = 'A';
+  struct EnergyStructure {
+    bool have = false;
+    std::string positions_raw;
+    std::optional<Mat3> positions_cell, cell;
+    std::optional<double> positions_alat;
+    char positions_unit = 'A';
+    std::vector<Vec3> sites;
+    std::vector<std::string> symbols;
+  } energy_;
   int64_t n_bang_ = 0, n_double_bang_ = 0;
   std::optional<double> last_bang_, last_double_bang_;
   std::vector<double> bang_ev_, double_bang_ev_;

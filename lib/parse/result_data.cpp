@@ -24,6 +24,11 @@ void ResultData::add_ionic_energy(double ev) {
 
 namespace {
 
+// Species are given only when there is one per final position.
+bool has_species(const ResultData& d) {
+  return !d.symbols.empty() && d.symbols.size() == d.final_positions_angstrom.size();
+}
+
 void set_opt(cJSON* obj, const char* key, const std::optional<double>& v) {
   if (v && std::isfinite(*v)) {
     json::set_number(obj, key, *v);
@@ -85,16 +90,27 @@ std::string ParsedResult::to_json() const {
            d.final_cell_angstrom.has_value());
   set_rows(o, "final_positions_angstrom", d.final_positions_angstrom.data(), d.final_positions_angstrom.size(),
            !d.final_positions_angstrom.empty());
-  if (!d.symbols.empty() && d.symbols.size() == d.final_positions_angstrom.size()) {
-    json::Ptr arr = json::array();
-    for (const auto& s : d.symbols) cJSON_AddItemToArray(arr.get(), cJSON_CreateString(s.c_str()));
-    json::set_node(o, "symbols", std::move(arr));
-  } else {
-    json::set_null(o, "symbols");
+  // Keys of v0.1 first (symbols, forces_ev_per_angstrom, stress_kbar), then
+  // the fixed names of v0.2 with the same values.
+  for (const char* key : {"symbols", "species"}) {
+    if (has_species(d)) {
+      json::Ptr arr = json::array();
+      for (const auto& s : d.symbols) cJSON_AddItemToArray(arr.get(), cJSON_CreateString(s.c_str()));
+      json::set_node(o, key, std::move(arr));
+    } else {
+      json::set_null(o, key);
+    }
   }
-  set_rows(o, "forces_ev_per_angstrom", d.forces_ev_per_angstrom.data(), d.forces_ev_per_angstrom.size(),
-           !d.forces_ev_per_angstrom.empty());
-  set_rows(o, "stress_kbar", d.stress_kbar ? d.stress_kbar->data() : nullptr, 3, d.stress_kbar.has_value());
+  for (const char* key : {"forces_ev_per_angstrom", "final_forces_ev_per_angstrom"}) {
+    set_rows(o, key, d.forces_ev_per_angstrom.data(), d.forces_ev_per_angstrom.size(),
+             !d.forces_ev_per_angstrom.empty());
+  }
+  for (const char* key : {"stress_kbar", "final_stress_kbar"}) {
+    set_rows(o, key, d.stress_kbar ? d.stress_kbar->data() : nullptr, 3, d.stress_kbar.has_value());
+  }
+  set_opt(o, "total_magnetization", d.total_magnetization);
+  set_opt(o, "absolute_magnetization", d.absolute_magnetization);
+  json::set_optional_int(o, "n_kpoints", d.n_kpoints);
   json::set_optional_int(o, "n_scf_iterations", d.n_scf_iterations);
   json::set_int(o, "n_ionic_steps", d.n_ionic_steps);
   {
@@ -132,6 +148,13 @@ bool ParsedResult::number(std::string_view key, double* out) const {
   if (key == "band_gap_ev") return give(d.band_gap_ev);
   if (key == "wall_time_s") return give(d.wall_time_s);
   if (key == "cpu_time_s") return give(d.cpu_time_s);
+  if (key == "total_magnetization") return give(d.total_magnetization);
+  if (key == "absolute_magnetization") return give(d.absolute_magnetization);
+  if (key == "n_kpoints") {
+    if (!d.n_kpoints) return false;
+    *out = static_cast<double>(*d.n_kpoints);
+    return true;
+  }
   if (key == "n_scf_iterations") {
     if (!d.n_scf_iterations) return false;
     *out = static_cast<double>(*d.n_scf_iterations);
@@ -160,6 +183,51 @@ bool ParsedResult::number(std::string_view key, double* out) const {
   if (it == d.extra.end()) return false;
   *out = it->second;
   return true;
+}
+
+namespace {
+
+void append_rows(const Vec3* rows, size_t n, std::vector<double>* out) {
+  out->clear();
+  out->reserve(n * 3);
+  for (size_t i = 0; i < n; ++i) out->insert(out->end(), rows[i].begin(), rows[i].end());
+}
+
+}  // namespace
+
+bool ParsedResult::array(std::string_view key, std::vector<double>* out) const {
+  const ResultData& d = data_;
+  if (key == "final_forces_ev_per_angstrom" || key == "forces_ev_per_angstrom") {
+    if (d.forces_ev_per_angstrom.empty()) return false;
+    append_rows(d.forces_ev_per_angstrom.data(), d.forces_ev_per_angstrom.size(), out);
+    return true;
+  }
+  if (key == "final_positions_angstrom") {
+    if (d.final_positions_angstrom.empty()) return false;
+    append_rows(d.final_positions_angstrom.data(), d.final_positions_angstrom.size(), out);
+    return true;
+  }
+  if (key == "final_stress_kbar" || key == "stress_kbar") {
+    if (!d.stress_kbar) return false;
+    append_rows(d.stress_kbar->data(), 3, out);
+    return true;
+  }
+  if (key == "final_cell_angstrom") {
+    if (!d.final_cell_angstrom) return false;
+    append_rows(d.final_cell_angstrom->data(), 3, out);
+    return true;
+  }
+  if (key == "ionic_energies_ev") {
+    *out = d.ionic_energies_ev;
+    return true;
+  }
+  return false;
+}
+
+const std::string* ParsedResult::string_at(std::string_view key, size_t index) const {
+  if (key != "species" && key != "symbols") return nullptr;
+  if (!has_species(data_) || index >= data_.symbols.size()) return nullptr;
+  return &data_.symbols[index];
 }
 
 }  // namespace xrun::parse

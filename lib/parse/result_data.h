@@ -39,10 +39,13 @@ struct ResultData {
   std::string native_unit;  // "Ry", "eV", "Ha"
   std::optional<double> fermi_energy_ev, homo_ev, lumo_ev, band_gap_ev;
   std::optional<Mat3> final_cell_angstrom;
-  std::vector<std::string> symbols;
+  std::vector<std::string> symbols;          // JSON "species", one per atom
   std::vector<Vec3> final_positions_angstrom;
-  std::vector<Vec3> forces_ev_per_angstrom;
-  std::optional<Mat3> stress_kbar;
+  std::vector<Vec3> forces_ev_per_angstrom;  // JSON "final_forces_ev_per_angstrom"
+  std::optional<Mat3> stress_kbar;           // JSON "final_stress_kbar"
+
+  std::optional<double> total_magnetization, absolute_magnetization;  // Bohr magnetons per cell
+  std::optional<int64_t> n_kpoints;
   std::optional<int64_t> n_scf_iterations;  // of the last SCF cycle
   int64_t n_ionic_steps = 0;
   std::vector<double> ionic_energies_ev;
@@ -72,6 +75,8 @@ class ParsedResult final : public Result {
   std::string diagnosis() const override { return data_.diagnosis.code; }
   int64_t diagnosis_line() const override { return data_.diagnosis.line; }
   std::string diagnosis_text() const override { return data_.diagnosis.text; }
+  bool array(std::string_view key, std::vector<double>* out) const override;
+  const std::string* string_at(std::string_view key, size_t index) const override;
   const ResultData& data() const { return data_; }
 
  private:

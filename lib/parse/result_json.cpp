@@ -32,6 +32,11 @@ std::string string_or_empty(const cJSON* obj, const char* key) {
   return item->valuestring;
 }
 
+bool present(const cJSON* obj, const char* key) {
+  const cJSON* item = cJSON_GetObjectItemCaseSensitive(obj, key);
+  return item && !cJSON_IsNull(item);
+}
+
 std::vector<Vec3> rows(const cJSON* obj, const char* key) {
   std::vector<Vec3> out;
   const cJSON* arr = cJSON_GetObjectItemCaseSensitive(obj, key);
@@ -75,7 +80,9 @@ const std::set<std::string>& known_keys() {
   static const std::set<std::string> keys = {
       "code", "file_type", "program_version", "total_energy_ev", "total_energy_native", "native_unit",
       "fermi_energy_ev", "homo_ev", "lumo_ev", "band_gap_ev", "final_cell_angstrom", "final_positions_angstrom",
-      "symbols", "forces_ev_per_angstrom", "stress_kbar", "n_scf_iterations", "n_ionic_steps",
+      "symbols", "forces_ev_per_angstrom", "stress_kbar", "species", "final_forces_ev_per_angstrom",
+      "final_stress_kbar", "total_magnetization", "absolute_magnetization", "n_kpoints", "n_scf_iterations",
+      "n_ionic_steps",
       "ionic_energies_ev", "ionic_energies_truncated", "scf_converged", "geometry_converged", "wall_time_s",
       "cpu_time_s", "diagnosis", "warnings"};
   return keys;
@@ -102,9 +109,15 @@ std::unique_ptr<Result> result_from_json(const std::string& text) {
   d.band_gap_ev = number_or_null(o, "band_gap_ev");
   d.final_cell_angstrom = matrix(o, "final_cell_angstrom");
   d.final_positions_angstrom = rows(o, "final_positions_angstrom");
-  d.forces_ev_per_angstrom = rows(o, "forces_ev_per_angstrom");
-  d.stress_kbar = matrix(o, "stress_kbar");
-  if (const cJSON* sym = cJSON_GetObjectItemCaseSensitive(o, "symbols"); cJSON_IsArray(sym)) {
+  // The names of v0.2 first; a result stored by v0.1 has only the old ones.
+  d.forces_ev_per_angstrom = rows(o, present(o, "final_forces_ev_per_angstrom") ? "final_forces_ev_per_angstrom"
+                                                                                 : "forces_ev_per_angstrom");
+  d.stress_kbar = matrix(o, present(o, "final_stress_kbar") ? "final_stress_kbar" : "stress_kbar");
+  d.total_magnetization = number_or_null(o, "total_magnetization");
+  d.absolute_magnetization = number_or_null(o, "absolute_magnetization");
+  if (auto n = number_or_null(o, "n_kpoints")) d.n_kpoints = static_cast<int64_t>(*n);
+  const char* species_key = present(o, "species") ? "species" : "symbols";
+  if (const cJSON* sym = cJSON_GetObjectItemCaseSensitive(o, species_key); cJSON_IsArray(sym)) {
     const cJSON* s;
     cJSON_ArrayForEach(s, sym) d.symbols.push_back(cJSON_IsString(s) ? s->valuestring : "");
   }

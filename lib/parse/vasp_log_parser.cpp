@@ -30,6 +30,7 @@ class IonicLineReader {
     ++d.n_ionic_steps;
     d.add_ionic_energy(*e);
     if (auto e0 = number_after(t, "E0=")) d.extra["energy_sigma0_ev"] = *e0;
+    if (auto mag = number_after(t, "mag=")) d.total_magnetization = *mag;
     if (electronic_ > 0) d.n_scf_iterations = electronic_;
     electronic_ = 0;
     return true;

@@ -1,5 +1,11 @@
 #include "parse/vasp_messages.h"
 
+#include <algorithm>
+#include <cstdint>
+#include <iterator>
+#include <utility>
+#include <vector>
+
 #include "parse/text_scan.h"
 
 namespace xrun::parse {
@@ -81,24 +87,56 @@ bool is_warning(std::string_view code) {
   return code == "aliasing" || code == "aliasing_incar" || code == "symprec_noise" || code == "dentet";
 }
 
+// One pass over a line finds every marker in it: the first two bytes of
+// each marker are indexed (a 64K-bit set, then the markers with that pair),
+// so a line costs a bit test per byte instead of a search per marker.
+class MarkerIndex {
+ public:
+  MarkerIndex() {
+    for (uint16_t i = 0; i < std::size(kVaspMessages); ++i) {
+      const std::string_view m = kVaspMessages[i].marker;
+      const unsigned pair = key(m[0], m[1]);
+      bits_[pair >> 6] |= uint64_t{1} << (pair & 63);
+      by_pair_.push_back({pair, i});
+    }
+    std::sort(by_pair_.begin(), by_pair_.end());
+  }
+
+  // The index of the first marker of the table found in `line`, or -1.
+  int find(std::string_view line) const {
+    int best = -1;
+    for (size_t at = 0; at + 1 < line.size(); ++at) {
+      const unsigned pair = key(line[at], line[at + 1]);
+      if (!((bits_[pair >> 6] >> (pair & 63)) & 1)) continue;
+      auto it = std::lower_bound(by_pair_.begin(), by_pair_.end(), std::pair<unsigned, uint16_t>{pair, 0});
+      for (; it != by_pair_.end() && it->first == pair; ++it) {
+        const std::string_view m = kVaspMessages[it->second].marker;
+        if ((best < 0 || it->second < best) && line.compare(at, m.size(), m) == 0) best = it->second;
+      }
+    }
+    return best;
+  }
+
+ private:
+  static unsigned key(char a, char b) {
+    return (static_cast<unsigned>(static_cast<unsigned char>(a)) << 8) | static_cast<unsigned char>(b);
+  }
+  uint64_t bits_[65536 / 64] = {};
+  std::vector<std::pair<unsigned, uint16_t>> by_pair_;
+};
+
+const MarkerIndex& marker_index() {
+  static const MarkerIndex index;
+  return index;
+}
+
 }  // namespace
 
 std::string_view vasp_message_code(std::string_view line) {
-  // Every marker has at least 4 upper- or lower-case letters; a line of
-  // numbers (most of an OUTCAR) is rejected by this cheap test first.
-  bool has_letter = false;
-  for (char c : line) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')) {
-      has_letter = true;
-      break;
-    }
-  }
-  if (!has_letter) return {};
-  for (const auto& m : kVaspMessages) {
-    if (contains(line, m.marker)) return m.code;
-  }
-  return {};
+  const int i = marker_index().find(line);
+  return i < 0 ? std::string_view() : kVaspMessages[i].code;
 }
+
 
 bool is_vasp_error_box(std::string_view line) {
   return contains(line, "EEEEEEE  RRRRRR   RRRRRR   OOOOOOO  RRRRRR");

@@ -12,7 +12,7 @@ namespace xrun::parse {
 
 namespace {
 
-enum class Block { none, basis, positions, forces, stress, eigenvalues };
+enum class Block { none, basis, positions, forces, stress, eigenvalues, kpoints };
 
 // The text between the first '>' and the next '<'.
 std::string_view element_text(std::string_view t) {
@@ -68,6 +68,16 @@ class VasprunParser final : public CodeParser {
           cbm_.reset();
         }
         break;
+      case 'a':
+        if (starts(t, "<array")) {
+          in_atoms_ = contains(t, "name=\"atoms\"");
+          in_atomtypes_ = contains(t, "name=\"atomtypes\"");
+        }
+        break;
+      case 'r':
+        if (in_atoms_ && starts(t, "<rc><c>")) on_atom_row(t);
+        else if (in_atomtypes_ && starts(t, "<rc><c>")) on_atomtype_row(t);
+        break;
       case 'p':
         if (starts(t, "<projected")) ++projected_depth_;
         else if (starts(t, "<parameters")) in_parameters_ = true;
@@ -89,6 +99,8 @@ class VasprunParser final : public CodeParser {
     if (!nsw_) nsw_ = incar_nsw_;
     if (!ibrion_) ibrion_ = incar_ibrion_;
     if (nelm_) d_.extra["nelm"] = *nelm_;
+    if (type_species_.size() == d_.final_positions_angstrom.size()) d_.symbols = std::move(type_species_);
+    else if (species_.size() == d_.final_positions_angstrom.size()) d_.symbols = std::move(species_);
     if (d_.n_ionic_steps > 0 && nelm_) {
       // The last electronic loop used all NELM steps: not converged (the
       // rule of pymatgen's Vasprun.converged_electronic).
@@ -151,6 +163,37 @@ class VasprunParser final : public CodeParser {
     }
   }
 
+  // <rc><c>Fe</c><c>   1</c></rc> in <atominfo>'s "atoms" array.
+  void on_atom_row(std::string_view t) {
+    std::string_view rest = t.substr(7);
+    std::string_view name = trim(rest.substr(0, std::min(rest.find('<'), rest.size())));
+    if (species_.size() < kMaxAtoms) species_.emplace_back(name.substr(0, kMaxSymbol));
+  }
+
+  // <rc><c>   8</c><c>X </c><c> 131.294</c><c> 8.0</c><c> PAW_PBE Xe 07Sep2000 </c></rc>
+  // in "atomtypes": the count and the element of the POTCAR, which is right
+  // where the short name is not (VASP writes "X" for Xe).
+  void on_atomtype_row(std::string_view t) {
+    std::string_view cells[5];
+    size_t n = 0;
+    for (size_t at = t.find("<c>"); at != std::string_view::npos && n < 5; at = t.find("<c>", at)) {
+      at += 3;
+      size_t end = t.find("</c>", at);
+      if (end == std::string_view::npos) break;
+      cells[n++] = trim(t.substr(at, end - at));
+    }
+    if (n < 5) return;
+    double count;
+    std::string_view c0 = cells[0];
+    if (!next_number(c0, &count) || count < 0) return;
+    std::string_view title = cells[4];  // "PAW_PBE Xe 07Sep2000"
+    title = ltrim(title.substr(std::min(title.find(' '), title.size())));
+    std::string_view element = title.substr(0, std::min({title.find(' '), title.find('_'), title.find('.'), title.size()}));
+    if (element.empty()) element = cells[1];
+    for (size_t i = 0; i < static_cast<size_t>(count) && type_species_.size() < kMaxAtoms; ++i)
+      type_species_.emplace_back(element.substr(0, kMaxSymbol));
+  }
+
   // <separator name="electronic convergence" >: entered; </separator> leaves.
   void on_separator(std::string_view t) {
     if (separators_.size() >= kMaxSeparatorDepth) {
@@ -173,6 +216,7 @@ class VasprunParser final : public CodeParser {
     else if (contains(t, "name=\"positions\"") && in_structure_) start(Block::positions);
     else if (contains(t, "name=\"forces\"")) start(Block::forces);
     else if (contains(t, "name=\"stress\"")) start(Block::stress);
+    else if (contains(t, "name=\"kpointlist\"") && !d_.n_kpoints) start(Block::kpoints);
   }
 
   bool in_block(std::string_view t) {
@@ -197,7 +241,9 @@ class VasprunParser final : public CodeParser {
     if (starts(t, "<v")) {
       double v[3];
       if (numbers_in(element_text(t), v, 3) == 3) {
-        if (block_ == Block::basis && rows_ < 3) {
+        if (block_ == Block::kpoints) {
+          ++rows_;
+        } else if (block_ == Block::basis && rows_ < 3) {
           basis_[rows_++] = {v[0], v[1], v[2]};
           if (rows_ == 3) have_basis_ = true;
         } else if (pending_.size() < kMaxAtoms) {
@@ -209,6 +255,7 @@ class VasprunParser final : public CodeParser {
     if (starts(t, "</varray")) {
       switch (block_) {
         case Block::positions: pending_positions_ = std::move(pending_); break;
+        case Block::kpoints: d_.n_kpoints = rows_; break;
         case Block::forces: d_.forces_ev_per_angstrom = std::move(pending_); break;
         case Block::stress:
           if (pending_.size() == 3) d_.stress_kbar = Mat3{pending_[0], pending_[1], pending_[2]};
@@ -223,7 +270,9 @@ class VasprunParser final : public CodeParser {
   }
 
   void on_close(std::string_view t, int64_t no) {
-    if (starts(t, "</separator")) {
+    if (starts(t, "</array")) {
+      in_atoms_ = in_atomtypes_ = false;
+    } else if (starts(t, "</separator")) {
       if (separators_overflow_ > 0) --separators_overflow_;
       else if (!separators_.empty()) separators_.pop_back();
     } else if (starts(t, "</parameters")) {
@@ -269,7 +318,9 @@ class VasprunParser final : public CodeParser {
   static constexpr size_t kMaxSeparatorDepth = 16;
   std::vector<std::string> separators_;  // the path inside <parameters>
   size_t separators_overflow_ = 0;
-  bool in_parameters_ = false, in_incar_ = false;
+  bool in_parameters_ = false, in_incar_ = false, in_atoms_ = false;
+  bool in_atomtypes_ = false;
+  std::vector<std::string> species_, type_species_;
   std::optional<double> incar_nelm_, incar_nsw_, incar_ibrion_;
   std::vector<Vec3> pending_, pending_positions_;
   std::optional<double> last_energy_, step_energy_, nelm_, nsw_, ibrion_, vbm_, cbm_;

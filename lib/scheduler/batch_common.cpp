@@ -98,7 +98,15 @@ std::vector<int64_t> array_indexes(const std::string& spec) {
 
 bool record_is_for(const TrackedJob& job, const std::string& id_in_name, std::optional<int64_t> submit_s) {
   const std::string& want = job.name_id.empty() ? job.job_id : job.name_id;
-  if (want.empty() || id_in_name != want) return false;
+  if (want.empty()) return false;
+  if (id_in_name.empty()) {
+    // A record with no xrun name at all: slurmdbd names a job it learnt of
+    // only from its start message "allocation". Then only a submit time
+    // inside this job's known life makes it this job's record.
+    return submit_s && job.created_s > 0 && job.submitted_s > 0 &&
+           *submit_s >= job.created_s - kClockSkewSeconds && *submit_s <= job.submitted_s + kClockSkewSeconds;
+  }
+  if (id_in_name != want) return false;
   if (!submit_s) return true;
   if (job.created_s > 0 && *submit_s < job.created_s - kClockSkewSeconds) return false;
   if (job.submitted_s > 0 && *submit_s > job.submitted_s + kClockSkewSeconds) return false;

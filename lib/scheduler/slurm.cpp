@@ -214,7 +214,10 @@ class SlurmScheduler : public Scheduler {
 
   std::string accounting_command(const std::vector<TrackedJob>& jobs) const override {
     if (jobs.empty()) return "";
-    return "SLURM_TIME_FORMAT=%s sacct -X -n -P -o JobID,State,ExitCode,Submit,Reason,JobName -j " +
+    // -D: once Slurm hands an id out again (state lost, FirstJobId restarted,
+    // MaxJobId wrapped) sacct shows only one record per id unless asked for
+    // all; the job name then picks the record of this job.
+    return "SLURM_TIME_FORMAT=%s sacct -X -D -n -P -o JobID,State,ExitCode,Submit,Reason,JobName -j " +
            id_list(jobs, ",");
   }
 

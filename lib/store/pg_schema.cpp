@@ -83,11 +83,40 @@ SELECT jobs.*,
 FROM jobs;
 )sql";
 
+// Version 2, the twin of SQLite's version 2: state 14 (waiting) joins the
+// CHECK, and the columns for typed waiting. PostgreSQL changes a constraint
+// and adds columns in place (no rebuild: the events' foreign keys are
+// untouched). A v1 job that waited for room becomes waiting/room, as on
+// SQLite; every other row and every event is kept as it was.
+const char kVersion2[] = R"sql(
+DROP VIEW jobs_named;
+ALTER TABLE jobs DROP CONSTRAINT jobs_state_check;
+ALTER TABLE jobs ADD CONSTRAINT jobs_state_check CHECK (state BETWEEN 0 AND 14);
+ALTER TABLE jobs
+  ADD COLUMN waiting_for TEXT NOT NULL DEFAULT '',
+  ADD COLUMN last_error  TEXT NOT NULL DEFAULT '',
+  ADD COLUMN next_try_ms BIGINT NOT NULL DEFAULT 0;
+UPDATE jobs SET state = 14, waiting_for = 'room'
+WHERE state = 0 AND reason LIKE 'waiting for room on the scheduler: %';
+
+CREATE VIEW jobs_named AS
+SELECT jobs.*,
+       CASE state
+         WHEN 0 THEN 'created' WHEN 1 THEN 'submitting' WHEN 2 THEN 'submitted'
+         WHEN 3 THEN 'queued' WHEN 4 THEN 'held' WHEN 5 THEN 'running'
+         WHEN 6 THEN 'completed' WHEN 7 THEN 'failed' WHEN 8 THEN 'cancelled'
+         WHEN 9 THEN 'timeout' WHEN 10 THEN 'out_of_memory' WHEN 11 THEN 'node_fail'
+         WHEN 12 THEN 'preempted' WHEN 13 THEN 'lost' WHEN 14 THEN 'waiting' ELSE 'unknown'
+       END AS state_name
+FROM jobs;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& pg_migrations() {
   static const std::vector<Migration> list = {
       {1, kVersion1},
+      {2, kVersion2},
   };
   return list;
 }

@@ -18,6 +18,7 @@
 #include "store/pg_schema.h"
 #include "util/clock.h"
 #include "util/error.h"
+#include "util/strings.h"
 
 namespace xrun {
 
@@ -49,7 +50,8 @@ constexpr const char* kChannel = "('xrun_events_' || left(md5(current_schema()),
 
 const char kJobColumns[] =
     "id, machine, name, state, scheduler_id, exit_code, reason, spec_json, job_dir, result_json, "
-    "created_ms, submitted_ms, started_ms, ended_ms, updated_ms, attempts";
+    "created_ms, submitted_ms, started_ms, ended_ms, updated_ms, attempts, waiting_for, last_error, "
+    "next_try_ms";
 
 JobRecord read_job(const PgResult& r, int row) {
   JobRecord j;
@@ -69,6 +71,9 @@ JobRecord read_job(const PgResult& r, int row) {
   j.ended_ms = r.optional_int64(row, 13);
   j.updated_ms = r.int64(row, 14);
   j.attempts = r.int64(row, 15);
+  j.waiting_for = waiting_for_from_name(r.text(row, 16));
+  j.last_error = r.text(row, 17);
+  j.next_try_ms = r.int64(row, 18);
   return j;
 }
 
@@ -100,6 +105,9 @@ int64_t apply_update(PGconn* c, const std::string& id, std::optional<xrun_state>
   set("submitted_ms", update.submitted_ms);
   set("started_ms", update.started_ms);
   set("ended_ms", update.ended_ms);
+  if (update.waiting_for) set("waiting_for", std::optional<std::string>(waiting_for_name(*update.waiting_for)));
+  set("last_error", update.last_error);
+  set("next_try_ms", update.next_try_ms);
   if (update.bump_attempts) sql += ", attempts = attempts + 1";
   sql += " WHERE id = " + p.next();
   p.add(id);
@@ -119,6 +127,25 @@ void append_event(PGconn* c, int64_t now, const std::string& job_id, xrun_state 
           "SELECT pg_notify(" + std::string(kChannel) + ", seq::text) FROM added",
           p);
 }
+
+void insert_row(PGconn* c, const JobRecord& job, int64_t now) {
+  PgParams p;
+  p.add(job.id).add(job.machine).add(job.name).add(static_cast<int64_t>(job.state));
+  p.add(job.scheduler_id).add(job.exit_code).add(job.reason).add(job.spec_json);
+  p.add(job.job_dir).add(job.result_json).add(job.created_ms ? job.created_ms : now);
+  p.add(job.submitted_ms).add(job.started_ms).add(job.ended_ms);
+  p.add(job.updated_ms ? job.updated_ms : now).add(job.attempts);
+  p.add(std::string(waiting_for_name(job.waiting_for))).add(job.last_error).add(job.next_try_ms);
+  pg_exec(c,
+          std::string("INSERT INTO jobs (") + kJobColumns +
+              ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
+          p);
+  append_event(c, now, job.id, job.state, job.reason.empty() ? "created" : job.reason);
+}
+
+// The states a poll round has work for: active (submitted..running).
+constexpr xrun_state kActiveStates[] = {XRUN_STATE_SUBMITTED, XRUN_STATE_QUEUED, XRUN_STATE_HELD,
+                                        XRUN_STATE_RUNNING};
 
 std::string percent_encoded(const std::string& text) {
   static const char hex[] = "0123456789ABCDEF";
@@ -179,6 +206,7 @@ struct PgStore::Impl {
   std::string shown;  // without any password: for messages
   int schema_version = 0;
   int schema_version_at_open = -1;
+  bool read_only = false;
   mutable std::mutex mutex;  // guards conn: one connection, one user at a time
   mutable store::PgConnection conn;
   mutable std::minstd_rand jitter{static_cast<unsigned>(::getpid()) ^
@@ -210,7 +238,7 @@ struct PgStore::Impl {
   // the server cannot be reached (the thread tries again).
   store::PgConnection listen() const {
     try {
-      store::PgConnection c = connect();
+      store::PgConnection c = connect(true);
       std::string channel = pg_exec(c.get(), std::string("SELECT ") + kChannel).text(0, 0);
       char* quoted = PQescapeIdentifier(c.get(), channel.c_str(), channel.size());
       if (!quoted) return nullptr;
@@ -258,7 +286,10 @@ struct PgStore::Impl {
     return Error(XRUN_E_STORE, shown + ": " + what + ": " + e.what());
   }
 
-  store::PgConnection connect() const {
+  // A read-only store's connections refuse writes (the server says so, and
+  // the write fails with XRUN_E_STORE), except the listening one, which
+  // only LISTENs.
+  store::PgConnection connect(bool for_listening = false) const {
     const char* keywords[] = {"connect_timeout", "dbname", "fallback_application_name", nullptr};
     const char* values[] = {kConnectTimeoutS, url.c_str(), "xrun", nullptr};
     // connect_timeout comes before dbname so that the URL's own wins.
@@ -273,6 +304,7 @@ struct PgStore::Impl {
     }
     // libpq prints server notices to stderr; a library must stay quiet.
     PQsetNoticeProcessor(c.get(), [](void*, const char*) {}, nullptr);
+    if (read_only && !for_listening) pg_exec(c.get(), "SET default_transaction_read_only = on");
     return c;
   }
 
@@ -346,7 +378,26 @@ struct PgStore::Impl {
   void open() {
     std::lock_guard<std::mutex> lock(mutex);
     conn = connect();
-    migrate();
+    if (read_only) check_schema();
+    else migrate();
+  }
+
+  // Read-only: the schema is only read. A database without it holds no
+  // store; one that needs migrating is refused (open it for writing once).
+  void check_schema() {
+    attempt("reading the schema version", false, [&] {
+      if (pg_exec(conn.get(), "SELECT to_regclass('xrun_schema') IS NULL").text(0, 0) == "t")
+        throw Error(XRUN_E_NOT_FOUND, shown + ": no job store here (no xrun schema in this database)");
+      schema_version = static_cast<int>(pg_exec(conn.get(), "SELECT version FROM xrun_schema").int64(0, 0));
+      schema_version_at_open = schema_version;
+    });
+    const int latest = store::pg_migrations().back().version;
+    if (schema_version > latest)
+      throw Error(XRUN_E_STORE, shown + ": schema version " + std::to_string(schema_version) +
+                                    " is newer than this xrun supports (" + std::to_string(latest) + ")");
+    if (schema_version != latest)
+      throw Error(XRUN_E_STORE, shown + ": schema version " + std::to_string(schema_version) + " is not " +
+                                    std::to_string(latest) + ": open the store for writing once to migrate it");
   }
 
   void migrate() {
@@ -385,8 +436,9 @@ struct PgStore::Impl {
   }
 };
 
-PgStore::PgStore(const std::string& url) : impl_(std::make_unique<Impl>()) {
+PgStore::PgStore(const std::string& url, Mode mode) : impl_(std::make_unique<Impl>()) {
   impl_->url = url;
+  impl_->read_only = mode == Mode::ReadOnly;
   impl_->shown = shown_location(url);
   impl_->open();
 }
@@ -404,20 +456,14 @@ int64_t PgStore::job_count() const {
 }
 
 void PgStore::insert_job(const JobRecord& job) {
-  impl_->transaction("inserting job " + job.id, [&] {
-    PGconn* c = impl_->conn.get();
+  impl_->transaction("inserting job " + job.id, [&] { insert_row(impl_->conn.get(), job, wall_ms()); });
+}
+
+void PgStore::insert_jobs(const std::vector<JobRecord>& jobs) {
+  if (jobs.empty()) return;
+  impl_->transaction("inserting " + std::to_string(jobs.size()) + " jobs", [&] {
     const int64_t now = wall_ms();
-    PgParams p;
-    p.add(job.id).add(job.machine).add(job.name).add(static_cast<int64_t>(job.state));
-    p.add(job.scheduler_id).add(job.exit_code).add(job.reason).add(job.spec_json);
-    p.add(job.job_dir).add(job.result_json).add(job.created_ms ? job.created_ms : now);
-    p.add(job.submitted_ms).add(job.started_ms).add(job.ended_ms);
-    p.add(job.updated_ms ? job.updated_ms : now).add(job.attempts);
-    pg_exec(c,
-            std::string("INSERT INTO jobs (") + kJobColumns +
-                ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
-            p);
-    append_event(c, now, job.id, job.state, job.reason.empty() ? "created" : job.reason);
+    for (const auto& job : jobs) insert_row(impl_->conn.get(), job, now);
   });
 }
 
@@ -455,8 +501,7 @@ std::vector<JobRecord> PgStore::list_jobs(const std::string& machine, int state,
 std::vector<JobRecord> PgStore::active_jobs(const std::string& machine) const {
   return impl_->single("listing active jobs", [&] {
     PgParams p;
-    for (xrun_state st : {XRUN_STATE_SUBMITTED, XRUN_STATE_QUEUED, XRUN_STATE_HELD, XRUN_STATE_RUNNING})
-      p.add(static_cast<int64_t>(st));
+    for (xrun_state st : kActiveStates) p.add(static_cast<int64_t>(st));
     std::string sql = std::string("SELECT ") + kJobColumns + " FROM jobs WHERE state IN ($1, $2, $3, $4)";
     if (!machine.empty()) {
       sql += " AND machine = " + p.next();
@@ -478,9 +523,40 @@ std::vector<JobRecord> PgStore::unsent_jobs() const {
   });
 }
 
+std::vector<JobRecord> PgStore::waiting_jobs(const std::string& machine) const {
+  return impl_->single("listing waiting jobs", [&] {
+    PgParams p;
+    p.add(static_cast<int64_t>(XRUN_STATE_WAITING));
+    std::string sql = std::string("SELECT ") + kJobColumns + " FROM jobs WHERE state = $1";
+    if (!machine.empty()) {
+      sql += " AND machine = " + p.next();
+      p.add(machine);
+    }
+    sql += " ORDER BY created_ms, id";
+    return read_jobs(pg_exec(impl_->conn.get(), sql, p));
+  });
+}
+
+std::vector<std::string> PgStore::machines_with_work() const {
+  return impl_->single("listing machines with work", [&] {
+    PgParams p;
+    for (xrun_state st : kActiveStates) p.add(static_cast<int64_t>(st));
+    p.add(static_cast<int64_t>(XRUN_STATE_WAITING));
+    PgResult r = pg_exec(impl_->conn.get(),
+                         "SELECT DISTINCT machine FROM jobs WHERE state IN ($1, $2, $3, $4, $5) ORDER BY machine", p);
+    std::vector<std::string> names;
+    for (int i = 0; i < r.rows(); ++i) names.push_back(r.text(i, 0));
+    return names;
+  });
+}
+
 bool PgStore::transition(const std::string& id, const std::vector<xrun_state>& allowed_from, xrun_state to,
-                         const JobUpdate& update, const std::string& message) {
+                         const JobUpdate& update_in, const std::string& message_in) {
   const std::string what = "moving job " + id + " to state " + std::to_string(to);
+  // Capped as on SQLite: a remote's 100 MB message must not grow the store by its size.
+  JobUpdate update = update_in;
+  if (update.reason) update.reason = cap_text(*update.reason, kMaxReasonBytes);
+  const std::string message = cap_text(message_in, kMaxReasonBytes);
   return impl_->transaction(what, [&] {
     PGconn* c = impl_->conn.get();
     // FOR UPDATE locks the job's row until commit: a compare-and-set across
@@ -507,8 +583,10 @@ bool PgStore::transition(const std::string& id, const std::vector<xrun_state>& a
   });
 }
 
-void PgStore::update(const std::string& id, const JobUpdate& update) {
+void PgStore::update(const std::string& id, const JobUpdate& update_in) {
   const std::string what = "updating job " + id;
+  JobUpdate update = update_in;
+  if (update.reason) update.reason = cap_text(*update.reason, kMaxReasonBytes);
   impl_->transaction(what, [&] {
     if (apply_update(impl_->conn.get(), id, std::nullopt, update, wall_ms()) == 0)
       throw Error(XRUN_E_NOT_FOUND, impl_->shown + ": " + what + ": no such job");
@@ -545,6 +623,34 @@ int64_t PgStore::last_event_seq() const {
     // The counter only moves with a committed event, so it is the newest
     // committed seq.
     return pg_exec(impl_->conn.get(), "SELECT last_seq FROM event_counter").int64(0, 0);
+  });
+}
+
+Store::PruneCounts PgStore::prune_jobs(const std::vector<int>& states, int64_t before_ms) {
+  return impl_->transaction("pruning old jobs", [&] {
+    PGconn* c = impl_->conn.get();
+    PgParams p;
+    p.add(before_ms);
+    std::string in;
+    for (int state : states) {
+      in += (in.empty() ? "" : ", ") + p.next();
+      p.add(int64_t{state});
+    }
+    if (in.empty()) return PruneCounts{};
+    // One statement: the rows are locked (FOR UPDATE), so a job another
+    // host moves out of these states meanwhile is not taken; the events'
+    // foreign key is checked at the statement's end, when both are gone.
+    PgResult r = pg_exec(c,
+                         "WITH old AS (SELECT id FROM jobs WHERE state IN (" + in +
+                             ") AND COALESCE(ended_ms, updated_ms) < $1 FOR UPDATE), "
+                             "gone_events AS (DELETE FROM events WHERE job_id IN (SELECT id FROM old) RETURNING 1), "
+                             "gone_jobs AS (DELETE FROM jobs WHERE id IN (SELECT id FROM old) RETURNING 1) "
+                             "SELECT (SELECT count(*) FROM gone_jobs), (SELECT count(*) FROM gone_events)",
+                         p);
+    PruneCounts counts;
+    counts.jobs = r.int64(0, 0);
+    counts.events = r.int64(0, 1);
+    return counts;
   });
 }
 

@@ -18,8 +18,11 @@ class PgStore final : public Store {
   // best kept in ~/.pgpass or $PGPASSFILE, which libpq reads) and migrates
   // the schema. Throws Error(XRUN_E_STORE) when the server cannot be
   // reached, refuses the credentials, or holds a newer schema; the message
-  // names the URL without its password.
-  explicit PgStore(const std::string& url);
+  // names the URL without its password. ReadOnly: the schema is only
+  // checked (never created or migrated) and the session is read-only, so
+  // every write fails with XRUN_E_STORE; a database without xrun's schema
+  // is XRUN_E_NOT_FOUND.
+  explicit PgStore(const std::string& url, Mode mode = Mode::ReadWrite);
   ~PgStore() override;
 
   const std::string& path() const override;
@@ -29,10 +32,13 @@ class PgStore final : public Store {
   int64_t job_count() const override;
 
   void insert_job(const JobRecord& job) override;
+  void insert_jobs(const std::vector<JobRecord>& jobs) override;
   std::optional<JobRecord> get_job(const std::string& id) const override;
   std::vector<JobRecord> list_jobs(const std::string& machine, int state, int64_t limit) const override;
   std::vector<JobRecord> active_jobs(const std::string& machine) const override;
   std::vector<JobRecord> unsent_jobs() const override;
+  std::vector<JobRecord> waiting_jobs(const std::string& machine) const override;
+  std::vector<std::string> machines_with_work() const override;
 
   bool transition(const std::string& id, const std::vector<xrun_state>& allowed_from, xrun_state to,
                   const JobUpdate& update, const std::string& message) override;
@@ -40,6 +46,7 @@ class PgStore final : public Store {
 
   std::vector<Event> events_since(int64_t after_seq, int64_t max) const override;
   int64_t last_event_seq() const override;
+  PruneCounts prune_jobs(const std::vector<int>& states, int64_t before_ms) override;
 
   void set_write_listener(std::function<void()> listener) override;
   int64_t data_version() const override;

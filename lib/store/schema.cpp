@@ -67,11 +67,66 @@ SELECT jobs.*,
 FROM jobs;
 )sql";
 
+// Version 2: typed waiting. State 14 (waiting) joins the CHECK, which
+// SQLite can only change by rebuilding the table (its documented procedure,
+// run with foreign keys off: see Store). New columns say what a waiting job
+// waits for and how its sends went. A v1 job that waited for room (told then
+// by its reason's prefix, the last time that prefix is read) becomes
+// waiting/room; every other row and every event is kept as it was.
+const char kVersion2[] = R"sql(
+DROP VIEW jobs_named;
+CREATE TABLE jobs_v2 (
+  id            TEXT PRIMARY KEY NOT NULL,
+  machine       TEXT NOT NULL,
+  name          TEXT NOT NULL,
+  state         INTEGER NOT NULL CHECK (state BETWEEN 0 AND 14),
+  scheduler_id  TEXT NOT NULL DEFAULT '',
+  exit_code     INTEGER,
+  reason        TEXT NOT NULL DEFAULT '',
+  spec_json     TEXT NOT NULL DEFAULT '',
+  job_dir       TEXT NOT NULL DEFAULT '',
+  result_json   TEXT NOT NULL DEFAULT '',
+  created_ms    INTEGER NOT NULL,
+  submitted_ms  INTEGER,
+  started_ms    INTEGER,
+  ended_ms      INTEGER,
+  updated_ms    INTEGER NOT NULL,
+  attempts      INTEGER NOT NULL DEFAULT 0,
+  waiting_for   TEXT NOT NULL DEFAULT '',
+  last_error    TEXT NOT NULL DEFAULT '',
+  next_try_ms   INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO jobs_v2 (id, machine, name, state, scheduler_id, exit_code, reason, spec_json, job_dir,
+                     result_json, created_ms, submitted_ms, started_ms, ended_ms, updated_ms, attempts)
+SELECT id, machine, name, state, scheduler_id, exit_code, reason, spec_json, job_dir,
+       result_json, created_ms, submitted_ms, started_ms, ended_ms, updated_ms, attempts
+FROM jobs;
+UPDATE jobs_v2 SET state = 14, waiting_for = 'room'
+WHERE state = 0 AND reason LIKE 'waiting for room on the scheduler: %';
+DROP TABLE jobs;
+ALTER TABLE jobs_v2 RENAME TO jobs;
+CREATE INDEX jobs_by_machine_state ON jobs (machine, state);
+CREATE INDEX jobs_by_state ON jobs (state);
+CREATE INDEX jobs_by_created ON jobs (created_ms, id);
+
+CREATE VIEW jobs_named AS
+SELECT jobs.*,
+       CASE state
+         WHEN 0 THEN 'created' WHEN 1 THEN 'submitting' WHEN 2 THEN 'submitted'
+         WHEN 3 THEN 'queued' WHEN 4 THEN 'held' WHEN 5 THEN 'running'
+         WHEN 6 THEN 'completed' WHEN 7 THEN 'failed' WHEN 8 THEN 'cancelled'
+         WHEN 9 THEN 'timeout' WHEN 10 THEN 'out_of_memory' WHEN 11 THEN 'node_fail'
+         WHEN 12 THEN 'preempted' WHEN 13 THEN 'lost' WHEN 14 THEN 'waiting' ELSE 'unknown'
+       END AS state_name
+FROM jobs;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
   static const std::vector<Migration> list = {
       {1, kVersion1},
+      {2, kVersion2},
   };
   return list;
 }

@@ -17,6 +17,7 @@
 #include "store/sqlite_handle.h"
 #include "util/clock.h"
 #include "util/error.h"
+#include "util/strings.h"
 
 namespace xrun {
 
@@ -35,7 +36,8 @@ constexpr int64_t kRetryBudgetMs = 60000;
 
 const char kJobColumns[] =
     "id, machine, name, state, scheduler_id, exit_code, reason, spec_json, job_dir, result_json, "
-    "created_ms, submitted_ms, started_ms, ended_ms, updated_ms, attempts";
+    "created_ms, submitted_ms, started_ms, ended_ms, updated_ms, attempts, waiting_for, last_error, "
+    "next_try_ms";
 
 JobRecord read_job(const Statement& s) {
   JobRecord j;
@@ -55,6 +57,9 @@ JobRecord read_job(const Statement& s) {
   j.ended_ms = s.optional_int64(13);
   j.updated_ms = s.int64(14);
   j.attempts = s.int64(15);
+  j.waiting_for = waiting_for_from_name(s.text(16));
+  j.last_error = s.text(17);
+  j.next_try_ms = s.int64(18);
   return j;
 }
 
@@ -81,6 +86,9 @@ int apply_update(sqlite3* db, const std::string& id, std::optional<xrun_state> s
   add(update.submitted_ms.has_value(), "submitted_ms");
   add(update.started_ms.has_value(), "started_ms");
   add(update.ended_ms.has_value(), "ended_ms");
+  add(update.waiting_for.has_value(), "waiting_for");
+  add(update.last_error.has_value(), "last_error");
+  add(update.next_try_ms.has_value(), "next_try_ms");
   if (update.bump_attempts) sql += ", attempts = attempts + 1";
   sql += " WHERE id = ?";
 
@@ -95,6 +103,9 @@ int apply_update(sqlite3* db, const std::string& id, std::optional<xrun_state> s
   if (update.submitted_ms) s.bind(*update.submitted_ms);
   if (update.started_ms) s.bind(*update.started_ms);
   if (update.ended_ms) s.bind(*update.ended_ms);
+  if (update.waiting_for) s.bind(std::string(waiting_for_name(*update.waiting_for)));
+  if (update.last_error) s.bind(*update.last_error);
+  if (update.next_try_ms) s.bind(*update.next_try_ms);
   s.bind(id);
   s.run();
   return sqlite3_changes(db);
@@ -201,6 +212,58 @@ struct SqliteStore::Impl {
     return attempt(what, true, std::forward<Body>(body));
   }
 
+  // Read-only: no file is created, no lock is taken to open, the schema is
+  // only checked (a store that needs migrating is refused: open it once
+  // for writing). The file itself may be read-only.
+  void open_read_only() {
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0)
+      throw Error(XRUN_E_NOT_FOUND, path + ": no job store here (" + std::strerror(errno) + ")");
+    try {
+      connect_read_only(path, SQLITE_OPEN_READONLY);
+    } catch (const Error&) {
+      // A WAL store needs its -shm file; a user who cannot create it (a
+      // store file and directory they may not write) reads the file as an
+      // immutable snapshot instead.
+      if (::access(path.c_str(), W_OK) == 0) throw;
+      connect_read_only("file:" + uri_path(path) + "?immutable=1", SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
+    }
+    if (schema_version != store::latest_schema_version())
+      throw Error(XRUN_E_STORE, path + ": schema version " + std::to_string(schema_version) + " is not " +
+                                    std::to_string(store::latest_schema_version()) +
+                                    ": open the store for writing once to migrate it");
+  }
+
+  // The path for a file: URI ('%', '?' and '#' escaped).
+  static std::string uri_path(const std::string& p) {
+    std::string out;
+    for (char c : p) {
+      if (c == '%') out += "%25";
+      else if (c == '?') out += "%3f";
+      else if (c == '#') out += "%23";
+      else out += c;
+    }
+    return out;
+  }
+
+  void connect_read_only(const std::string& name, int flags) {
+    sqlite3* raw = nullptr;
+    int rc = sqlite3_open_v2(name.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+    db.reset(raw);
+    if (rc != SQLITE_OK) {
+      std::string message = raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);
+      throw Error(XRUN_E_STORE, path + ": opening the database read-only: " + message);
+    }
+    sqlite3_extended_result_codes(db.get(), 1);
+    sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
+    std::lock_guard<std::mutex> lock(mutex);
+    attempt("reading the schema version", false, [&] {
+      Statement v(db.get(), "PRAGMA user_version");
+      schema_version = v.step() ? static_cast<int>(v.int64(0)) : 0;
+      schema_version_at_open = schema_version;
+    });
+  }
+
   void open() {
     create_private_file(path);
     sqlite3* raw = nullptr;
@@ -228,18 +291,27 @@ struct SqliteStore::Impl {
     // that record would orphan a job that is burning allocation. The cost is
     // one fsync of the WAL per transaction, and xrun writes a few per job.
     attempt("configuring the connection", false, [&] {
-      store::exec(db.get(), "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON");
+      store::exec(db.get(), "PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF");
     });
     tighten_sidecar_modes(path);
+    // Migrations run with foreign keys off (it cannot change inside a
+    // transaction): rebuilding a table that others reference is SQLite's
+    // documented way to change a constraint, and it must not cascade.
     migrate();
+    attempt("configuring the connection", false, [&] { store::exec(db.get(), "PRAGMA foreign_keys = ON"); });
   }
 
   void migrate() {
     const int latest = store::latest_schema_version();
     for (;;) {
       bool done = attempt("migrating the schema", true, [&] {
-        Statement v(db.get(), "PRAGMA user_version");
-        int current = v.step() ? static_cast<int>(v.int64(0)) : 0;
+        int current = 0;
+        {
+          // Finished before any migration runs: DROP TABLE fails with
+          // "database table is locked" while a statement is still open.
+          Statement v(db.get(), "PRAGMA user_version");
+          current = v.step() ? static_cast<int>(v.int64(0)) : 0;
+        }
         if (current > latest)
           throw Error(XRUN_E_STORE, path + ": schema version " + std::to_string(current) +
                                         " is newer than this xrun supports (" +
@@ -264,9 +336,10 @@ struct SqliteStore::Impl {
   }
 };
 
-SqliteStore::SqliteStore(const std::string& path) : impl_(std::make_unique<Impl>()) {
+SqliteStore::SqliteStore(const std::string& path, Mode mode) : impl_(std::make_unique<Impl>()) {
   impl_->path = path;
-  impl_->open();
+  if (mode == Mode::ReadOnly) impl_->open_read_only();
+  else impl_->open();
 }
 
 SqliteStore::~SqliteStore() = default;
@@ -283,21 +356,35 @@ int64_t SqliteStore::job_count() const {
   });
 }
 
+namespace {
+
+void insert_row(sqlite3* db, const JobRecord& job, int64_t now) {
+  Statement s(db,
+              "INSERT INTO jobs (id, machine, name, state, scheduler_id, exit_code, reason, "
+              "spec_json, job_dir, result_json, created_ms, submitted_ms, started_ms, ended_ms, "
+              "updated_ms, attempts, waiting_for, last_error, next_try_ms) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  s.bind(job.id).bind(job.machine).bind(job.name).bind(static_cast<int64_t>(job.state));
+  s.bind(job.scheduler_id).bind(job.exit_code).bind(job.reason).bind(job.spec_json);
+  s.bind(job.job_dir).bind(job.result_json).bind(job.created_ms ? job.created_ms : now);
+  s.bind(job.submitted_ms).bind(job.started_ms).bind(job.ended_ms);
+  s.bind(job.updated_ms ? job.updated_ms : now).bind(job.attempts);
+  s.bind(std::string(waiting_for_name(job.waiting_for))).bind(job.last_error).bind(job.next_try_ms);
+  s.run();
+  append_event(db, now, job.id, job.state, job.reason.empty() ? "created" : job.reason);
+}
+
+}  // namespace
+
 void SqliteStore::insert_job(const JobRecord& job) {
-  impl_->write("inserting job " + job.id, [&] {
-    sqlite3* db = impl_->db.get();
+  impl_->write("inserting job " + job.id, [&] { insert_row(impl_->db.get(), job, wall_ms()); });
+}
+
+void SqliteStore::insert_jobs(const std::vector<JobRecord>& jobs) {
+  if (jobs.empty()) return;
+  impl_->write("inserting " + std::to_string(jobs.size()) + " jobs", [&] {
     const int64_t now = wall_ms();
-    Statement s(db,
-                "INSERT INTO jobs (id, machine, name, state, scheduler_id, exit_code, reason, "
-                "spec_json, job_dir, result_json, created_ms, submitted_ms, started_ms, ended_ms, "
-                "updated_ms, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    s.bind(job.id).bind(job.machine).bind(job.name).bind(static_cast<int64_t>(job.state));
-    s.bind(job.scheduler_id).bind(job.exit_code).bind(job.reason).bind(job.spec_json);
-    s.bind(job.job_dir).bind(job.result_json).bind(job.created_ms ? job.created_ms : now);
-    s.bind(job.submitted_ms).bind(job.started_ms).bind(job.ended_ms);
-    s.bind(job.updated_ms ? job.updated_ms : now).bind(job.attempts);
-    s.run();
-    append_event(db, now, job.id, job.state, job.reason.empty() ? "created" : job.reason);
+    for (const auto& job : jobs) insert_row(impl_->db.get(), job, now);
   });
 }
 
@@ -347,9 +434,38 @@ std::vector<JobRecord> SqliteStore::unsent_jobs() const {
   });
 }
 
+std::vector<JobRecord> SqliteStore::waiting_jobs(const std::string& machine) const {
+  return impl_->read("listing waiting jobs", [&] {
+    std::string sql = std::string("SELECT ") + kJobColumns + " FROM jobs WHERE state = ?";
+    if (!machine.empty()) sql += " AND machine = ?";
+    sql += " ORDER BY created_ms, id";
+    Statement s(impl_->db.get(), sql.c_str());
+    s.bind(static_cast<int64_t>(XRUN_STATE_WAITING));
+    if (!machine.empty()) s.bind(machine);
+    return read_jobs(s);
+  });
+}
+
+std::vector<std::string> SqliteStore::machines_with_work() const {
+  return impl_->read("listing machines with work", [&] {
+    Statement s(impl_->db.get(), "SELECT DISTINCT machine FROM jobs WHERE state IN (?, ?, ?, ?, ?) ORDER BY machine");
+    for (xrun_state st : {XRUN_STATE_SUBMITTED, XRUN_STATE_QUEUED, XRUN_STATE_HELD, XRUN_STATE_RUNNING,
+                          XRUN_STATE_WAITING})
+      s.bind(static_cast<int64_t>(st));
+    std::vector<std::string> names;
+    while (s.step()) names.push_back(s.text(0));
+    return names;
+  });
+}
+
 bool SqliteStore::transition(const std::string& id, const std::vector<xrun_state>& allowed_from,
-                       xrun_state to, const JobUpdate& update, const std::string& message) {
+                       xrun_state to, const JobUpdate& update_in, const std::string& message_in) {
   const std::string what = "moving job " + id + " to state " + std::to_string(to);
+  // Reasons and messages can carry a remote's output: capped, so a 100 MB
+  // scheduler message cannot grow the store by its size.
+  JobUpdate update = update_in;
+  if (update.reason) update.reason = cap_text(*update.reason, kMaxReasonBytes);
+  const std::string message = cap_text(message_in, kMaxReasonBytes);
   return impl_->write(what, [&] {
     sqlite3* db = impl_->db.get();
     // Reading and writing in one IMMEDIATE transaction makes this a
@@ -375,8 +491,10 @@ bool SqliteStore::transition(const std::string& id, const std::vector<xrun_state
   });
 }
 
-void SqliteStore::update(const std::string& id, const JobUpdate& update) {
+void SqliteStore::update(const std::string& id, const JobUpdate& update_in) {
   const std::string what = "updating job " + id;
+  JobUpdate update = update_in;
+  if (update.reason) update.reason = cap_text(*update.reason, kMaxReasonBytes);
   impl_->write(what, [&] {
     if (apply_update(impl_->db.get(), id, std::nullopt, update, wall_ms()) == 0)
       throw Error(XRUN_E_NOT_FOUND, impl_->path + ": " + what + ": no such job");
@@ -406,6 +524,27 @@ int64_t SqliteStore::last_event_seq() const {
   return impl_->read("reading the last event", [&] {
     Statement s(impl_->db.get(), "SELECT COALESCE(MAX(seq), 0) FROM events");
     return s.step() ? s.int64(0) : int64_t{0};
+  });
+}
+
+Store::PruneCounts SqliteStore::prune_jobs(const std::vector<int>& states, int64_t before_ms) {
+  return impl_->write("pruning old jobs", [&] {
+    sqlite3* db = impl_->db.get();
+    std::string in;
+    for (int state : states) in += (in.empty() ? "" : ", ") + std::to_string(state);
+    if (in.empty()) return PruneCounts{};
+    const std::string old_jobs =
+        "SELECT id FROM jobs WHERE state IN (" + in + ") AND COALESCE(ended_ms, updated_ms) < ?";
+    PruneCounts counts;
+    Statement events(db, ("DELETE FROM events WHERE job_id IN (" + old_jobs + ")").c_str());
+    events.bind(before_ms);
+    events.run();
+    counts.events = sqlite3_changes(db);
+    Statement jobs(db, ("DELETE FROM jobs WHERE id IN (" + old_jobs + ")").c_str());
+    jobs.bind(before_ms);
+    jobs.run();
+    counts.jobs = sqlite3_changes(db);
+    return counts;
   });
 }
 

@@ -16,7 +16,9 @@ class SqliteStore final : public Store {
   // Opens or creates the database at `path` (parent directory must exist),
   // migrating the schema to the current version. Throws Error(XRUN_E_STORE)
   // naming the path, or if the file's schema is newer than this build.
-  explicit SqliteStore(const std::string& path);
+  // ReadOnly: see Store::Mode; the file is opened without a write lock, or
+  // as an immutable snapshot when it is not writable.
+  explicit SqliteStore(const std::string& path, Mode mode = Mode::ReadWrite);
   ~SqliteStore() override;
 
   const std::string& path() const override;
@@ -26,10 +28,13 @@ class SqliteStore final : public Store {
   int64_t job_count() const override;
 
   void insert_job(const JobRecord& job) override;
+  void insert_jobs(const std::vector<JobRecord>& jobs) override;
   std::optional<JobRecord> get_job(const std::string& id) const override;
   std::vector<JobRecord> list_jobs(const std::string& machine, int state, int64_t limit) const override;
   std::vector<JobRecord> active_jobs(const std::string& machine) const override;
   std::vector<JobRecord> unsent_jobs() const override;
+  std::vector<JobRecord> waiting_jobs(const std::string& machine) const override;
+  std::vector<std::string> machines_with_work() const override;
 
   bool transition(const std::string& id, const std::vector<xrun_state>& allowed_from, xrun_state to,
                   const JobUpdate& update, const std::string& message) override;
@@ -37,6 +42,7 @@ class SqliteStore final : public Store {
 
   std::vector<Event> events_since(int64_t after_seq, int64_t max) const override;
   int64_t last_event_seq() const override;
+  PruneCounts prune_jobs(const std::vector<int>& states, int64_t before_ms) override;
 
   void set_write_listener(std::function<void()> listener) override;
   int64_t data_version() const override;

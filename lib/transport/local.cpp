@@ -1,5 +1,6 @@
 #include "transport/local.h"
 #include "transport/nul_guard.h"
+#include "transport/fetch_tree.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -15,6 +16,7 @@
 #include <string>
 
 #include "util/clock.h"
+#include "util/deadline.h"
 #include "util/error.h"
 #include "util/strings.h"
 
@@ -105,11 +107,16 @@ void write_atomic(const std::string& path, const std::string& content, mode_t mo
 }
 
 std::string read_limited(const std::string& path, int64_t max_bytes) {
-  Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  // O_NONBLOCK: opening a FIFO for reading would wait for a writer forever.
+  Fd fd(open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
   if (fd.fd < 0) {
     xrun_status status = errno == ENOENT ? XRUN_E_NOT_FOUND : XRUN_E_IO;
     throw Error(status, "cannot read " + path + ": " + errno_text());
   }
+  struct stat st;
+  if (fstat(fd.fd, &st) != 0 || !S_ISREG(st.st_mode))
+    throw Error(XRUN_E_IO, "cannot read " + path + ": not a regular file (a FIFO or device would block)");
+  fcntl(fd.fd, F_SETFL, fcntl(fd.fd, F_GETFL) & ~O_NONBLOCK);
   std::string out;
   char buf[65536];
   while (max_bytes <= 0 || static_cast<int64_t>(out.size()) < max_bytes) {
@@ -145,6 +152,77 @@ void remove_tree(const std::string& path) {
   } else if (unlink(path.c_str()) != 0) {
     throw Error(XRUN_E_IO, "cannot remove " + path + ": " + errno_text());
   }
+}
+
+// This host's side of a confined copy (fetch_tree.h).
+struct LocalSource {
+  static FileInfo info_of(const struct stat& st) {
+    FileInfo info;
+    info.exists = true;
+    info.is_dir = S_ISDIR(st.st_mode);
+    info.is_regular = S_ISREG(st.st_mode);
+    info.is_symlink = S_ISLNK(st.st_mode);
+    info.size = static_cast<uint64_t>(st.st_size);
+    info.mode = st.st_mode & 07777;
+    return info;
+  }
+  FileInfo lstat(const std::string& p) {
+    struct stat st;
+    if (::lstat(p.c_str(), &st) != 0) return FileInfo();
+    return info_of(st);
+  }
+  FileInfo stat(const std::string& p) {
+    struct stat st;
+    if (::stat(p.c_str(), &st) != 0) return FileInfo();
+    return info_of(st);
+  }
+  std::string real_path(const std::string& p) {
+    char* r = ::realpath(p.c_str(), nullptr);
+    if (!r) throw Error(XRUN_E_IO, "cannot resolve " + p + ": " + errno_text());
+    std::string out = r;
+    free(r);
+    return out;
+  }
+  std::vector<std::string> list_dir(const std::string& p) {
+    DIR* dir = opendir(p.c_str());
+    if (!dir) throw Error(XRUN_E_IO, "cannot open " + p + ": " + errno_text());
+    std::vector<std::string> names;
+    while (struct dirent* entry = readdir(dir)) {
+      std::string name = entry->d_name;
+      if (name != "." && name != "..") names.push_back(name);
+    }
+    closedir(dir);
+    return names;
+  }
+  void copy_file(const std::string& p, const ConfinedDir& into, const std::string& name, uint32_t mode) {
+    // O_NONBLOCK: a FIFO swapped in after the check must not block open().
+    Fd in(::open(p.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+    if (in.fd < 0) throw Error(errno == ENOENT ? XRUN_E_NOT_FOUND : XRUN_E_IO, "cannot read " + p + ": " + errno_text());
+    struct stat st;
+    if (fstat(in.fd, &st) != 0 || !S_ISREG(st.st_mode)) throw Error(XRUN_E_IO, "cannot copy " + p + ": not a regular file");
+    fcntl(in.fd, F_SETFL, fcntl(in.fd, F_GETFL) & ~O_NONBLOCK);
+    ConfinedDir::NewFile out = into.create(name);
+    char buf[65536];
+    for (;;) {
+      ssize_t n = ::read(in.fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) throw Error(XRUN_E_IO, "cannot read " + p + ": " + errno_text());
+      if (n == 0) break;
+      out.write(buf, static_cast<size_t>(n));
+    }
+    out.commit(mode);
+  }
+};
+
+std::string parent_dir(const std::string& p) {
+  auto slash = p.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : p.substr(0, slash);
+}
+
+std::string last_part(const std::string& p) {
+  auto slash = p.find_last_of('/');
+  return slash == std::string::npos ? p : p.substr(slash + 1);
 }
 
 }  // namespace
@@ -210,7 +288,7 @@ CommandResult LocalTransport::run(const std::string& command, const std::string&
   CommandResult result;
   size_t written = 0;
   if (stdin_data.empty()) in_write.close();
-  const int64_t deadline = monotonic_ms() + timeout_ms;
+  const int64_t deadline = bounded_deadline(monotonic_ms() + timeout_ms);
   bool timed_out = false;
   while (out_read.fd >= 0 || err_read.fd >= 0 || in_write.fd >= 0) {
     struct pollfd fds[3];
@@ -247,7 +325,8 @@ CommandResult LocalTransport::run(const std::string& command, const std::string&
   if (timed_out) {
     kill(-pid, SIGKILL);
     wait_child(pid);
-    throw Error(XRUN_E_TIMEOUT, "local command timed out after " + std::to_string(timeout_ms) + " ms");
+    throw Error(XRUN_E_TIMEOUT, "local command timed out (its timeout " + std::to_string(timeout_ms) +
+                                    " ms, or its caller's earlier deadline)");
   }
   result.exit_status = wait_child(pid);
   return result;
@@ -276,7 +355,30 @@ void LocalTransport::download(const std::string& remote_path, const std::string&
   refuse_nul(remote_path, "remote path");
   refuse_nul(local_path, "local path");
   ++transfers_;
-  copy_tree_local(resolve_path(remote_path), expand_user(local_path));
+  std::string from = resolve_path(remote_path);
+  std::string to = expand_user(local_path);
+  while (to.size() > 1 && to.back() == '/') to.pop_back();
+  ConfinedDir parent = ConfinedDir::open_root(parent_dir(to));
+  LocalSource src;
+  TreeFetcher<LocalSource>(src, from, "this host").fetch(from, parent, last_part(to));
+}
+
+void LocalTransport::retrieve(const std::string& remote_root, const std::string& rel, const std::string& local_root) {
+  refuse_nul(remote_root, "path");
+  refuse_nul(rel, "path");
+  refuse_nul(local_root, "local path");
+  check_relative_path(rel, "retrieve path");
+  ++transfers_;
+  std::string from_root = resolve_path(remote_root);
+  ConfinedDir root = ConfinedDir::open_root(expand_user(local_root));
+  LocalSource src;
+  TreeFetcher<LocalSource> fetcher(src, from_root, "this host");
+  if (rel.find('/') == std::string::npos) {
+    fetcher.fetch(from_root + "/" + rel, root, rel);
+  } else {
+    ConfinedDir parent = root.descend(parent_dir(rel));
+    fetcher.fetch(from_root + "/" + rel, parent, last_part(rel));
+  }
 }
 
 void LocalTransport::make_dirs(const std::string& path, uint32_t mode) {

@@ -21,6 +21,8 @@ struct CommandResult {
 struct FileInfo {
   bool exists = false;
   bool is_dir = false;
+  bool is_regular = false;
+  bool is_symlink = false;  // only from an lstat
   uint64_t size = 0;
   uint32_t mode = 0;
 };
@@ -58,7 +60,18 @@ class Transport {
                           uint32_t mode = 0644) = 0;
   virtual std::string read_file(const std::string& path, int64_t max_bytes) = 0;
   virtual void upload(const std::string& local_path, const std::string& remote_path) = 0;
+  // Copies a file or tree to `local_path` (its parent must exist). Confined
+  // (see fetch_tree.h): entry names the target lists must be plain names,
+  // symlinks are followed only to regular files inside `remote_path`, and
+  // nothing is written outside `local_path`. XRUN_E_INVALID for a refused
+  // name or link, XRUN_E_NOT_FOUND, XRUN_E_IO, XRUN_E_TRANSPORT.
   virtual void download(const std::string& remote_path, const std::string& local_path) = 0;
+  // Copies `remote_root/rel` to `local_root/rel` ("sub/f" creates sub/
+  // under local_root). `rel` must be relative without "."/".." parts;
+  // symlinks may lead anywhere inside remote_root, nothing is written
+  // outside local_root (a symlink planted there is refused). Errors as
+  // download.
+  virtual void retrieve(const std::string& remote_root, const std::string& rel, const std::string& local_root) = 0;
   virtual void make_dirs(const std::string& path, uint32_t mode = 0755) = 0;
   virtual FileInfo stat(const std::string& path) = 0;
   virtual std::vector<std::string> list_dir(const std::string& path) = 0;

@@ -71,4 +71,19 @@ std::string expand_user(std::string_view path) {
   return std::string(path);
 }
 
+std::string cap_text(std::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return std::string(text);
+  size_t keep = max_bytes;
+  // Do not end inside a multi-byte character (continuation bytes 10xxxxxx).
+  while (keep > 0 && (static_cast<unsigned char>(text[keep]) & 0xC0) == 0x80) --keep;
+  return std::string(text.substr(0, keep)) + " ... [" + std::to_string(text.size() - keep) + " bytes cut]";
+}
+
+std::string base_name(std::string_view path) {
+  std::string p(path);
+  while (p.size() > 1 && p.back() == '/') p.pop_back();
+  size_t slash = p.rfind('/');
+  return slash == std::string::npos ? p : p.substr(slash + 1);
+}
+
 }  // namespace xrun

@@ -3,7 +3,9 @@
 real machine reached over the testbed sshd: the flows of python-drmaa's own
 examples -- session attributes, attribute names, one job and wait, exit
 codes and signals, a bulk job of 10 tasks with synchronize, jobStatus while
-queued / running / done, hold / release / terminate through control.
+queued / running / done, hold / release / terminate through control
+(a user's hold, and on Slurm an administrator's hold and suspension made
+with root's scontrol).
 
     test_python_drmaa.py slurm    # the real Slurm over SSH
     test_python_drmaa.py direct   # the direct scheduler over SSH
@@ -15,9 +17,11 @@ files are read back from that user's home directory.
 import json
 import os
 import pwd
+import subprocess
 import sys
 import tempfile
 import time
+import traceback
 import uuid
 
 KIND = sys.argv[1] if len(sys.argv) > 1 else "slurm"
@@ -53,7 +57,8 @@ os.environ.pop("XRUN_DEFAULT_MACHINE", None)
 import drmaa  # noqa: E402  (reads DRMAA_LIBRARY_PATH at import)
 from drmaa.const import JobControlAction, JobState  # noqa: E402
 from drmaa.errors import (DeniedByDrmException, ExitTimeoutException,  # noqa: E402
-                          HoldInconsistentStateException, InvalidJobException)
+                          HoldInconsistentStateException, InvalidJobException,
+                          ReleaseInconsistentStateException, SuspendInconsistentStateException)
 
 WD = drmaa.JobTemplate.HOME_DIRECTORY + "/" + TAG   # the remote run directory
 LOCAL_WD = os.path.join(REMOTE_HOME, TAG)           # the same directory, seen from here
@@ -219,38 +224,136 @@ def test_status_queued_running_done_and_terminate(s):
     s.deleteJobTemplate(jt)
 
 
+def slurm_as_admin(*args):
+    """Runs a Slurm command on this host as root, Slurm's administrator
+    here (SlurmUser=root): an administrator's hold is a system hold."""
+    assert os.geteuid() == 0, "the system-hold flow needs root (Slurm's administrator on the testbed)"
+    env = dict(os.environ, SLURM_CONF=os.path.join(TESTBED, "slurm", "slurm.conf"))
+    return subprocess.run(list(args), env=env, check=True, capture_output=True, text=True).stdout
+
+
+def slurm_job(xrun_id):
+    """(Slurm id, state, reason) of the job whose name carries `xrun_id`,
+    as squeue itself reports it."""
+    for line in slurm_as_admin("squeue", "-h", "-o", "%i|%T|%r|%j").splitlines():
+        jobid, state, reason, name = line.split("|", 3)
+        if xrun_id in name:
+            return jobid, state, reason
+    raise AssertionError("no Slurm job named after %s in squeue" % xrun_id)
+
+
+def expect(exception, call, *args):
+    try:
+        call(*args)
+    except exception:
+        return
+    raise AssertionError("%s%r must raise %s" % (call.__name__, args, exception.__name__))
+
+
 def test_hold_release_terminate(s):
-    jt = template(s, "echo held", outputPath=":$drmaa_wd_ph$/held.out")
-    jt.jobSubmissionState = drmaa.JobSubmissionState.HOLD_STATE
     if KIND == "direct":
-        try:
-            s.runJob(jt)
-            raise AssertionError("the direct scheduler cannot hold a job")
-        except DeniedByDrmException:
-            pass
+        # A direct job runs as soon as it is sent: there is no queue to hold
+        # it in, so xrun refuses a held submission and a running job can be
+        # neither held nor released.
+        jt = template(s, "echo held")
+        jt.jobSubmissionState = drmaa.JobSubmissionState.HOLD_STATE
+        expect(DeniedByDrmException, s.runJob, jt)
+        jt.jobSubmissionState = drmaa.JobSubmissionState.ACTIVE_STATE
+        jt.args = ["-c", "sleep 30"]
+        running = s.runJob(jt)
+        assert s.jobStatus(running) == JobState.RUNNING
+        expect(HoldInconsistentStateException, s.control, running, JobControlAction.HOLD)
+        expect(ReleaseInconsistentStateException, s.control, running, JobControlAction.RELEASE)
+        assert s.jobStatus(running) == JobState.RUNNING
+        s.control(running, JobControlAction.TERMINATE)
+        assert s.wait(running, 60).hasSignal
         s.deleteJobTemplate(jt)
         return
+    # A job that fills the node's 2 CPUs keeps the next one queued.
+    jt = template(s, "sleep 60", nativeSpecification="--cpus-per-task=2 --time=00:05:00")
+    blocker = s.runJob(jt)
+    wait_for_status(s, blocker, JobState.RUNNING)
+    expect(HoldInconsistentStateException, s.control, blocker, JobControlAction.HOLD)  # running
+    jt.args = ["-c", "echo released"]
+    jt.outputPath = ":$drmaa_wd_ph$/released.out"
+    queued = s.runJob(jt)
+    wait_for_status(s, queued, JobState.QUEUED_ACTIVE, 20)
+    expect(ReleaseInconsistentStateException, s.control, queued, JobControlAction.RELEASE)  # not held
+    s.control(queued, JobControlAction.HOLD)
+    st = s.jobStatus(queued)
+    assert st == JobState.USER_ON_HOLD, (st, slurm_job(queued))
+    _, state, reason = slurm_job(queued)
+    assert state == "PENDING" and reason == "JobHeldUser", (state, reason)  # Slurm holds it, not only xrun
+    expect(HoldInconsistentStateException, s.control, queued, JobControlAction.HOLD)  # already held
+    # Free the node: a job sent after the held one runs to its end while
+    # the held one stays held.
+    s.control(blocker, JobControlAction.TERMINATE)
+    wait_for_status(s, blocker, JobState.FAILED, 30)
+    jt.args = ["-c", "true"]
+    jt.outputPath = ""
+    probe = s.runJob(jt)
+    wait_for_status(s, probe, JobState.DONE, 60)
+    assert s.jobStatus(queued) == JobState.USER_ON_HOLD
+    # Released, it runs.
+    s.control(queued, JobControlAction.RELEASE)
+    assert s.jobStatus(queued) in (JobState.QUEUED_ACTIVE, JobState.RUNNING, JobState.DONE)
+    wait_for_status(s, queued, JobState.DONE, 60)
+    assert read_remote("released.out") == "released\n"
+    info = s.wait(queued, 30)
+    assert info.hasExited and info.exitStatus == 0, info
+    expect(ReleaseInconsistentStateException, s.control, queued, JobControlAction.RELEASE)  # done
+    expect(HoldInconsistentStateException, s.control, queued, JobControlAction.HOLD)
+    # Submitted held: held until released.
+    jt.args = ["-c", "echo was held"]
+    jt.outputPath = ":$drmaa_wd_ph$/was_held.out"
+    jt.jobSubmissionState = drmaa.JobSubmissionState.HOLD_STATE
     held = s.runJob(jt)
-    assert wait_for_status(s, held, JobState.USER_ON_HOLD, 20)
+    wait_for_status(s, held, JobState.USER_ON_HOLD, 20)
     time.sleep(1.5)
-    assert s.jobStatus(held) == JobState.USER_ON_HOLD  # stays held
-    # xrun's public API cannot release a submitted job yet (docs/DRMAA.md).
-    try:
-        s.control(held, JobControlAction.RELEASE)
-        raise AssertionError("release must be refused while xrun has no release function")
-    except DeniedByDrmException:
-        pass
-    assert s.jobStatus(held) == JobState.USER_ON_HOLD
-    try:
-        s.control(held, JobControlAction.HOLD)  # already held: not a queued job
-        raise AssertionError("holding a held job must be refused")
-    except HoldInconsistentStateException:
-        pass
-    # Terminate held jobs (SESSION_ALL): they end without having run.
-    victim = s.runJob(jt)
-    wait_for_status(s, victim, JobState.USER_ON_HOLD, 20)
+    assert s.jobStatus(held) == JobState.USER_ON_HOLD  # stays held on an idle node
+    s.control(held, JobControlAction.RELEASE)
+    wait_for_status(s, held, JobState.DONE, 60)
+    assert read_remote("was_held.out") == "was held\n"
+    for jobid in (blocker, probe, held):
+        s.wait(jobid, 30)
+    s.deleteJobTemplate(jt)
+
+
+def test_system_hold_suspend_terminate(s):
+    jt = template(s, "echo never")
+    jt.jobSubmissionState = drmaa.JobSubmissionState.HOLD_STATE
+    by_user, by_admin = s.runJob(jt), s.runJob(jt)
+    for jobid in (by_user, by_admin):
+        wait_for_status(s, jobid, JobState.USER_ON_HOLD, 20)
+    # An administrator's hold is the system's: the user cannot release it.
+    slurm_as_admin("scontrol", "hold", slurm_job(by_admin)[0])
+    assert slurm_job(by_admin)[2] == "JobHeldAdmin", slurm_job(by_admin)
+    wait_for_status(s, by_admin, JobState.SYSTEM_ON_HOLD, 20)
+    expect(DeniedByDrmException, s.control, by_admin, JobControlAction.RELEASE)
+    assert s.jobStatus(by_admin) == JobState.SYSTEM_ON_HOLD
+    assert s.jobStatus(by_user) == JobState.USER_ON_HOLD
+    # Suspended by the administrator while running (xrun has no suspend):
+    # the system's suspension, which only the administrator can undo.
+    jt.jobSubmissionState = drmaa.JobSubmissionState.ACTIVE_STATE
+    jt.args = ["-c", "sleep 3; echo resumed"]
+    jt.outputPath = ":$drmaa_wd_ph$/resumed.out"
+    paused = s.runJob(jt)
+    wait_for_status(s, paused, JobState.RUNNING, 30)
+    slurm_as_admin("scontrol", "suspend", slurm_job(paused)[0])
+    wait_for_status(s, paused, JobState.SYSTEM_SUSPENDED, 20)
+    expect(DeniedByDrmException, s.control, paused, JobControlAction.RESUME)
+    expect(ReleaseInconsistentStateException, s.control, paused, JobControlAction.RELEASE)
+    expect(HoldInconsistentStateException, s.control, paused, JobControlAction.HOLD)
+    expect(SuspendInconsistentStateException, s.control, paused, JobControlAction.SUSPEND)
+    slurm_as_admin("scontrol", "resume", slurm_job(paused)[0])
+    wait_for_status(s, paused, JobState.DONE, 60)
+    assert read_remote("resumed.out") == "resumed\n"
+    s.wait(paused, 30)
+    # HOLD / RELEASE for the whole session skip the jobs they do not apply
+    # to; terminating held jobs ends them without having run.
+    s.control(drmaa.Session.JOB_IDS_SESSION_ALL, JobControlAction.HOLD)
     s.control(drmaa.Session.JOB_IDS_SESSION_ALL, JobControlAction.TERMINATE)
-    for jobid in (held, victim):
+    for jobid in (by_user, by_admin):
         wait_for_status(s, jobid, JobState.FAILED, 30)
         info = s.wait(jobid, 30)
         assert info.wasAborted and not info.hasExited and not info.hasSignal, info
@@ -261,6 +364,8 @@ def main():
     tests = [test_session_and_attribute_names, test_run_one_job_and_wait, test_exit_codes_and_signals,
              test_bulk_job_of_10_with_synchronize, test_status_queued_running_done_and_terminate,
              test_hold_release_terminate]
+    if KIND == "slurm":  # the administrator's side of a scheduler with a queue
+        tests.append(test_system_hold_suspend_terminate)
     only = sys.argv[2:]
     failed = 0
     with drmaa.Session() as s:
@@ -273,7 +378,11 @@ def main():
                 print("ok   %-45s %.1f s" % (t.__name__, time.time() - t0), flush=True)
             except Exception as e:  # report every flow, then fail
                 failed += 1
-                print("FAIL %-45s %s: %s" % (t.__name__, type(e).__name__, e), flush=True)
+                ours = [f for f in traceback.extract_tb(e.__traceback__) if f.filename == __file__]
+                print("FAIL %-45s line %d: %s: %s" % (t.__name__, ours[-1].lineno, type(e).__name__, e), flush=True)
+                # End what the failed flow left behind (a job filling the
+                # node, say), so that the next flow starts on a free node.
+                s.control(drmaa.Session.JOB_IDS_SESSION_ALL, JobControlAction.TERMINATE)
         # Leave nothing running on the testbed.
         s.control(drmaa.Session.JOB_IDS_SESSION_ALL, JobControlAction.TERMINATE)
     if failed:

@@ -11,6 +11,13 @@ work=$(mktemp -d /tmp/xrun-install-test-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 prefix=$work/prefix
 cmake --install "$XRUN_BINARY_DIR" --prefix "$prefix" >/dev/null
+for schema in machines.schema.json jobspec.schema.json; do
+  python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$prefix/share/xrun/$schema" ||
+    { echo "FAIL: share/xrun/$schema is not installed as JSON" >&2; exit 1; }
+done
+for f in share/man/man1/xrun.1 share/bash-completion/completions/xrun; do
+  [[ -s "$prefix/$f" ]] || { echo "FAIL: $f is not installed" >&2; exit 1; }
+done
 export XRUN_HOME=$work/home
 
 # 1. Static.

@@ -2,11 +2,14 @@
 // 10 MB. Every parser must give a result (or refuse under "auto") and keep
 // its memory bounded.
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "corpus_util.h"
+#include "parse/line_prefilter.h"
 #include "parse/parse.h"
 #include "parse/result_data.h"
 #include "test_common.h"
@@ -131,12 +134,77 @@ void test_fuzz_regressions(void** state) {
 
 }  // namespace
 
+// The line prefilter (line_prefilter.h) only skips lines no parser acts
+// on: every corpus file and every fixture gives the same result with it
+// and without it.
+void test_prefilter_changes_nothing(void** state) {
+  (void)state;
+  std::vector<std::string> files;
+  for (const std::string& base : {corpus_dir(), std::string(xrun_test_env("XRUN_SOURCE_DIR")) + "/tests/parse/fixtures"}) {
+    const std::string cmd = "find '" + base + "' -type f ! -name '*.json' ! -name '*.md' ! -name '*.py' ! -name '*.UPF' ! -name '*.in'";
+    FILE* p = popen(cmd.c_str(), "r");
+    assert_non_null(p);
+    char buf[4096];
+    while (fgets(buf, sizeof buf, p)) {
+      std::string f(buf);
+      if (!f.empty() && f.back() == '\n') f.pop_back();
+      files.push_back(f);
+    }
+    pclose(p);
+  }
+  assert_true(files.size() > 100);
+  int compared = 0;
+  for (const auto& f : files) {
+    for (const char* parser : {"qe", "vasp", "crystal"}) {
+      std::string with, without;
+      xrun::parse::LinePrefilter::set_enabled(true);
+      with = xrun::parse::parse_file(f, parser)->to_json();
+      xrun::parse::LinePrefilter::set_enabled(false);
+      without = xrun::parse::parse_file(f, parser)->to_json();
+      xrun::parse::LinePrefilter::set_enabled(true);
+      if (with != without) fprintf(stderr, "%s (%s): prefilter changes the result\n", f.c_str(), parser);
+      assert_true(with == without);
+      ++compared;
+    }
+  }
+  fprintf(stderr, "%d parses compared with and without the prefilter\n", compared);
+}
+
+// The last non-blank line of a cut-off output is named in its diagnosis
+// even when blank lines fill the read blocks after it (the reader must copy
+// it before reusing its block).
+void test_last_line_across_blocks(void** state) {
+  (void)state;
+  const std::string path = "/tmp/xrun-test-last-line-" + std::to_string(getpid()) + ".out";
+  int64_t wanted_line = 2;
+  {
+    std::string text = "     Program PWSCF v.6.7 starts on  1Jan2021\n";
+    while (text.size() < 100 * 1024) {
+      text += "     -5.6235   4.7615   5.4983   6.2687\n";  // skipped lines
+      ++wanted_line;
+    }
+    text += "     total energy              =     -15.84 Ry\n";                         // a wanted line
+    text += std::string(3 << 20, '\n');                                                  // 3 MiB of blank lines
+    FILE* f = fopen(path.c_str(), "w");
+    assert_non_null(f);
+    fwrite(text.data(), 1, text.size(), f);
+    fclose(f);
+  }
+  auto r = xrun::parse::parse_file(path, "qe");
+  unlink(path.c_str());
+  assert_string_equal(r->diagnosis().c_str(), "truncated_output");
+  assert_true(r->diagnosis_text().find("last line:      total energy              =     -15.84 Ry") != std::string::npos);
+  assert_int_equal(r->diagnosis_line(), wanted_line);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_empty_file),
       cmocka_unit_test(test_ten_megabyte_lines),
       cmocka_unit_test(test_binary_garbage),
       cmocka_unit_test(test_fuzz_regressions),
+      cmocka_unit_test(test_prefilter_changes_nothing),
+      cmocka_unit_test(test_last_line_across_blocks),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

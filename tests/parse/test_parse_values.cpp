@@ -103,7 +103,7 @@ void test_crystal_positions(void** state) {
   (void)state;
   ResultData d = parse("crystal/ac17_mgo_sto3g_opt.out");
   assert_int_equal(d.final_positions_angstrom.size(), 2);
-  assert_string_equal(d.symbols[0].c_str(), "MG");
+  assert_string_equal(d.symbols[0].c_str(), "Mg");
   near(d.final_positions_angstrom[1][2], 1.942180612737);
   assert_int_equal(d.ionic_energies_ev.size(), 6);
   assert_true(d.geometry_converged == std::optional<bool>(true));

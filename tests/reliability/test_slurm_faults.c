@@ -8,7 +8,7 @@
  *  - a job that vanishes from the queue with no accounting record and no
  *    exit record becomes `lost` -- never `completed`;
  *  - a submission refused for the per-user queue cap waits in xrun
- *    (`created`, waiting_for_room) and is sent by a later poll round once
+ *    (`waiting`, waiting_for room) and is sent by a later poll round once
  *    there is room, instead of failing. The refusal is the real one,
  *    recorded from this Slurm with limits enforced
  *    (tests/fixtures/slurm/sbatch_qos_submit_limit.err), replayed by an
@@ -251,17 +251,18 @@ static void test_queue_cap_waits_then_sends(void **state) {
     int rc = xrun_job_submit(&job, ctx, "{\"command\": \"echo sent later\"}");
     if (rc != XRUN_OK) fprintf(stderr, "submit: %s\n", xrun_last_error());
     assert_int_equal(rc, XRUN_OK); /* not a failure: it waits */
-    assert_int_equal(xrun_job_state(job), XRUN_STATE_CREATED);
+    assert_int_equal(xrun_job_state(job), XRUN_STATE_WAITING);
     assert_non_null(strstr(xrun_job_reason(job), "QOSMaxSubmitJobPerUserLimit"));
     char *info = NULL;
     assert_int_equal(xrun_job_info_json(&info, job), XRUN_OK);
+    assert_non_null(strstr(info, "\"waiting_for\":\"room\""));
     assert_non_null(strstr(info, "\"waiting_for_room\":true"));
     xrun_free(info);
     /* Still capped: a poll round tries again and the job keeps waiting. */
     int64_t next = 0;
     assert_int_equal(xrun_poll(ctx, &next), XRUN_OK);
     assert_int_equal(xrun_job_refresh(job), XRUN_OK);
-    assert_int_equal(xrun_job_state(job), XRUN_STATE_CREATED);
+    assert_int_equal(xrun_job_state(job), XRUN_STATE_WAITING);
     /* Room frees up: the next round sends it, and it runs. */
     flag("sbatch.capped", 0);
     assert_int_equal(xrun_poll(ctx, &next), XRUN_OK);

@@ -56,11 +56,13 @@ with_preload "$PY" -c "import xrun" || { echo "FAIL: the Python binding does not
 monitor=""
 cargo=$(command -v cargo || echo /root/.cargo/bin/cargo)
 if [[ -x $cargo ]]; then
-  if XRUN_LIB_DIR=$BIN CARGO_TARGET_DIR=$BIN/cargo "$cargo" build --offline -q \
-       --manifest-path "$SRC/examples/rust-monitor/Cargo.toml" >"$logs/cargo.log" 2>&1; then
-    monitor=$BIN/cargo/debug/xrun-monitor
+  # From inside the crate: cargo finds the crate's .cargo/config.toml (the
+  # offline Debian registry) from the working directory, not the manifest.
+  if (cd "$SRC/examples/xrun-top" && XRUN_LIB_DIR=$BIN CARGO_TARGET_DIR=$BIN/cargo "$cargo" build --offline -q) \
+       >"$logs/cargo.log" 2>&1; then
+    monitor=$BIN/cargo/debug/xrun-top
   else
-    echo "FAIL: cannot build examples/rust-monitor:" >&2
+    echo "FAIL: cannot build examples/xrun-top:" >&2
     cat "$logs/cargo.log" >&2
     exit 1
   fi

@@ -133,6 +133,44 @@ static void test_upload_retrieve_parse(void **state) {
     xrun_ctx_close(ctx);
 }
 
+static char *read_local(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    char *buf = calloc(1, 4096);
+    size_t n = fread(buf, 1, 4095, f);
+    buf[n] = 0;
+    fclose(f);
+    return buf;
+}
+
+/* Issue 11 #1: a nested retrieve ("sub/f") was silently never fetched while
+ * the job ended completed; one the job did not make is named in its reason.
+ * An upload path ending in ".." is refused before anything is recorded. */
+static void test_nested_retrieve_and_upload_dotdot(void **state) {
+    (void)state;
+    xrun_ctx *ctx = open_remote("remote-nested");
+    xrun_job *job = submit_ok(ctx,
+                              "{\"command\": \"mkdir -p sub/deeper && echo nested > sub/deeper/f\","
+                              " \"retrieve\": [\"sub/deeper/f\", \"sub/missing\"]}");
+    wait_ok(job, 30000);
+    assert_int_equal(xrun_job_state(job), XRUN_STATE_COMPLETED);
+    char local[1024];
+    snprintf(local, sizeof local, "%s/results/%s/sub/deeper/f", g_home, xrun_job_id(job));
+    char *text = read_local(local);
+    assert_non_null(text);
+    assert_string_equal(text, "nested\n");
+    free(text);
+    assert_non_null(strstr(xrun_job_reason(job), "not retrieved: sub/missing"));
+    xrun_job_free(job);
+
+    char spec[1024];
+    snprintf(spec, sizeof spec, "{\"command\": \"true\", \"upload\": [\"%s/..\"]}", g_home);
+    xrun_job *refused = NULL;
+    assert_int_equal(xrun_job_submit(&refused, ctx, spec), XRUN_E_INVALID);
+    assert_non_null(strstr(xrun_last_error(), "upload"));
+    xrun_ctx_close(ctx);
+}
+
 static void test_hostile_arguments_over_ssh(void **state) {
     (void)state;
     xrun_ctx *ctx = open_remote("remote-quote");
@@ -250,6 +288,7 @@ int main(void) {
         cmocka_unit_test(test_one_remote_command_per_poll_round),
         cmocka_unit_test(test_batch_is_one_command),
         cmocka_unit_test(test_upload_retrieve_parse),
+        cmocka_unit_test(test_nested_retrieve_and_upload_dotdot),
         cmocka_unit_test(test_hostile_arguments_over_ssh),
         cmocka_unit_test(test_machine_check),
         cmocka_unit_test(test_unknown_host_key_is_refused),

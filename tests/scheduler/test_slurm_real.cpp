@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -31,7 +32,13 @@ static int setup(void**) {
   return 0;
 }
 
-static TrackedJob track(const ScriptRequest& r, const std::string& id) { return {r.job_id, id, r.job_dir}; }
+// Tracked as core tracks it: with the times that place a nameless
+// accounting record (slurmdbd's "allocation") in the job's life.
+static TrackedJob track(const ScriptRequest& r, const std::string& id) {
+  TrackedJob t{r.job_id, id, r.job_dir};
+  t.created_s = t.submitted_s = static_cast<int64_t>(time(nullptr));
+  return t;
+}
 
 static void expect(const Settled& s, xrun_state state, const char* evidence) {
   if (s.status.state != state || s.evidence != evidence)

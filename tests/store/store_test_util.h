@@ -155,6 +155,21 @@ inline int64_t raw_query_int(const std::string& path, const char* sql) {
   return value;
 }
 
+// The first column of the first row of `sql` on the store at `location`
+// (either backend), or -1.
+inline int64_t raw_int(const std::string& location, const std::string& sql) {
+  if (!xrun::is_postgresql_url(location)) return raw_query_int(location, sql.c_str());
+  PGconn* c = PQconnectdb(location.c_str());
+  int64_t value = -1;
+  if (PQstatus(c) == CONNECTION_OK) {
+    PGresult* r = PQexec(c, sql.c_str());
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0) value = std::strtoll(PQgetvalue(r, 0, 0), nullptr, 10);
+    PQclear(r);
+  }
+  PQfinish(c);
+  return value;
+}
+
 // Runs `sql` on the store at `location` (either backend), bypassing the
 // Store. Returns true if it succeeded.
 inline bool raw_sql_ok(const std::string& location, const std::string& sql) {

@@ -339,6 +339,159 @@ static void test_poll_times(void**) {
   assert_int_equal(other->last_poll_ms("pbs:h"), 5);
 }
 
+// Issue 11 #6: a 100 MB scheduler message became a reason and an event.
+static void test_reasons_and_messages_are_capped(void**) {
+  const std::string location = fresh_location("store-cap");
+  auto owned = open(location);
+  Store& s = *owned;
+  s.insert_job(make_job("J1", "m", 1));
+  const std::string huge(10 * 1024 * 1024, 'x');
+  JobUpdate u;
+  u.reason = huge;
+  assert_true(s.transition("J1", {}, XRUN_STATE_SUBMITTING, u, huge));
+  auto j = s.get_job("J1");
+  assert_true(j->reason.size() <= xrun::kMaxReasonBytes + 40);
+  assert_non_null(strstr(j->reason.c_str(), "bytes cut]"));
+  auto events = s.events_since(0, 0);
+  for (const auto& e : events) assert_true(e.message.size() <= xrun::kMaxReasonBytes + 40);
+  // The same long reason again is no change (compared capped): no new event.
+  int64_t seq = s.last_event_seq();
+  assert_true(s.transition("J1", {}, XRUN_STATE_SUBMITTING, u, huge));
+  assert_int_equal(s.last_event_seq(), seq);
+  if (!on_postgres()) {
+    struct stat st;
+    assert_int_equal(stat(location.c_str(), &st), 0);
+    assert_true(st.st_size < 1024 * 1024);
+  }
+}
+
+// Schema 2's columns: what a waiting job waits for and how its sends went.
+static void test_waiting_columns_roundtrip(void**) {
+  auto owned = open(fresh_location("store-waiting"));
+  Store& s = *owned;
+  JobRecord r = make_job("W1", "m", 5);
+  r.state = XRUN_STATE_WAITING;
+  r.waiting_for = xrun::WaitingFor::Deferred;
+  s.insert_job(r);
+  auto j = s.get_job("W1");
+  assert_int_equal(j->state, XRUN_STATE_WAITING);
+  assert_true(j->waiting_for == xrun::WaitingFor::Deferred);
+  assert_int_equal(j->attempts, 0);
+  assert_int_equal(j->next_try_ms, 0);
+  JobUpdate u;
+  u.waiting_for = xrun::WaitingFor::Connection;
+  u.last_error = "connection refused";
+  u.next_try_ms = 1700000000999;
+  u.bump_attempts = true;
+  assert_true(s.transition("W1", {XRUN_STATE_WAITING}, XRUN_STATE_WAITING, u, ""));
+  j = s.get_job("W1");
+  assert_true(j->waiting_for == xrun::WaitingFor::Connection);
+  assert_string_equal(j->last_error.c_str(), "connection refused");
+  assert_int_equal(j->next_try_ms, 1700000000999);
+  assert_int_equal(j->attempts, 1);
+  JobUpdate clear;
+  clear.waiting_for = xrun::WaitingFor::Nothing;
+  assert_true(s.transition("W1", {XRUN_STATE_WAITING}, XRUN_STATE_SUBMITTING, clear, "sending"));
+  assert_true(s.get_job("W1")->waiting_for == xrun::WaitingFor::Nothing);
+}
+
+static void test_insert_jobs_in_one_go(void**) {
+  auto owned = open(fresh_location("store-batch"));
+  Store& s = *owned;
+  std::vector<JobRecord> jobs;
+  for (int i = 0; i < 50; ++i) jobs.push_back(make_job("B" + std::to_string(100 + i), "m", 10 + i));
+  s.insert_jobs(jobs);
+  assert_int_equal(s.job_count(), 50);
+  assert_int_equal(s.last_event_seq(), 50);
+  // One duplicate refuses the whole batch: nothing of it is recorded.
+  std::vector<JobRecord> again = {make_job("C1", "m", 1), make_job("B100", "m", 1)};
+  expect_error(XRUN_E_STORE, [&] { s.insert_jobs(again); });
+  assert_false(s.get_job("C1").has_value());
+  assert_int_equal(s.last_event_seq(), 50);
+  s.insert_jobs({});
+  assert_int_equal(s.job_count(), 50);
+}
+
+static void test_waiting_jobs_and_machines_with_work(void**) {
+  auto owned = open(fresh_location("store-work"));
+  Store& s = *owned;
+  auto add = [&](const std::string& id, const std::string& machine, xrun_state state, int64_t created) {
+    JobRecord r = make_job(id, machine, created);
+    r.state = state;
+    if (state == XRUN_STATE_WAITING) r.waiting_for = xrun::WaitingFor::Room;
+    s.insert_job(r);
+  };
+  add("A", "alpha", XRUN_STATE_WAITING, 3);
+  add("B", "alpha", XRUN_STATE_WAITING, 1);
+  add("C", "beta", XRUN_STATE_RUNNING, 2);
+  add("D", "gamma", XRUN_STATE_COMPLETED, 4);
+  add("E", "delta", XRUN_STATE_CREATED, 5);
+  add("F", "beta", XRUN_STATE_WAITING, 6);
+  auto waiting = s.waiting_jobs("");
+  assert_int_equal(waiting.size(), 3);
+  assert_string_equal(waiting[0].id.c_str(), "B");  // oldest first
+  assert_string_equal(waiting[1].id.c_str(), "A");
+  assert_int_equal(s.waiting_jobs("alpha").size(), 2);
+  assert_int_equal(s.waiting_jobs("gamma").size(), 0);
+  auto machines = s.machines_with_work();
+  assert_int_equal(machines.size(), 2);
+  assert_string_equal(machines[0].c_str(), "alpha");
+  assert_string_equal(machines[1].c_str(), "beta");
+}
+
+static void test_prune_jobs(void**) {
+  auto owned = open(fresh_location("store-prune"));
+  Store& s = *owned;
+  for (const char* id : {"P1", "P2", "P3"}) s.insert_job(make_job(id, "m", 1));
+  JobUpdate old_end;
+  old_end.ended_ms = 1000;
+  assert_true(s.transition("P1", {}, XRUN_STATE_COMPLETED, old_end, "done"));
+  assert_true(s.transition("P2", {}, XRUN_STATE_FAILED, old_end, "failed"));
+  JobUpdate new_end;
+  new_end.ended_ms = 5000;
+  assert_true(s.transition("P3", {}, XRUN_STATE_COMPLETED, new_end, "done"));
+  const int64_t last = s.last_event_seq();
+  auto counts = s.prune_jobs({XRUN_STATE_COMPLETED}, 2000);
+  assert_int_equal(counts.jobs, 1);
+  assert_int_equal(counts.events, 2);
+  assert_false(s.get_job("P1").has_value());
+  assert_true(s.get_job("P2").has_value());  // not in the states asked
+  assert_true(s.get_job("P3").has_value());  // ended after before_ms
+  assert_int_equal(s.prune_jobs({}, 999999).jobs, 0);
+  // Numbers are never reused: the next event follows the last one.
+  assert_true(s.transition("P3", {}, XRUN_STATE_FAILED, {}, "late"));
+  assert_int_equal(s.last_event_seq(), last + 1);
+  for (const auto& e : s.events_since(0, 0)) assert_string_not_equal(e.job_id.c_str(), "P1");
+}
+
+// A read-only store reads, refuses every write, and never creates a store.
+static void test_read_only_mode(void**) {
+  const std::string location = fresh_location("store-ro");
+  if (!on_postgres()) {
+    expect_error(XRUN_E_NOT_FOUND, [&] { xrun::open_store(location, Store::Mode::ReadOnly); });
+  } else {
+    std::string msg = expect_error(XRUN_E_NOT_FOUND, [&] { xrun::open_store(location, Store::Mode::ReadOnly); });
+    assert_non_null(strstr(msg.c_str(), "no job store here"));
+  }
+  { open(location)->insert_job(make_job("R1", "m", 1)); }
+  auto ro = xrun::open_store(location, Store::Mode::ReadOnly);
+  assert_int_equal(ro->schema_version(), Store::latest_schema_version());
+  assert_true(ro->get_job("R1").has_value());
+  assert_int_equal(ro->events_since(0, 0).size(), 1);
+  expect_error(XRUN_E_STORE, [&] { ro->insert_job(make_job("R2", "m", 2)); });
+  expect_error(XRUN_E_STORE, [&] { ro->transition("R1", {}, XRUN_STATE_SUBMITTING, {}, "x"); });
+  assert_int_equal(ro->get_job("R1")->state, XRUN_STATE_CREATED);
+  // A writer beside it: the reader sees its commits.
+  auto rw = open(location);
+  assert_true(rw->transition("R1", {}, XRUN_STATE_SUBMITTING, {}, "sending"));
+  assert_int_equal(ro->get_job("R1")->state, XRUN_STATE_SUBMITTING);
+  // A store whose schema needs migrating is refused read-only.
+  std::string sql = (on_postgres() ? "UPDATE xrun_schema SET version = 1" : "PRAGMA user_version = 1");
+  assert_true(store_test::raw_sql_ok(location, sql));
+  std::string msg = expect_error(XRUN_E_STORE, [&] { xrun::open_store(location, Store::Mode::ReadOnly); });
+  assert_non_null(strstr(msg.c_str(), "open the store for writing once to migrate it"));
+}
+
 // ---- PostgreSQL only ------------------------------------------------------
 
 static std::string with_user_info(const std::string& url, const std::string& user_info) {
@@ -441,6 +594,12 @@ int main(int argc, char** argv) {
       cmocka_unit_test(test_leases),
       cmocka_unit_test(test_poll_times),
       cmocka_unit_test(test_passwords_are_redacted_from_messages),
+      cmocka_unit_test(test_reasons_and_messages_are_capped),
+      cmocka_unit_test(test_waiting_columns_roundtrip),
+      cmocka_unit_test(test_insert_jobs_in_one_go),
+      cmocka_unit_test(test_waiting_jobs_and_machines_with_work),
+      cmocka_unit_test(test_prune_jobs),
+      cmocka_unit_test(test_read_only_mode),
   };
   const struct CMUnitTest sqlite_only[] = {
       cmocka_unit_test(test_file_modes_are_private),

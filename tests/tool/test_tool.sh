@@ -37,6 +37,21 @@ check "cancel succeeds" test $rc -eq 0
 check "cancelled job shows as cancelled" grep -q '"state":[[:space:]]*"cancelled"' <<<"$("$X" status --json "$id")"
 "$X" cancel "$id" 2>/dev/null; rc=$?
 check "cancel of a finished job fails" test $rc -ne 0
+err=$("$X" send "$id" 2>&1 >/dev/null); rc=$?
+check "send of a cancelled job fails" test $rc -eq 1
+check "send names the job's state" grep -q "XRUN_E_STATE.*cancelled" <<<"$err"
+"$X" send 2>/dev/null; rc=$?
+check "send without ids or --all-created is a usage error" test $rc -eq 2
+id=$("$X" submit --defer -- echo deferred | tail -1)
+# `list` reads the store only (`status` would poll, and the round sends it).
+waiting=$("$X" list --json --state waiting)
+check "submit --defer records the job as waiting" grep -q "$id" <<<"$waiting"
+check "a deferred job says what it waits for" grep -q '"waiting_for":[[:space:]]*"deferred"' <<<"$waiting"
+out=$("$X" send "$id"); rc=$?
+check "send of a deferred job succeeds" test $rc -eq 0
+check "send prints the id and the new state" grep -q "^$id running$" <<<"$out"
+"$X" wait --timeout 20 "$id" >/dev/null; rc=$?
+check "the sent job completes" test $rc -eq 0
 
 printf '[{"command": "echo a"}, {"command": "echo b"}, {"command": "echo c"}]' > "$XRUN_HOME/batch.json"
 ids=$("$X" submit --spec "$XRUN_HOME/batch.json")

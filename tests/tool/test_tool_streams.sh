@@ -50,5 +50,30 @@ for _ in $(seq 1 20); do grep -q "$id" "$XRUN_HOME/follow.out" && break; sleep 0
 check "events --follow shows a new job's event" grep -q "$id" "$XRUN_HOME/follow.out"
 kill $follow_pid; wait $follow_pid 2>/dev/null; follow_pid=
 
+# xrun tail: the last lines, a named file, and -f following a running job
+# to its end (each line once).
+id=$("$X" submit -- sh -c 'for i in 1 2 3 4 5 6 7 8 9 10 11 12; do echo line$i; done; echo oops >&2' | tail -1)
+"$X" wait --timeout 20 "$id" >/dev/null
+check "tail prints the last 10 lines" test "$("$X" tail "$id" | tr '\n' ' ')" = "line3 line4 line5 line6 line7 line8 line9 line10 line11 line12 "
+check "tail -n 2" test "$("$X" tail -n 2 "$id" | tr '\n' ' ')" = "line11 line12 "
+check "tail of a named file" test "$("$X" tail "$id" stderr)" = "oops"
+"$X" tail "$id" nosuchfile 2>/dev/null; rc=$?
+check "tail of a missing file fails" test $rc -ne 0
+id=$("$X" submit -- sh -c 'for i in 1 2 3 4 5; do echo tick$i; sleep 0.3; done' | tail -1)
+followed=$(timeout 30 "$X" tail -f -n 0 "$id"); rc=$?
+check "tail -f ends with the job ($rc)" test $rc -eq 0
+check "tail -f prints every line once" test "$(tr '\n' ' ' <<<"$followed")" = "tick1 tick2 tick3 tick4 tick5 "
+
+# xrun prune: finished jobs (and their events) go, the store stays usable.
+jobs_before=$("$X" list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+"$X" prune 2>/dev/null; rc=$?
+check "prune without --older-than is a usage error" test $rc -eq 2
+out=$("$X" prune --older-than 30d)
+check "prune --older-than 30d keeps recent jobs ($out)" test "$out" = "pruned 0 jobs and 0 events"
+out=$("$X" prune --older-than 0 --json)
+pruned=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["jobs"])' "$out")
+check "prune --older-than 0 removes every finished job ($pruned of $jobs_before)" test "$pruned" -eq "$jobs_before"
+check "list is empty after pruning" test "$("$X" list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" -eq 0
+
 echo "test_tool_streams: $pass passed, $fail failed"
 test $fail -eq 0

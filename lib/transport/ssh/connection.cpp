@@ -3,6 +3,7 @@
 #include <libssh/callbacks.h>
 #include <netdb.h>
 #include <poll.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -107,20 +108,37 @@ void Connection::fail_transport(const std::string& what) {
 }
 
 std::unique_ptr<Connection> Connection::open(const SshTarget& target, const Prompter& prompter,
-                                             const Logger& logger, StepLog* log, int64_t deadline_ms) {
+                                             const Logger& logger, StepLog* log, int64_t deadline_ms,
+                                             const std::function<void()>& before_handshake) {
   std::unique_ptr<Connection> c(new Connection(target, prompter, logger));
-  c->connect(log, deadline_ms);
+  c->connect(log, deadline_ms, before_handshake);
   return c;
 }
 
-void Connection::connect(StepLog* log, int64_t deadline_ms) {
+void Connection::connect(StepLog* log, int64_t deadline_ms, const std::function<void()>& before_handshake) {
   StepLog scratch;
   StepLog& steps = log ? *log : scratch;
   const std::string where = target_.key() + " (machine " + target_.machine + ")";
+  const int64_t connect_deadline = std::min(deadline_ms, monotonic_ms() + target_.connect_timeout_ms);
+
+  session_.reset(ssh_new());
+  if (!session_) throw Error(XRUN_E_NOMEM, "ssh_new failed");
+  apply_session_options(session_.get(), target_);
+  // A ProxyCommand/ProxyJump from the ssh config: we run it ourselves too,
+  // so its failure is reported as the proxy's.
+  std::string proxy = target_.proxy_command.value_or("");
+  if (proxy.empty()) {
+    char* pc = nullptr;
+    if (ssh_options_get(session_.get(), SSH_OPTIONS_PROXYCOMMAND, &pc) == SSH_OK && pc) {
+      proxy = pc;
+      ssh_string_free_char(pc);
+      if (proxy == "none") proxy.clear();
+    }
+  }
 
   steps.begin("resolve");
-  if (target_.proxy_command) {
-    steps.ok("through ProxyCommand: " + *target_.proxy_command);
+  if (!proxy.empty()) {
+    steps.ok("through ProxyCommand: " + proxy);
   } else {
     struct addrinfo hints;
     memset(&hints, 0, sizeof hints);
@@ -135,10 +153,15 @@ void Connection::connect(StepLog* log, int64_t deadline_ms) {
   }
 
   steps.begin("connect");
-  session_.reset(ssh_new());
-  if (!session_) throw Error(XRUN_E_NOMEM, "ssh_new failed");
-  apply_session_options(session_.get(), target_);
-  set_blocking_timeout(session_.get(), std::min(target_.connect_timeout_ms, deadline_ms - monotonic_ms()));
+  if (!proxy.empty() && before_handshake) before_handshake();  // the proxy shakes hands with the jump host
+  stream_ = dial(target_, proxy, connect_deadline);
+  if (proxy.empty() && before_handshake) before_handshake();
+  int fd = stream_.release_fd();
+  if (ssh_options_set(session_.get(), SSH_OPTIONS_FD, &fd) != SSH_OK) {
+    ::close(fd);
+    throw Error(XRUN_E_TRANSPORT, "libssh refused the socket for " + where + ": " + last_error());
+  }
+  set_blocking_timeout(session_.get(), connect_deadline - monotonic_ms());
   callbacks_ = std::make_unique<SessionCallbacks>();
   memset(&callbacks_->cb, 0, sizeof callbacks_->cb);
   callbacks_->cb.userdata = &prompter_;
@@ -146,6 +169,16 @@ void Connection::connect(StepLog* log, int64_t deadline_ms) {
   ssh_callbacks_init(&callbacks_->cb);
   ssh_set_callbacks(session_.get(), &callbacks_->cb);
   if (ssh_connect(session_.get()) != SSH_OK) {
+    if (stream_.through_proxy())
+      throw Error(XRUN_E_TRANSPORT, "cannot connect to " + where + " through " +
+                                        (target_.proxy_jump.empty() ? "its ProxyCommand"
+                                                                    : "the jump host (proxy_jump " +
+                                                                          target_.proxy_jump + ")") +
+                                        ": " + stream_.proxy_report() + " [" + last_error() + "]");
+    if (monotonic_ms() >= connect_deadline)
+      throw Error(XRUN_E_TRANSPORT, "cannot connect to " + where + ": the server accepted the TCP connection "
+                                        "but did not complete the SSH handshake within the connect timeout (" +
+                                        std::to_string(target_.connect_timeout_ms / 1000) + " s): " + last_error());
     throw Error(XRUN_E_TRANSPORT, "cannot connect to " + where + ": " + last_error());
   }
   steps.ok();

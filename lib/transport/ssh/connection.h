@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "transport/ssh/dialer.h"
 #include "transport/ssh/libssh_handles.h"
 #include "transport/ssh/prompter.h"
 #include "transport/ssh/ssh_target.h"
@@ -33,10 +34,14 @@ class StepLog {
 class Connection {
  public:
   // Connects, verifies the host key, authenticates, within the machine's
-  // connect timeout and the caller's deadline. Throws Error with
-  // XRUN_E_TRANSPORT, XRUN_E_HOSTKEY or XRUN_E_AUTH.
+  // connect timeout and the caller's deadline. `before_handshake` runs once
+  // the byte stream is open and before the first SSH byte (the pool's
+  // handshake budget): a host that refuses the TCP connection costs no
+  // handshake. Throws Error with XRUN_E_TRANSPORT, XRUN_E_HOSTKEY or
+  // XRUN_E_AUTH (or what before_handshake throws).
   static std::unique_ptr<Connection> open(const SshTarget& target, const Prompter& prompter,
-                                          const Logger& logger, StepLog* log, int64_t deadline_ms);
+                                          const Logger& logger, StepLog* log, int64_t deadline_ms,
+                                          const std::function<void()>& before_handshake = nullptr);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -79,7 +84,7 @@ class Connection {
 
  private:
   Connection(const SshTarget& target, const Prompter& prompter, const Logger& logger);
-  void connect(StepLog* log, int64_t deadline_ms);
+  void connect(StepLog* log, int64_t deadline_ms, const std::function<void()>& before_handshake);
   void verify_host_key();
   std::string authenticate();  // the method that worked
   int auth_with_key_file(const std::string& path);
@@ -90,6 +95,7 @@ class Connection {
   SshTarget target_;
   Prompter prompter_;
   Logger logger_;
+  Stream stream_;  // declared before session_: a proxy outlives the session on it
   SessionPtr session_;
   SftpPtr sftp_;
   bool sftp_missing_ = false;

@@ -131,23 +131,13 @@ class ExecFiles final : public RemoteFiles {
 
   // Streams stdout into a local temporary file; the remote side sends the
   // sum of the file after its content, on stderr.
-  void download_file(const std::string& remote, const std::string& local) override {
-    FileInfo info = stat(remote);
-    if (!info.exists) throw Error(XRUN_E_NOT_FOUND, "no such remote file " + remote + " on " + conn_.target().key());
-    const std::string tmp = local + ".xrun-tmp." + temp_suffix();
-    LocalFd out(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
-    if (out.fd < 0) throw Error(XRUN_E_IO, "cannot create local file " + tmp + ": " + strerror(errno));
-    out.unlink_on_close = tmp;
+  void download_file(const std::string& remote, const ConfinedDir& into, const std::string& name,
+                     uint32_t mode) override {
+    ConfinedDir::NewFile out = into.create(name);
     Sha256 sum;
     auto sink = [&](const char* data, size_t n) {
       sum.update(std::string_view(data, n));
-      while (n > 0) {
-        ssize_t w = ::write(out.fd, data, n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w < 0) throw Error(XRUN_E_IO, "cannot write local file " + tmp + ": " + strerror(errno));
-        data += w;
-        n -= static_cast<size_t>(w);
-      }
+      out.write(data, n);
     };
     const std::string script = "f=" + shell_path(remote) + "; [ -f \"$f\" ] || { echo \"no such file\" >&2; exit " +
                                std::to_string(kMissing) + "; }; cat < \"$f\" || exit 1; " +
@@ -160,14 +150,7 @@ class ExecFiles final : public RemoteFiles {
     if (remote_sum != sum.hex_digest())
       throw Error(XRUN_E_TRANSPORT, "download of " + remote + " from " + conn_.target().key() +
                                         " arrived damaged (checksum mismatch)");
-    if (::fchmod(out.fd, info.mode & 07777) != 0 || ::close(out.fd) != 0) {
-      out.fd = -1;
-      throw Error(XRUN_E_IO, "cannot write local file " + tmp + ": " + strerror(errno));
-    }
-    out.fd = -1;
-    if (::rename(tmp.c_str(), local.c_str()) != 0)
-      throw Error(XRUN_E_IO, "cannot rename " + tmp + " to " + local + ": " + strerror(errno));
-    out.unlink_on_close.clear();
+    out.commit(mode);
   }
 
   void make_dirs(const std::string& path, uint32_t mode) override {
@@ -175,24 +158,16 @@ class ExecFiles final : public RemoteFiles {
     check(r, "cannot create directory", path);
   }
 
-  FileInfo stat(const std::string& path) override {
-    CommandResult r = run("f=" + shell_path(path) +
-                              "; if [ -e \"$f\" ]; then stat -L -c '%f %s' -- \"$f\"; else echo missing; fi",
-                          "");
-    check(r, "cannot stat", path);
-    FileInfo info;
-    std::string line(trim(r.out));
-    if (line == "missing") return info;
-    unsigned long raw = 0;
-    unsigned long long size = 0;
-    if (sscanf(line.c_str(), "%lx %llu", &raw, &size) != 2)
-      throw Error(XRUN_E_TRANSPORT, "stat of " + path + " on " + conn_.target().key() + ": unexpected output \"" +
-                                        line + "\"");
-    info.exists = true;
-    info.is_dir = S_ISDIR(raw);
-    info.size = size;
-    info.mode = static_cast<uint32_t>(raw & 07777);
-    return info;
+  FileInfo stat(const std::string& path) override { return stat_with(path, "-L "); }
+  FileInfo lstat(const std::string& path) override { return stat_with(path, ""); }
+
+  std::string real_path(const std::string& path) override {
+    CommandResult r = run("realpath -- " + shell_path(path), "");
+    check(r, "cannot resolve", path);
+    std::string out(trim(r.out));
+    if (out.empty() || out[0] != '/')
+      throw Error(XRUN_E_TRANSPORT, "realpath of " + path + " on " + conn_.target().key() + ": unexpected output");
+    return out;
   }
 
   std::vector<std::string> list_dir(const std::string& path) override {
@@ -227,6 +202,28 @@ class ExecFiles final : public RemoteFiles {
   }
 
  private:
+  FileInfo stat_with(const std::string& path, const std::string& follow) {
+    CommandResult r = run("f=" + shell_path(path) + "; if [ -e \"$f\" ] || [ -L \"$f\" ]; then stat " + follow +
+                              "-c '%f %s' -- \"$f\"; else echo missing; fi",
+                          "");
+    check(r, "cannot stat", path);
+    FileInfo info;
+    std::string line(trim(r.out));
+    if (line == "missing") return info;
+    unsigned long raw = 0;
+    unsigned long long size = 0;
+    if (sscanf(line.c_str(), "%lx %llu", &raw, &size) != 2)
+      throw Error(XRUN_E_TRANSPORT, "stat of " + path + " on " + conn_.target().key() + ": unexpected output \"" +
+                                        line + "\"");
+    info.exists = true;
+    info.is_dir = S_ISDIR(raw);
+    info.is_regular = S_ISREG(raw);
+    info.is_symlink = S_ISLNK(raw);
+    info.size = size;
+    info.mode = static_cast<uint32_t>(raw & 07777);
+    return info;
+  }
+
   CommandResult run(const std::string& script, const std::string& input) {
     bool started = false;
     return conn_.exec(script, input, deadline_ms_, started);

@@ -1,5 +1,6 @@
 #include "transport/ssh/host_pool.h"
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -95,9 +96,12 @@ void HostPool::reserve_handshake(int64_t deadline_ms) {
 }
 
 std::unique_ptr<Connection> HostPool::open_once(StepLog* log, int64_t deadline_ms) {
-  reserve_handshake(deadline_ms);
-  handshakes_++;
-  auto conn = Connection::open(target_, prompter_, logger_, log, deadline_ms);
+  // Only a stream that reached the server costs a handshake: "connection
+  // refused" is not one (issue 10: refused retries exhausted the budget).
+  auto conn = Connection::open(target_, prompter_, logger_, log, deadline_ms, [&] {
+    reserve_handshake(deadline_ms);
+    handshakes_++;
+  });
   sessions_opened_++;
   auths_++;
   logger_.debug("opened session " + std::to_string(sessions_opened_.load()) + " to " + target_.key());
@@ -105,6 +109,9 @@ std::unique_ptr<Connection> HostPool::open_once(StepLog* log, int64_t deadline_m
 }
 
 std::unique_ptr<Connection> HostPool::open_with_retry(int64_t deadline_ms) {
+  // Every try together stays within one connect timeout (the bound the
+  // header promises for reaching a machine), whatever the caller allows.
+  deadline_ms = std::min(deadline_ms, monotonic_ms() + target_.connect_timeout_ms);
   int64_t backoff = kFirstBackoffMs;
   for (int attempt = 1;; ++attempt) {
     try {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "transport/ssh/connection.h"
+#include "transport/ssh/watchdog.h"
 
 namespace xrun::ssh {
 
@@ -53,6 +54,8 @@ class HostPool {
   TransportStats stats() const;
 
   const SshTarget& target() const { return target_; }
+  // Shuts down the socket of a call that outlives its deadline.
+  Watchdog& watchdog() { return watchdog_; }
   // Set once a server is seen without an SFTP subsystem.
   std::atomic<bool> sftp_missing{false};
 
@@ -74,6 +77,7 @@ class HostPool {
   std::mutex budget_mu_;
   std::deque<int64_t> recent_handshakes_;  // monotonic ms, last 60 s
 
+  Watchdog watchdog_;
   std::atomic<int64_t> sessions_opened_{0}, handshakes_{0}, auths_{0}, commands_{0}, reconnects_{0},
       transfers_{0};
 };

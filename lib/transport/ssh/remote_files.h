@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "transport/confined_dir.h"
 #include "transport/ssh/connection.h"
 
 namespace xrun::ssh {
@@ -22,9 +23,14 @@ class RemoteFiles {
   virtual std::string read_file(const std::string& path, int64_t max_bytes) = 0;
   // One regular file each way, atomic on the receiving side, mode kept.
   virtual void upload_file(const std::string& local, const std::string& remote, uint32_t mode) = 0;
-  virtual void download_file(const std::string& remote, const std::string& local) = 0;
+  // Into `into/name` (atomic: a temporary name, then rename), with `mode`.
+  virtual void download_file(const std::string& remote, const ConfinedDir& into, const std::string& name,
+                             uint32_t mode) = 0;
   virtual void make_dirs(const std::string& path, uint32_t mode) = 0;
-  virtual FileInfo stat(const std::string& path) = 0;
+  virtual FileInfo stat(const std::string& path) = 0;   // follows symlinks
+  virtual FileInfo lstat(const std::string& path) = 0;  // does not
+  // The absolute path with every symlink resolved (the target's realpath).
+  virtual std::string real_path(const std::string& path) = 0;
   virtual std::vector<std::string> list_dir(const std::string& path) = 0;  // sorted, no . and ..
   virtual void remove(const std::string& path, bool recursive) = 0;        // missing: no-op
   virtual std::string home() = 0;                                          // absolute

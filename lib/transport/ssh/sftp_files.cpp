@@ -55,6 +55,12 @@ class SftpFiles final : public RemoteFiles {
 
   std::string read_file(const std::string& path, int64_t max_bytes) override {
     std::string p = sftp_path(path);
+    // The server's open() of a FIFO waits for a writer, and its reply with it.
+    FileInfo info = stat(path);
+    if (!info.exists) throw Error(XRUN_E_NOT_FOUND, "cannot open " + p + " on " + conn_.target().key() + ": no such file");
+    if (!info.is_regular)
+      throw Error(XRUN_E_IO, "cannot read " + p + " on " + conn_.target().key() +
+                                 ": not a regular file (a FIFO or device would block)");
     SftpFilePtr f(sftp_open(sftp_, p.c_str(), O_RDONLY, 0));
     if (!f) fail("cannot open", p);
     std::string out;
@@ -101,49 +107,22 @@ class SftpFiles final : public RemoteFiles {
     finish(std::move(f), tmp, p, mode);
   }
 
-  // Streams to a temporary local file (outputs can be many GB), then
+  // Streams into a temporary local file (outputs can be many GB), then
   // renames it into place with the remote mode.
-  void download_file(const std::string& remote, const std::string& local) override {
-    FileInfo info = stat(remote);
-    if (!info.exists) throw Error(XRUN_E_NOT_FOUND, "no such remote file " + remote + " on " + conn_.target().key());
+  void download_file(const std::string& remote, const ConfinedDir& into, const std::string& name,
+                     uint32_t mode) override {
     std::string p = sftp_path(remote);
     SftpFilePtr f(sftp_open(sftp_, p.c_str(), O_RDONLY, 0));
     if (!f) fail("cannot open", p);
-    const std::string tmp = local + ".xrun-tmp." + temp_suffix();
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) throw Error(XRUN_E_IO, "cannot create local file " + tmp + ": " + strerror(errno));
-    auto local_fail = [&](const std::string& what) {
-      int e = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      throw Error(XRUN_E_IO, what + " " + tmp + ": " + strerror(e));
-    };
+    ConfinedDir::NewFile out = into.create(name);
     char buf[kChunk];
     for (;;) {
       ssize_t n = sftp_read(f.get(), buf, sizeof buf);
-      if (n < 0) {
-        ::close(fd);
-        ::unlink(tmp.c_str());
-        fail("cannot read", p);
-      }
+      if (n < 0) fail("cannot read", p);
       if (n == 0) break;
-      for (ssize_t off = 0; off < n;) {
-        ssize_t w = ::write(fd, buf + off, static_cast<size_t>(n - off));
-        if (w < 0 && errno == EINTR) continue;
-        if (w < 0) local_fail("cannot write local file");
-        off += w;
-      }
+      out.write(buf, static_cast<size_t>(n));
     }
-    if (::fchmod(fd, info.mode & 07777) != 0) local_fail("cannot set the mode of");
-    if (::close(fd) != 0) {
-      ::unlink(tmp.c_str());
-      throw Error(XRUN_E_IO, "cannot write local file " + tmp + ": " + strerror(errno));
-    }
-    if (::rename(tmp.c_str(), local.c_str()) != 0) {
-      int e = errno;
-      ::unlink(tmp.c_str());
-      throw Error(XRUN_E_IO, "cannot rename " + tmp + " to " + local + ": " + strerror(e));
-    }
+    out.commit(mode);
   }
 
   void make_dirs(const std::string& path, uint32_t mode) override {
@@ -162,19 +141,14 @@ class SftpFiles final : public RemoteFiles {
     }
   }
 
-  FileInfo stat(const std::string& path) override {
+  FileInfo stat(const std::string& path) override { return stat_with(path, sftp_stat); }
+  FileInfo lstat(const std::string& path) override { return stat_with(path, sftp_lstat); }
+
+  std::string real_path(const std::string& path) override {
     std::string p = sftp_path(path);
-    SftpAttributesPtr a(sftp_stat(sftp_, p.c_str()));
-    FileInfo info;
-    if (!a) {
-      if (sftp_get_error(sftp_) == SSH_FX_NO_SUCH_FILE) return info;
-      fail("cannot stat", p);
-    }
-    info.exists = true;
-    info.is_dir = a->type == SSH_FILEXFER_TYPE_DIRECTORY;
-    info.size = a->size;
-    info.mode = a->permissions & 07777;
-    return info;
+    SshCString r(sftp_canonicalize_path(sftp_, p.c_str()));
+    if (!r) fail("cannot resolve", p);
+    return r.get();
   }
 
   std::vector<std::string> list_dir(const std::string& path) override {
@@ -237,6 +211,23 @@ class SftpFiles final : public RemoteFiles {
       default:
         throw Error(XRUN_E_IO, where + ": SFTP error " + std::to_string(code) + " (" + conn_.last_error() + ")");
     }
+  }
+
+  FileInfo stat_with(const std::string& path, sftp_attributes (*fn)(sftp_session, const char*)) {
+    std::string p = sftp_path(path);
+    SftpAttributesPtr a(fn(sftp_, p.c_str()));
+    FileInfo info;
+    if (!a) {
+      if (sftp_get_error(sftp_) == SSH_FX_NO_SUCH_FILE) return info;
+      fail("cannot stat", p);
+    }
+    info.exists = true;
+    info.is_dir = a->type == SSH_FILEXFER_TYPE_DIRECTORY;
+    info.is_regular = a->type == SSH_FILEXFER_TYPE_REGULAR;
+    info.is_symlink = a->type == SSH_FILEXFER_TYPE_SYMLINK;
+    info.size = a->size;
+    info.mode = a->permissions & 07777;
+    return info;
   }
 
   bool is_dir(const std::string& p) {

@@ -20,7 +20,7 @@ std::string local_user_name() {
 
 // "user@bastion:2222" -> an OpenSSH ProxyCommand libssh runs through /bin/sh.
 std::string proxy_command_for_jump(const std::string& jump, const std::string& ssh_config,
-                                   const std::string& machine) {
+                                   const std::string& machine, int64_t connect_timeout_s) {
   std::string rest = jump, user, port;
   if (auto at = rest.rfind('@'); at != std::string::npos) {
     user = rest.substr(0, at);
@@ -33,7 +33,10 @@ std::string proxy_command_for_jump(const std::string& jump, const std::string& s
       throw Error(XRUN_E_CONFIG, "machine " + machine + ": proxy_jump \"" + jump + "\" has a bad port");
   }
   if (rest.empty()) throw Error(XRUN_E_CONFIG, "machine " + machine + ": proxy_jump \"" + jump + "\" names no host");
-  std::string cmd = "ssh -o BatchMode=yes -W '[%h]:%p'";
+  // The jump host's connect is bounded like ours (a dead jump host must
+  // not hold the connection past the machine's connect timeout).
+  std::string cmd = "ssh -o BatchMode=yes -o ConnectTimeout=" + std::to_string(connect_timeout_s) +
+                    " -W '[%h]:%p'";
   if (!ssh_config.empty() && ssh_config != "none") cmd += " -F " + quote_for_shell(ssh_config);
   if (!port.empty()) cmd += " -p " + port;
   if (!user.empty()) cmd += " -l " + quote_for_shell(user);
@@ -60,8 +63,10 @@ SshTarget resolve_target(const Machine& m) {
   t.host_key_policy = m.host_key_policy;
   if (m.known_hosts) t.known_hosts = expand_user(*m.known_hosts);
   if (m.ssh_config) t.ssh_config = *m.ssh_config == "none" ? "none" : expand_user(*m.ssh_config);
-  if (m.proxy_jump && !m.proxy_jump->empty())
-    t.proxy_command = proxy_command_for_jump(*m.proxy_jump, t.ssh_config, m.name);
+  if (m.proxy_jump && !m.proxy_jump->empty()) {
+    t.proxy_jump = *m.proxy_jump;
+    t.proxy_command = proxy_command_for_jump(*m.proxy_jump, t.ssh_config, m.name, m.connect_timeout_s);
+  }
   auto positive = [&](int64_t v, const char* what) {
     if (v <= 0) throw Error(XRUN_E_CONFIG, "machine " + m.name + ": " + what + " must be positive");
     return v;

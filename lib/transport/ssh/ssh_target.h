@@ -20,6 +20,7 @@ struct SshTarget {
   HostKeyPolicy host_key_policy = HostKeyPolicy::Strict;
   std::string known_hosts;                  // "" means libssh's default (~/.ssh/known_hosts)
   std::optional<std::string> proxy_command; // built from machine.proxy_jump
+  std::string proxy_jump;                   // machine.proxy_jump as written, for messages
   std::string ssh_config;                   // "" default files, "none", or a path
   int64_t connect_timeout_ms = 15000;
   int64_t command_timeout_ms = 120000;

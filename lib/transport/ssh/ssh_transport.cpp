@@ -8,8 +8,10 @@
 #include <cerrno>
 #include <cstring>
 
+#include "transport/fetch_tree.h"
 #include "transport/ssh/session_options.h"
 #include "util/clock.h"
+#include "util/deadline.h"
 
 namespace xrun::ssh {
 namespace {
@@ -39,15 +41,18 @@ SshTransport::SshTransport(std::shared_ptr<HostPool> pool, SshTarget target)
 
 CommandResult SshTransport::run(const std::string& command, const std::string& stdin_data, int64_t timeout_ms) {
   refuse_nul(command, "command");
-  const int64_t deadline = monotonic_ms() + (timeout_ms > 0 ? timeout_ms : target_.command_timeout_ms);
+  const int64_t deadline =
+      bounded_deadline(monotonic_ms() + (timeout_ms > 0 ? timeout_ms : target_.command_timeout_ms));
   for (int attempt = 0;; ++attempt) {
     auto lease = pool_->acquire(deadline);
     bool started = false;
+    auto guard = pool_->watchdog().arm(ssh_get_fd(lease->session()), deadline);
     try {
       CommandResult r = lease->exec(command, stdin_data, deadline, started);
       pool_->note_command();
       return r;
     } catch (const Error& e) {
+      if (guard.fired()) throw overdue(*lease, "the command", started);
       if (e.status() != XRUN_E_TRANSPORT) throw;
       pool_->note_dead_session();
       // Before the exec request went out the command surely did not run:
@@ -62,14 +67,23 @@ CommandResult SshTransport::run(const std::string& command, const std::string& s
   }
 }
 
+Error SshTransport::overdue(Connection& conn, const std::string& what, bool started) {
+  conn.mark_broken();
+  pool_->note_dead_session();
+  return Error(XRUN_E_TIMEOUT, what + " on " + target_.key() + " did not finish by its deadline and the server "
+                                   "stopped answering; the connection was closed" +
+                                   (started ? " (a command may or may not have completed)" : ""));
+}
+
 template <class Op>
 auto SshTransport::with_files(Op&& op) -> decltype(op(std::declval<RemoteFiles&>())) {
   for (int attempt = 0;; ++attempt) {
-    const int64_t deadline = monotonic_ms() + target_.command_timeout_ms;
+    const int64_t deadline = bounded_deadline(monotonic_ms() + target_.command_timeout_ms);
     auto lease = pool_->acquire(deadline);
+    // libssh waits for SFTP replies without limit: the watchdog ends it.
+    auto guard = pool_->watchdog().arm(ssh_get_fd(lease->session()), deadline);
     try {
-      // SFTP requests block on libssh's session timeout.
-      set_blocking_timeout(lease->session(), target_.command_timeout_ms);
+      set_blocking_timeout(lease->session(), deadline - monotonic_ms());
       sftp_session sf = nullptr;
       if (target_.use_sftp && !pool_->sftp_missing) {
         sf = lease->sftp();
@@ -78,6 +92,7 @@ auto SshTransport::with_files(Op&& op) -> decltype(op(std::declval<RemoteFiles&>
       std::unique_ptr<RemoteFiles> files = sf ? sftp_files(*lease, sf, deadline) : exec_files(*lease, deadline);
       return op(*files);
     } catch (const Error& e) {
+      if (guard.fired()) throw overdue(*lease, "a file operation", false);
       if (e.status() == XRUN_E_TRANSPORT && lease->broken()) {
         pool_->note_dead_session();
         if (attempt == 0) continue;
@@ -134,28 +149,63 @@ void SshTransport::upload(const std::string& local_path, const std::string& remo
   });
 }
 
+namespace {
+
+// The remote side of a confined copy (fetch_tree.h).
+struct RemoteSource {
+  RemoteFiles& f;
+  HostPool& pool;
+  FileInfo lstat(const std::string& p) { return f.lstat(p); }
+  FileInfo stat(const std::string& p) { return f.stat(p); }
+  std::string real_path(const std::string& p) { return f.real_path(p); }
+  std::vector<std::string> list_dir(const std::string& p) { return f.list_dir(p); }
+  void copy_file(const std::string& p, const ConfinedDir& into, const std::string& name, uint32_t mode) {
+    f.download_file(p, into, name, mode);
+    pool.note_transfer();
+  }
+};
+
+std::string parent_dir(const std::string& p) {
+  auto slash = p.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : p.substr(0, slash);
+}
+
+std::string last_part(const std::string& p) {
+  auto slash = p.find_last_of('/');
+  return slash == std::string::npos ? p : p.substr(slash + 1);
+}
+
+}  // namespace
+
 void SshTransport::download(const std::string& remote_path, const std::string& local_path) {
   refuse_nul(remote_path, "remote path");
   refuse_nul(local_path, "local path");
+  std::string local = local_path;
+  while (local.size() > 1 && local.back() == '/') local.pop_back();
+  ConfinedDir parent = ConfinedDir::open_root(parent_dir(local));
   with_files([&](RemoteFiles& f) {
-    struct Walker {
-      SshTransport& self;
-      RemoteFiles& f;
-      void go(const std::string& remote, const std::string& local) {
-        FileInfo info = f.stat(remote);
-        if (!info.exists)
-          throw Error(XRUN_E_NOT_FOUND, "no such remote file " + remote + " on " + self.target_.key());
-        if (info.is_dir) {
-          if (::mkdir(local.c_str(), info.mode ? info.mode : 0755) != 0 && errno != EEXIST)
-            throw Error(XRUN_E_IO, "cannot create local directory " + local + ": " + strerror(errno));
-          for (const auto& name : f.list_dir(remote)) go(join(remote, name), join(local, name));
-        } else {
-          f.download_file(remote, local);
-          self.pool_->note_transfer();
-        }
-      }
-    } walker{*this, f};
-    walker.go(remote_path, local_path);
+    RemoteSource src{f, *pool_};
+    TreeFetcher<RemoteSource>(src, remote_path, target_.key()).fetch(remote_path, parent, last_part(local));
+  });
+}
+
+void SshTransport::retrieve(const std::string& remote_root, const std::string& rel, const std::string& local_root) {
+  refuse_nul(remote_root, "remote path");
+  refuse_nul(rel, "path");
+  refuse_nul(local_root, "local path");
+  check_relative_path(rel, "retrieve path");
+  ConfinedDir root = ConfinedDir::open_root(local_root);
+  const std::string dir = rel.find('/') == std::string::npos ? "" : parent_dir(rel);
+  with_files([&](RemoteFiles& f) {
+    RemoteSource src{f, *pool_};
+    TreeFetcher<RemoteSource> fetcher(src, remote_root, target_.key());
+    if (dir.empty()) {
+      fetcher.fetch(join(remote_root, rel), root, rel);
+    } else {
+      ConfinedDir parent = root.descend(dir);
+      fetcher.fetch(join(remote_root, rel), parent, last_part(rel));
+    }
   });
 }
 

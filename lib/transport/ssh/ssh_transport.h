@@ -19,6 +19,7 @@ class SshTransport final : public Transport {
   std::string read_file(const std::string& path, int64_t max_bytes) override;
   void upload(const std::string& local_path, const std::string& remote_path) override;
   void download(const std::string& remote_path, const std::string& local_path) override;
+  void retrieve(const std::string& remote_root, const std::string& rel, const std::string& local_root) override;
   void make_dirs(const std::string& path, uint32_t mode = 0755) override;
   FileInfo stat(const std::string& path) override;
   std::vector<std::string> list_dir(const std::string& path) override;
@@ -33,6 +34,9 @@ class SshTransport final : public Transport {
   // operation here is idempotent).
   template <class Op>
   auto with_files(Op&& op) -> decltype(op(std::declval<RemoteFiles&>()));
+
+  // The error for a call the watchdog ended; breaks the connection.
+  Error overdue(Connection& conn, const std::string& what, bool started);
 
   std::shared_ptr<HostPool> pool_;
   SshTarget target_;

@@ -125,7 +125,9 @@ subroutine scenario()
   type(xrun_machine) :: machine
   type(xrun_job) :: job, failing, sleeper, again, parsed_job
   type(xrun_events) :: events
-  type(xrun_result) :: res
+  type(xrun_result) :: res, relax
+  real(c_double), allocatable :: flat(:), rows(:, :)
+  real(c_double) :: alat
   character(len=:), allocatable :: home, bad_home, json, text, msg, corpus, si_scf, id
   integer :: stat, code, i, first_of_job, last_of_job, state
   integer(c_int64_t) :: n, last_seq, next_ms, total
@@ -237,10 +239,12 @@ subroutine scenario()
   call check(xrun_job_state(sleeper) == XRUN_STATE_CANCELLED, 'cancelled')
   call xrun_job_cancel(sleeper, stat=stat)
   call check(stat == XRUN_E_STATE, 'cancelling twice is XRUN_E_STATE')
+  ! Only a job that is not on a scheduler yet can be sent: the message names the state.
+  call xrun_job_send(sleeper, stat=stat, errmsg=msg)
+  call check(stat == XRUN_E_STATE .and. index(msg, 'cancelled') > 0, 'send of a cancelled job: ' // msg)
   call xrun_job_open(again, ctx, xrun_job_id(sleeper))
   call check(xrun_job_state(again) == XRUN_STATE_CANCELLED, 'reopened job is cancelled')
   call xrun_job_free(again)
-
   ! ---- list -----------------------------------------------------------------
   call xrun_jobs_list(ctx, json)
   call check(index(json, xrun_job_id(sleeper)) > 0 .and. index(json, id) > 0, 'list has all jobs')
@@ -252,6 +256,18 @@ subroutine scenario()
   call check(index(json, xrun_job_id(sleeper)) > 0 .and. index(json, id) == 0, 'list limit')
   call xrun_jobs_list(ctx, json, machine='elsewhere')
   call check(json == '[]', 'list by machine')
+
+  ! A deferred job: recorded and waiting, sent by xrun_job_send at once.
+  call xrun_job_submit_v2(again, ctx, '{"machine": "local", "command": "echo deferred", "defer": true}', &
+       stat=stat, errmsg=msg)
+  call check(stat == XRUN_OK, 'deferred submit: ' // msg)
+  call check(xrun_job_state(again) == XRUN_STATE_WAITING, 'deferred job waits')
+  call xrun_job_send(again, stat=stat, errmsg=msg)
+  call check(stat == XRUN_OK, 'send of a deferred job: ' // msg)
+  call xrun_job_wait(again, 60000, stat=stat)
+  call check(stat == XRUN_OK, 'wait for the sent deferred job')
+  call check(xrun_job_state(again) == XRUN_STATE_COMPLETED, 'sent deferred job completes')
+  call xrun_job_free(again)
 
   ! ---- batch ----------------------------------------------------------------
   call xrun_jobs_submit(ctx, '[{"command": "true"}, {"command": "echo two"}]', json, stat=stat)
@@ -296,6 +312,28 @@ subroutine scenario()
   call check(stat == XRUN_E_NOT_FOUND, 'missing number is XRUN_E_NOT_FOUND')
   call xrun_result_json(res, json)
   call check(index(json, 'total_energy_ev') > 0, 'result JSON')
+  ! Arrays and species without JSON, from a pw.x relax (2 Si atoms).
+  call xrun_parse_file(relax, corpus // '/qe/generated/si_relax.out', stat=stat)
+  call check(stat == XRUN_OK, 'parse si_relax.out')
+  call xrun_result_array(relax, 'final_positions_angstrom', flat, stat=stat)
+  call check(stat == XRUN_OK .and. size(flat) == 6, 'positions: 2 atoms x 3')
+  alat = 10.2_c_double * 0.529177210903_c_double
+  call check(abs(flat(1) - 0.0100019211_c_double * alat) < 1e-9_c_double, 'first position x')
+  call xrun_result_rows(relax, 'final_positions_angstrom', rows, stat=stat)
+  call check(stat == XRUN_OK .and. all(shape(rows) == [3, 2]), 'positions as rows(3, N)')
+  call check(abs(rows(3, 2) - flat(6)) < 1e-12_c_double, 'rows(:, i) is atom i')
+  call xrun_result_rows(relax, 'final_cell_angstrom', rows, stat=stat)
+  call check(stat == XRUN_OK .and. abs(rows(1, 1) + alat / 2) < 1e-5_c_double, 'cell a(1) = (-1/2, 0, 1/2) alat')
+  call xrun_result_array(relax, 'ionic_energies_ev', flat, stat=stat)
+  call xrun_result_double(relax, 'total_energy_ev', energy)
+  call check(stat == XRUN_OK .and. abs(flat(size(flat)) - energy) < 1e-9_c_double, 'last ionic energy')
+  call xrun_result_array(relax, 'final_stress_kbar', flat, stat=stat)
+  call check(stat == XRUN_E_NOT_FOUND .and. size(flat) == 0, 'no stress printed: XRUN_E_NOT_FOUND')
+  call check(xrun_result_string_at(relax, 'species', 1) == 'Si', 'species 1')
+  call check(xrun_result_string_at(relax, 'species', 2) == 'Si', 'species 2')
+  call check(xrun_result_string_at(relax, 'species', 3) == '', 'no species 3')
+  call xrun_result_free(relax)
+
   call xrun_parse_buffer(res, 'nothing any parser knows' // achar(10), stat=stat)
   call check(stat == XRUN_E_PARSE, 'unknown content is XRUN_E_PARSE')
   call xrun_parse_buffer(res, 'x', 'no-such-parser', stat=stat)

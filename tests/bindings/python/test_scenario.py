@@ -4,9 +4,15 @@ wait, cancel, list, events, parsing, error mapping. Real jobs run on this
 host through the built-in `local` machine."""
 import gc
 import json
+import os
 import time
 
 import pytest
+
+try:
+    import numpy
+except ImportError:  # the lists path is tested then
+    numpy = None
 
 import xrun
 
@@ -244,3 +250,76 @@ def test_machine_check_stats_and_recover(ctx):
         assert [s["step"] for s in report["steps"]][0] == "configuration"
         assert machine.stats()["sessions_open"] == 0  # local: no SSH
     assert ctx.recover()["adopted"] == 0
+
+
+def _machines(home, workdir):
+    (home / "machines.json").write_text(json.dumps(
+        {"default": "box", "machines": {"box": {"execution": "local", "scheduler": "direct",
+                                                "workdir": workdir, "min_poll_interval": 0}}}))
+
+
+def test_failed_send_keeps_the_job_and_send_sends_it(home):
+    _machines(home, "/proc/xrun-no-such-dir")  # cannot be made: the send fails
+    with xrun.Context() as ctx:
+        with pytest.raises(xrun.Error) as info:
+            ctx.submit(command="echo sent by send")
+        job = info.value.job
+        assert job is not None and job.state == xrun.State.CREATED
+        job_id = job.id
+        job.close()
+    _machines(home, str(home / "jobs"))
+    with xrun.Context() as ctx:
+        job = ctx.job(job_id)
+        job.send()
+        assert job.wait(WAIT_S) == xrun.State.COMPLETED
+        assert job.read_file("stdout") == b"sent by send\n"
+        with pytest.raises(xrun.StateError) as info:
+            job.send()
+        assert "completed" in info.value.message
+
+
+def test_deferred_job_is_sent_by_a_poll_round(ctx):
+    job = ctx.submit(command="echo deferred", defer=True)
+    assert job.state == xrun.State.WAITING
+    assert job.info()["waiting_for"] == "deferred"
+    ctx.poll()
+    assert job.wait(WAIT_S) == xrun.State.COMPLETED
+    assert job.read_file("stdout") == b"deferred\n"
+
+
+def test_parse_arrays_and_species(si_scf):
+    relax = os.path.join(os.path.dirname(si_scf), "si_relax.out")
+    with xrun.parse_file(relax) as result:
+        pos = result.array("final_positions_angstrom")
+        forces = result.array("final_forces_ev_per_angstrom")
+        cell = result.array("final_cell_angstrom")
+        energies = result.array("ionic_energies_ev")
+        assert result.species == ["Si", "Si"]
+        assert len(energies) == int(result["n_ionic_steps"])
+        assert energies[-1] == pytest.approx(result["total_energy_ev"], abs=1e-9)
+        # "Si 0.0100019211 ..." (alat) in the final coordinates, alat 10.2 bohr
+        assert pos[0][0] == pytest.approx(0.0100019211 * 10.2 * 0.529177210903, abs=1e-9)
+        assert forces[0][0] == pytest.approx(-forces[1][0], abs=1e-6)
+        assert cell[0][0] == pytest.approx(-10.2 * 0.529177210903 / 2, abs=1e-5)
+        if numpy is not None:
+            assert isinstance(pos, numpy.ndarray) and pos.shape == (2, 3)
+            assert cell.shape == (3, 3) and energies.shape == (len(energies),)
+        else:
+            assert len(pos) == 2 and len(pos[0]) == 3
+        with pytest.raises(KeyError):
+            result.array("final_stress_kbar")  # not printed by this relax
+        with pytest.raises(KeyError):
+            result.array("no_such_array")
+
+
+def test_parse_arrays_without_numpy(si_scf, monkeypatch):
+    # An interpreter without numpy gets plain lists of the same values.
+    import xrun._results as results
+    monkeypatch.setattr(results, "_np", None)
+    relax = os.path.join(os.path.dirname(si_scf), "si_relax.out")
+    with xrun.parse_file(relax) as result:
+        pos = result.array("final_positions_angstrom")
+        energies = result.array("ionic_energies_ev")
+        assert isinstance(pos, list) and len(pos) == 2 and len(pos[1]) == 3
+        assert pos[0][0] == pytest.approx(0.0100019211 * 10.2 * 0.529177210903, abs=1e-9)
+        assert isinstance(energies, list) and energies[-1] == pytest.approx(result["total_energy_ev"], abs=1e-9)

@@ -49,3 +49,15 @@ def test_read_file_at_streams_a_file_in_pieces(ctx):
     assert job.read_file_at("stdout", 10) == (b"", 10)
     with pytest.raises(xrun.NotFoundError):
         job.read_file_at("no-such-file", 0)
+
+
+def test_hold_is_unsupported_on_direct_and_prune_removes_old_jobs(ctx):
+    job = ctx.submit_command("sleep 30")
+    with pytest.raises(xrun.UnsupportedError):
+        job.hold()
+    job.cancel()
+    assert ctx.prune(older_than=3600) == {"jobs": 0, "events": 0}
+    time.sleep(0.02)
+    assert ctx.prune(older_than=0.01)["jobs"] == 1
+    with pytest.raises(xrun.NotFoundError):
+        ctx.job(job.id)

@@ -1,6 +1,9 @@
 """Jobs, job states and journal events."""
+from __future__ import annotations
+
 import enum
 import json
+from typing import Any, Dict, Optional, Tuple
 from collections import namedtuple
 
 from ._ffi import ffi, lib, text, cstr
@@ -25,6 +28,7 @@ class State(enum.IntEnum):
     NODE_FAIL = lib.XRUN_STATE_NODE_FAIL
     PREEMPTED = lib.XRUN_STATE_PREEMPTED
     LOST = lib.XRUN_STATE_LOST
+    WAITING = lib.XRUN_STATE_WAITING
 
     def __str__(self):
         return self.label
@@ -66,7 +70,7 @@ class Job(Handle):
 
     _kind = "job"
 
-    def __init__(self, ptr, context):
+    def __init__(self, ptr: Any, context: Any) -> None:
         super().__init__(ptr, lib.xrun_job_free)
         self._context = context  # a child keeps its parent alive
         self.id = text(lib.xrun_job_id(ptr))
@@ -76,29 +80,36 @@ class Job(Handle):
         return "<xrun.Job %s %s>" % (self.id, state)
 
     @property
-    def state(self):
+    def state(self) -> State:
         """The State as of the last open/refresh/wait/cancel."""
         return _state(lib.xrun_job_state(self.ptr))
 
-    def refresh(self):
+    def refresh(self) -> "Job":
         """Re-read the job and poll its machine if its interval allows."""
         check(lib.xrun_job_refresh(self.ptr))
         return self
 
-    def wait(self, timeout=None):
+    def wait(self, timeout: Optional[float] = None) -> State:
         """Block until the job is terminal, at most `timeout` seconds (None:
         no limit; 0: poll once). Returns the State; raises xrun.TimeoutError
         if time ran out first. A failed job is not an error: check .state."""
         check(lib.xrun_job_wait(self.ptr, _milliseconds(timeout)))
         return self.state
 
-    def cancel(self):
+    def send(self) -> State:
+        """Send a job that is not on a scheduler yet: one left in CREATED by a
+        failed send or by recover(), or a WAITING one (sent now). Returns the
+        State; xrun.StateError naming the state for any other job."""
+        check(lib.xrun_job_send(self.ptr))
+        return self.state
+
+    def cancel(self) -> State:
         """Cancel the job; xrun.StateError if it already ended."""
         check(lib.xrun_job_cancel(self.ptr))
         return self.state
 
     @property
-    def exit_code(self):
+    def exit_code(self) -> Optional[int]:
         """The exit code, or None while it is not known."""
         out = ffi.new("int *")
         try:
@@ -108,20 +119,20 @@ class Job(Handle):
         return out[0]
 
     @property
-    def scheduler_id(self):
+    def scheduler_id(self) -> str:
         return text(lib.xrun_job_scheduler_id(self.ptr))
 
     @property
-    def reason(self):
+    def reason(self) -> str:
         return text(lib.xrun_job_reason(self.ptr))
 
-    def info(self):
+    def info(self) -> Dict[str, Any]:
         """The job's record (xrun_job_info_json) as a dict."""
         out = ffi.new("char **")
         check(lib.xrun_job_info_json(out, self.ptr))
         return json.loads(take_string(out))
 
-    def read_file(self, name, max_bytes=0):
+    def read_file(self, name: str, max_bytes: int = 0) -> bytes:
         """The bytes of a file in the job's directory (e.g. "stdout")."""
         out = ffi.new("char **")
         size = ffi.new("size_t *")
@@ -131,7 +142,18 @@ class Job(Handle):
         finally:
             lib.xrun_free(out[0])
 
-    def read_file_at(self, name, offset=0, max_bytes=0):
+    def hold(self):
+        """Hold the job in its scheduler's queue; xrun.UnsupportedError on
+        the direct scheduler, xrun.StateError once it runs or ended."""
+        check(lib.xrun_job_hold(self.ptr))
+        return self.state
+
+    def release(self):
+        """Release a held job back to queued."""
+        check(lib.xrun_job_release(self.ptr))
+        return self.state
+
+    def read_file_at(self, name: str, offset: int = 0, max_bytes: int = 0) -> Tuple[bytes, int]:
         """(bytes, total_size): at most `max_bytes` (0: 16 MiB) of a job
         file from byte `offset`, and the file's size when read -- to stream
         or follow a file of any size, each byte read once."""

@@ -50,6 +50,7 @@ pub const XRUN_STATE_OUT_OF_MEMORY: xrun_state = 10;
 pub const XRUN_STATE_NODE_FAIL: xrun_state = 11;
 pub const XRUN_STATE_PREEMPTED: xrun_state = 12;
 pub const XRUN_STATE_LOST: xrun_state = 13;
+pub const XRUN_STATE_WAITING: xrun_state = 14;
 
 pub type xrun_log_level = c_int;
 pub const XRUN_LOG_ERROR: xrun_log_level = 0;
@@ -132,6 +133,7 @@ extern "C" {
 
     pub fn xrun_options_init(opts: *mut xrun_options, version: c_uint) -> c_int;
     pub fn xrun_ctx_open(out: *mut *mut xrun_ctx, opts: *const xrun_options) -> c_int;
+    pub fn xrun_ctx_open_read_only(out: *mut *mut xrun_ctx, opts: *const xrun_options) -> c_int;
     pub fn xrun_ctx_close(ctx: *mut xrun_ctx);
     pub fn xrun_ctx_home(ctx: *mut xrun_ctx) -> *const c_char;
     pub fn xrun_ctx_store_path(ctx: *mut xrun_ctx) -> *const c_char;
@@ -161,6 +163,12 @@ extern "C" {
         name: *const c_char,
         command: *const c_char,
     ) -> c_int;
+    pub fn xrun_job_submit_v2(
+        out: *mut *mut xrun_job,
+        ctx: *mut xrun_ctx,
+        spec_json: *const c_char,
+    ) -> c_int;
+    pub fn xrun_job_send(job: *mut xrun_job) -> c_int;
     pub fn xrun_job_open(out: *mut *mut xrun_job, ctx: *mut xrun_ctx, id: *const c_char) -> c_int;
     pub fn xrun_job_free(job: *mut xrun_job);
     pub fn xrun_job_id(job: *mut xrun_job) -> *const c_char;
@@ -198,6 +206,9 @@ extern "C" {
     ) -> c_int;
     pub fn xrun_poll(ctx: *mut xrun_ctx, out_next_ms: *mut i64) -> c_int;
     pub fn xrun_ctx_interrupt(ctx: *mut xrun_ctx) -> c_int;
+    pub fn xrun_job_hold(job: *mut xrun_job) -> c_int;
+    pub fn xrun_job_release(job: *mut xrun_job) -> c_int;
+    pub fn xrun_prune(out_report: *mut *mut c_char, ctx: *mut xrun_ctx, older_than_ms: i64) -> c_int;
     pub fn xrun_events_wait(out_last_seq: *mut i64, ctx: *mut xrun_ctx, after_seq: i64, timeout_ms: i64) -> c_int;
     pub fn xrun_recover(out_report: *mut *mut c_char, ctx: *mut xrun_ctx) -> c_int;
 
@@ -239,4 +250,12 @@ extern "C" {
     pub fn xrun_result_diagnosis(result: *mut xrun_result) -> *const c_char;
     pub fn xrun_result_diagnosis_line(result: *mut xrun_result) -> i64;
     pub fn xrun_result_diagnosis_text(result: *mut xrun_result) -> *const c_char;
+    pub fn xrun_result_array(
+        result: *mut xrun_result,
+        key: *const c_char,
+        out: *mut f64,
+        capacity: usize,
+        out_len: *mut usize,
+    ) -> c_int;
+    pub fn xrun_result_string_at(result: *mut xrun_result, key: *const c_char, index: usize) -> *const c_char;
 }

@@ -44,11 +44,19 @@ pub struct Options {
     home: Option<PathBuf>,
     store_path: Option<PathBuf>,
     log: Option<(LogLevel, Box<LogFn>)>,
+    read_only: bool,
 }
 
 impl Options {
     pub fn new() -> Options {
         Options::default()
+    }
+
+    /// A context that only reads the store (`xrun_ctx_open_read_only`): no
+    /// lock, a read-only store file opens, a broken machine file is logged.
+    pub fn read_only(mut self, read_only: bool) -> Options {
+        self.read_only = read_only;
+        self
     }
 
     pub fn home(mut self, home: impl AsRef<Path>) -> Options {
@@ -144,7 +152,8 @@ impl Context {
             opts.log_payload = &**callback as *const Box<LogFn> as *mut c_void;
         }
         let mut out = ptr::null_mut();
-        check(unsafe { sys::xrun_ctx_open(&mut out, &opts) })?;
+        let open = if options.read_only { sys::xrun_ctx_open_read_only } else { sys::xrun_ctx_open };
+        check(unsafe { open(&mut out, &opts) })?;
         let ptr = NonNull::new(out).expect("xrun_ctx_open returned XRUN_OK and NULL");
         Ok(Context { inner: Arc::new(ContextInner { ptr, _log: log.map(|(_, c)| c) }) })
     }
@@ -189,6 +198,21 @@ impl Context {
         let mut out = ptr::null_mut();
         check(unsafe { sys::xrun_job_submit(&mut out, self.raw(), spec.as_ptr()) })?;
         Ok(Job::from_raw(out, self.inner.clone()))
+    }
+
+    /// Submit a job, keeping it even when sending it fails: `Err` only if
+    /// the job was refused before it was recorded (bad spec, unknown
+    /// machine); otherwise the job and the outcome of its send (send it
+    /// again with `Job::send`, or let poll rounds resend a job that waits
+    /// for the connection).
+    pub fn submit_keeping(&self, spec_json: &str) -> Result<(Job, Result<()>)> {
+        let spec = to_c(spec_json, "job spec")?;
+        let mut out = ptr::null_mut();
+        let sent = check(unsafe { sys::xrun_job_submit_v2(&mut out, self.raw(), spec.as_ptr()) });
+        if out.is_null() {
+            return Err(sent.expect_err("xrun_job_submit_v2 gave no job and no error"));
+        }
+        Ok((Job::from_raw(out, self.inner.clone()), sent))
     }
 
     /// Submit a shell command line with no other settings.
@@ -254,6 +278,15 @@ impl Context {
         let mut last = 0i64;
         check(unsafe { sys::xrun_events_wait(&mut last, self.raw(), after_seq, timeout_ms) })?;
         Ok(last)
+    }
+
+    /// Delete terminal jobs that ended more than `older_than` ago, with
+    /// their events, from the store; the report as JSON {"jobs","events"}.
+    pub fn prune(&self, older_than: Duration) -> Result<String> {
+        let ms = older_than.as_millis().min(i64::MAX as u128) as i64;
+        let mut out = ptr::null_mut();
+        check(unsafe { sys::xrun_prune(&mut out, self.raw(), ms) })?;
+        Ok(unsafe { owned(out) })
     }
 
     /// Reconcile jobs a crash left half-submitted; the report as JSON.

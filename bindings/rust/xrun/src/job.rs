@@ -65,6 +65,14 @@ impl Job {
     }
 
     /// Cancel the job; `ErrorCode::State` if it already ended.
+    /// Send a job that is not on a scheduler yet: one left `Created` by a
+    /// failed send or by `recover`, or a `Waiting` one (sent now). An
+    /// `ErrorCode::State` error names the state of any other job.
+    pub fn send(&mut self) -> Result<State> {
+        check(unsafe { sys::xrun_job_send(self.raw()) })?;
+        Ok(self.state())
+    }
+
     pub fn cancel(&mut self) -> Result<State> {
         check(unsafe { sys::xrun_job_cancel(self.raw()) })?;
         Ok(self.state())
@@ -107,6 +115,18 @@ impl Job {
         let bytes = unsafe { std::slice::from_raw_parts(data as *const u8, size) }.to_vec();
         unsafe { sys::xrun_free(data as *mut std::os::raw::c_void) };
         Ok(bytes)
+    }
+
+    /// Hold the job in its scheduler's queue (not on the direct scheduler).
+    pub fn hold(&mut self) -> Result<State> {
+        check(unsafe { sys::xrun_job_hold(self.raw()) })?;
+        Ok(self.state())
+    }
+
+    /// Release a held job.
+    pub fn release(&mut self) -> Result<State> {
+        check(unsafe { sys::xrun_job_release(self.raw()) })?;
+        Ok(self.state())
     }
 
     /// At most `max_bytes` (None: 16 MiB) of a job file from byte `offset`,

@@ -58,6 +58,34 @@ impl Parsed {
         self.number(key).ok()
     }
 
+    /// An array by its JSON key, row-major: "final_positions_angstrom" and
+    /// "final_forces_ev_per_angstrom" N×3 (3N values), "final_cell_angstrom"
+    /// and "final_stress_kbar" 3×3, "ionic_energies_ev" one per ionic step.
+    /// `ErrorCode::NotFound` if the output did not print it.
+    pub fn array(&self, key: &str) -> Result<Vec<f64>> {
+        let key = to_c(key, "result key")?;
+        let mut len = 0usize;
+        check(unsafe { sys::xrun_result_array(self.raw(), key.as_ptr(), ptr::null_mut(), 0, &mut len) })?;
+        let mut values = vec![0.0f64; len];
+        check(unsafe { sys::xrun_result_array(self.raw(), key.as_ptr(), values.as_mut_ptr(), len, &mut len) })?;
+        values.truncate(len);
+        Ok(values)
+    }
+
+    /// One element (pw.x: label) per atom, in the order of
+    /// "final_positions_angstrom"; empty when the output prints none.
+    pub fn species(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        loop {
+            let key = b"species\0".as_ptr() as *const std::os::raw::c_char;
+            let s = unsafe { sys::xrun_result_string_at(self.raw(), key, out.len()) };
+            if s.is_null() {
+                return out;
+            }
+            out.push(unsafe { borrowed(s) });
+        }
+    }
+
     /// The whole result as JSON text.
     pub fn json(&self) -> Result<String> {
         let mut out = ptr::null_mut();

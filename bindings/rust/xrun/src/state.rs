@@ -23,11 +23,13 @@ pub enum State {
     NodeFail,
     Preempted,
     Lost,
+    /// Recorded, not sent yet: xrun sends it by itself in a later poll round.
+    Waiting,
     /// A state appended by a newer library.
     Unknown(i32),
 }
 
-const TABLE: [(State, c_int); 14] = [
+const TABLE: [(State, c_int); 15] = [
     (State::Created, sys::XRUN_STATE_CREATED),
     (State::Submitting, sys::XRUN_STATE_SUBMITTING),
     (State::Submitted, sys::XRUN_STATE_SUBMITTED),
@@ -42,6 +44,7 @@ const TABLE: [(State, c_int); 14] = [
     (State::NodeFail, sys::XRUN_STATE_NODE_FAIL),
     (State::Preempted, sys::XRUN_STATE_PREEMPTED),
     (State::Lost, sys::XRUN_STATE_LOST),
+    (State::Waiting, sys::XRUN_STATE_WAITING),
 ];
 
 impl State {

@@ -190,6 +190,26 @@ fn parse_corpus_file() {
 }
 
 #[test]
+fn parse_arrays_and_species() {
+    let relax = si_scf().with_file_name("si_relax.out");
+    let parsed = xrun::parse_file(&relax, None).unwrap();
+    let alat = 10.2 * 0.529177210903;
+    let pos = parsed.array("final_positions_angstrom").unwrap();
+    assert_eq!(pos.len(), 6); // 2 atoms x 3, row-major
+    assert!((pos[0] - 0.0100019211 * alat).abs() < 1e-9);
+    let forces = parsed.array("final_forces_ev_per_angstrom").unwrap();
+    assert!((forces[0] + forces[3]).abs() < 1e-6);
+    let cell = parsed.array("final_cell_angstrom").unwrap();
+    assert_eq!(cell.len(), 9);
+    assert!((cell[0] + alat / 2.0).abs() < 1e-5);
+    let energies = parsed.array("ionic_energies_ev").unwrap();
+    assert_eq!(energies.len() as f64, parsed.number("n_ionic_steps").unwrap());
+    assert!((energies[energies.len() - 1] - parsed.number("total_energy_ev").unwrap()).abs() < 1e-9);
+    assert_eq!(parsed.species(), vec!["Si".to_string(), "Si".to_string()]);
+    assert_eq!(parsed.array("final_stress_kbar").unwrap_err().code(), ErrorCode::NotFound);
+}
+
+#[test]
 fn job_with_parser_has_result() {
     let home = TempDir::new("jobresult");
     let ctx = open(&home);
@@ -312,4 +332,35 @@ fn machine_check_stats_and_recover() {
     assert!(report.json.contains("\"ok\":true") && report.json.contains("\"step\":\"configuration\""));
     assert!(machine.stats_json().unwrap().contains("\"sessions_open\":0"));
     assert!(ctx.recover().unwrap().contains("\"adopted\":0"));
+}
+
+fn machines_with_workdir(home: &TempDir, workdir: &str) {
+    let text = format!(
+        r#"{{"default": "box", "machines": {{"box": {{"execution": "local", "scheduler": "direct", "workdir": "{}", "min_poll_interval": 0}}}}}}"#,
+        workdir
+    );
+    std::fs::write(home.path().join("machines.json"), text).unwrap();
+}
+
+#[test]
+fn failed_send_keeps_the_job_and_send_sends_it() {
+    let home = TempDir::new("send");
+    machines_with_workdir(&home, "/proc/xrun-no-such-dir");
+    let id = {
+        let ctx = open(&home);
+        let (job, sent) = ctx.submit_keeping(r#"{"command": "echo sent by send"}"#).unwrap();
+        assert!(sent.is_err());
+        assert_eq!(job.state(), State::Created);
+        job.id().to_string()
+    };
+    let jobs = home.path().join("jobs");
+    machines_with_workdir(&home, jobs.to_str().unwrap());
+    let ctx = open(&home);
+    let mut job = ctx.job(&id).unwrap();
+    job.send().unwrap();
+    assert_eq!(job.wait(Some(WAIT)).unwrap(), State::Completed);
+    assert_eq!(job.read_file("stdout", None).unwrap(), b"sent by send\n");
+    let err = job.send().unwrap_err();
+    assert_eq!(err.code(), ErrorCode::State);
+    assert!(err.message().contains("completed"), "{}", err);
 }

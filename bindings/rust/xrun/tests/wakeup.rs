@@ -50,3 +50,17 @@ fn read_file_at_reads_from_an_offset() {
     assert_eq!((data.as_slice(), total), (&b"3456"[..], 10));
     assert_eq!(job.read_file_at("stdout", 10, None).unwrap(), (Vec::new(), 10));
 }
+
+#[test]
+fn hold_is_unsupported_on_direct_and_prune_removes_old_jobs() {
+    drop_sanitizer_preload();
+    let home = TempDir::new("prune");
+    let ctx = Context::open(Options::new().home(home.path())).unwrap();
+    let mut job = ctx.submit_command("sleep 30", None, None).unwrap();
+    assert_eq!(job.hold().unwrap_err().code(), ErrorCode::Unsupported);
+    job.cancel().unwrap();
+    std::thread::sleep(Duration::from_millis(20));
+    let report = ctx.prune(Duration::from_millis(10)).unwrap();
+    assert!(report.contains("\"jobs\":1"), "{}", report);
+    assert_eq!(ctx.job(job.id()).unwrap_err().code(), ErrorCode::NotFound);
+}

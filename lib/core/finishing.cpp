@@ -1,0 +1,97 @@
+// Finishing a job that ended: retrieve, parse, clean up, record.
+#include "core/finishing.h"
+
+#include <sys/stat.h>
+
+#include "core/job_spec.h"
+#include "core/state.h"
+#include "parse/parse.h"
+#include "util/clock.h"
+#include "util/deadline.h"
+#include "util/error.h"
+#include "util/strings.h"
+
+namespace xrun {
+
+Finishing::Finishing(Store& store, MachineAccess& machines, const Logger& logger, std::string home)
+    : store_(store), machines_(machines), logger_(logger), home_(std::move(home)) {}
+
+void Finishing::finish(const Machine& m, const JobRecord& job, JobStatus status) {
+  JobSpec spec = parse_job_spec(job.spec_json);
+  auto t = machines_.transport(m);
+  JobUpdate update;
+  update.ended_ms = wall_ms();
+  if (status.exit_code) update.exit_code = *status.exit_code;
+
+  // Retrieve what the spec asked for. Local machines need no copy unless a
+  // destination was given: the job directory is already here.
+  std::string local_dir = job.job_dir;
+  bool remote = m.execution == Execution::Remote;
+  std::vector<std::string> wanted;
+  for (const auto& name : spec.retrieve) wanted.push_back(spec.own_file(name));
+  const std::string parse_file = spec.own_file(spec.parse_file);
+  if (!spec.parser.empty()) wanted.push_back(parse_file);
+  if ((remote || spec.retrieve_to) && !wanted.empty() && status.state != XRUN_STATE_LOST) {
+    local_dir = spec.retrieve_to ? expand_user(*spec.retrieve_to) : home_ + "/results/" + job.id;
+    // Confined on both sides (Transport::retrieve): nothing the remote
+    // lists or links can make xrun write outside local_dir.
+    std::string not_retrieved;
+    for (const auto& name : wanted) {
+      try {
+        t->retrieve(job.job_dir, name, local_dir);
+      } catch (const Error& e) {
+        // Cut by the caller's deadline (a wait's timeout): not the job's
+        // fault; the round fails and a later one finishes the job.
+        if (e.status() == XRUN_E_TIMEOUT && monotonic_ms() >= outer_deadline_ms()) throw;
+        logger_.warn("job " + job.id + ": cannot retrieve " + name + ": " + e.what());
+        not_retrieved += (not_retrieved.empty() ? "" : ", ") + name;
+      }
+    }
+    // The job says what it does not have (its state is the scheduler's).
+    if (!not_retrieved.empty())
+      status.reason += (status.reason.empty() ? "" : "; ") + std::string("not retrieved: ") + not_retrieved;
+  }
+
+  // Apply the parser: a failed diagnosis says why a "successful" run failed.
+  if (!spec.parser.empty() && status.state != XRUN_STATE_LOST) {
+    std::string path = local_dir + "/" + parse_file;
+    try {
+      // A FIFO (or device) as parse_file would block the parser's open().
+      struct stat st;
+      if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+        throw Error(XRUN_E_IO, "not a regular file (a FIFO or device would block)");
+      auto result = parse::parse_file(path, spec.parser);
+      update.result_json = result->to_json();
+      std::string diagnosis = result->diagnosis();
+      if (parse::diagnosis_is_failure(diagnosis) && status.state == XRUN_STATE_COMPLETED) {
+        status.state = XRUN_STATE_FAILED;
+        status.reason = diagnosis;
+      }
+    } catch (const Error& e) {
+      logger_.warn("job " + job.id + ": parser " + spec.parser + " on " + path + ": " + e.what());
+      if (status.state == XRUN_STATE_COMPLETED) {
+        status.state = XRUN_STATE_FAILED;
+        status.reason = std::string("output not parsed: ") + e.what();
+      }
+    }
+  }
+
+  std::string cleanup = spec.cleanup.value_or(m.cleanup);
+  // An array's tasks share one directory: it is never removed under them.
+  bool shared_dir = !spec.array.empty();
+  if (!shared_dir && (cleanup == "always" || (cleanup == "on_success" && status.state == XRUN_STATE_COMPLETED))) {
+    try {
+      t->remove(job.job_dir, true);
+    } catch (const Error& e) {
+      logger_.warn("job " + job.id + ": cannot remove " + job.job_dir + ": " + e.what());
+    }
+  }
+
+  update.reason = status.reason;
+  std::string message = state_name(status.state);
+  if (status.exit_code) message += " (exit " + std::to_string(*status.exit_code) + ")";
+  if (!status.reason.empty()) message += ": " + status.reason;
+  store_.transition(job.id, states_leading_to(status.state), status.state, update, message);
+}
+
+}  // namespace xrun

@@ -1,0 +1,278 @@
+// Submission, second half: the one send. Claims the jobs (CREATED/WAITING ->
+// SUBMITTING, a compare-and-set: two processes never both send one job),
+// reaches the machine, prepares each submission (uploads, script), runs ONE
+// command for all of them and settles each from its own part of the output.
+#include <algorithm>
+#include <cstdlib>
+#include <map>
+
+#include "core/job_files.h"
+#include "core/state.h"
+#include "core/submission.h"
+#include "scheduler/submit_batch.h"
+#include "util/clock.h"
+#include "util/error.h"
+#include "util/strings.h"
+
+namespace xrun {
+
+namespace {
+
+// A job whose parents are not on the scheduler yet: it waits for them.
+class ParentsNotSent : public Error {
+ public:
+  using Error::Error;
+};
+
+// A send that failed before anything reached the scheduler because the
+// machine could not be reached: worth trying again by itself.
+bool is_transport_failure(const Error& e) {
+  return e.status() == XRUN_E_TRANSPORT || e.status() == XRUN_E_TIMEOUT;
+}
+
+// Resends after a transport failure back off exponentially from this (5 s;
+// XRUN_RESEND_BACKOFF_MS overrides it, tests use a short one) up to 10 min:
+// a cluster back from a day's maintenance gets its jobs within minutes.
+int64_t resend_backoff_ms(int64_t attempts) {
+  const char* env = getenv("XRUN_RESEND_BACKOFF_MS");
+  int64_t base = env && *env ? std::max<int64_t>(1, atoll(env)) : 5000;
+  int shift = static_cast<int>(std::min<int64_t>(std::max<int64_t>(attempts - 1, 0), 16));
+  return std::min<int64_t>(base << shift, 600000);
+}
+
+// Whether the batch wrote a job's script: asked only after its submit
+// failed, to tell a preparation failure from a refusal by the scheduler.
+bool script_written(Transport& t, const std::string& path, size_t size) {
+  try {
+    FileInfo info = t.stat(path);
+    return info.exists && info.size == size;  // a full disk leaves it empty or cut
+  } catch (const Error&) {
+    return true;  // cannot tell: leave it to the scheduler's answer
+  }
+}
+
+}  // namespace
+
+void Submission::remove_half_made(Transport& t, const std::string& job_dir, const std::string& id) {
+  try {
+    t.remove(job_dir, true);
+  } catch (const Error& cleanup) {
+    logger_.warn("job " + id + ": cannot remove " + job_dir + ": " + cleanup.what());
+  }
+}
+
+void Submission::move_all(const Unit& unit, xrun_state to, const JobUpdate& update, const std::string& message) {
+  for (const auto& r : unit.records) store_.transition(r.id, {XRUN_STATE_SUBMITTING}, to, update, message);
+}
+
+bool Submission::claim(const Unit& unit) {
+  JobUpdate attempt;
+  attempt.bump_attempts = true;
+  for (size_t i = 0; i < unit.records.size(); ++i) {
+    if (!store_.transition(unit.records[i].id, {XRUN_STATE_CREATED, XRUN_STATE_WAITING}, XRUN_STATE_SUBMITTING,
+                           attempt, "submitting")) {
+      if (i == 0) return false;  // another process is sending it
+      throw Error(XRUN_E_STATE, "array task " + unit.records[i].id + " is no longer waiting to be sent");
+    }
+  }
+  return true;
+}
+
+std::vector<std::string> Submission::parent_scheduler_ids(const JobSpec& spec) {
+  std::vector<std::string> ids;
+  for (const auto& dep : spec.depends_on) {
+    auto parent = store_.get_job(dep);
+    if (!parent) throw Error(XRUN_E_STATE, "parent job " + dep + " is no longer in the store");
+    if (parent->scheduler_id.empty()) {
+      if (is_unsent(parent->state)) throw ParentsNotSent(XRUN_E_STATE, "parent job " + dep + " is not sent yet");
+      throw Error(XRUN_E_STATE, "parent job " + dep + " ended " + state_name(parent->state) + " without being sent");
+    }
+    ids.push_back(parent->scheduler_id);
+  }
+  return ids;
+}
+
+void Submission::not_sent(const Unit& unit, const Error& e, SendOutcome& outcome) {
+  JobUpdate update;
+  update.last_error = e.what();
+  if (dynamic_cast<const ParentsNotSent*>(&e)) {
+    update.waiting_for = WaitingFor::Dependencies;
+    update.next_try_ms = 0;
+    update.reason = std::string("waiting for dependencies: ") + e.what();
+    move_all(unit, XRUN_STATE_WAITING, update, *update.reason);
+    return;  // not a failure: it waits
+  }
+  outcome.status = e.status();
+  outcome.error = e.what();
+  if (is_transport_failure(e)) {
+    // Nothing reached the scheduler: poll rounds send it again, backing off.
+    const int64_t attempts = unit.records[0].attempts + 1;
+    update.waiting_for = WaitingFor::Connection;
+    update.next_try_ms = wall_ms() + resend_backoff_ms(attempts);
+    update.reason = std::string("waiting for the connection: ") + e.what();
+    move_all(unit, XRUN_STATE_WAITING, update, *update.reason);
+    logger_.info("job " + outcome.id + " waits for the connection (attempt " + std::to_string(attempts) +
+                 "): " + e.what());
+    return;
+  }
+  update.waiting_for = WaitingFor::Nothing;
+  update.next_try_ms = 0;
+  update.reason = std::string("not submitted: ") + e.what();
+  move_all(unit, XRUN_STATE_CREATED, update, *update.reason);
+}
+
+void Submission::outcome_unknown(const Unit& unit, const std::string& job_dir, const Error& e,
+                                 SendOutcome& outcome) {
+  // The submit command may or may not have run: stay SUBMITTING, with the
+  // reason, so Recovery looks for the job instead of sending it twice.
+  JobUpdate update;
+  update.reason = std::string("submission outcome unknown: ") + e.what();
+  update.last_error = e.what();
+  update.job_dir = job_dir;
+  move_all(unit, XRUN_STATE_SUBMITTING, update, *update.reason);
+  outcome.status = e.status();
+  outcome.error = e.what();
+}
+
+void Submission::settle(const Machine& m, const Unit& unit, const std::string& job_dir,
+                        const CommandResult& result, SendOutcome& outcome) {
+  const Scheduler& sched = machines_.scheduler(m);
+  const std::string& id = unit.records[0].id;
+  std::string scheduler_id;
+  try {
+    scheduler_id = sched.parse_submit_output(result);
+  } catch (const SubmitRefusedForLimit& e) {
+    // A per-user cap: the job waits in xrun and a poll round sends it again
+    // when there is room, instead of failing.
+    JobUpdate update;
+    update.reason = std::string("waiting for room on the scheduler: ") + e.what();
+    update.waiting_for = WaitingFor::Room;
+    update.last_error = e.what();
+    update.next_try_ms = 0;
+    move_all(unit, XRUN_STATE_WAITING, update, *update.reason);
+    logger_.info("job " + id + " waits: " + e.what());
+    return;
+  } catch (const Error& e) {
+    JobUpdate update;
+    update.reason = std::string("refused by the scheduler: ") + e.what();
+    update.last_error = e.what();
+    update.waiting_for = WaitingFor::Nothing;
+    update.job_dir = job_dir;
+    move_all(unit, XRUN_STATE_CREATED, update, *update.reason);
+    outcome.status = e.status();
+    outcome.error = e.what();
+    return;
+  }
+  const int64_t now = wall_ms();
+  for (const auto& r : unit.records) {
+    JobSpec own = parse_job_spec(r.spec_json);
+    JobUpdate done;
+    done.scheduler_id = own.array_index ? sched.array_task_id(scheduler_id, *own.array_index) : scheduler_id;
+    done.job_dir = job_dir;
+    done.submitted_ms = now;
+    done.reason = "";
+    done.waiting_for = WaitingFor::Nothing;
+    done.next_try_ms = 0;
+    store_.transition(r.id, {XRUN_STATE_SUBMITTING}, XRUN_STATE_SUBMITTED, done,
+                      "submitted as " + sched.name() + " job " + *done.scheduler_id);
+    if (sched.name() == "direct") {
+      // A direct job is running as soon as it is started.
+      JobUpdate running;
+      running.started_ms = now;
+      store_.transition(r.id, {XRUN_STATE_SUBMITTED}, XRUN_STATE_RUNNING, running, "running");
+    }
+  }
+  logger_.info("job " + id + " submitted as " + sched.name() + " job " + scheduler_id);
+}
+
+std::vector<SendOutcome> Submission::send_units(const Machine& m, std::vector<Unit>& units) {
+  std::vector<SendOutcome> outcomes(units.size());
+  std::vector<size_t> claimed;
+  for (size_t i = 0; i < units.size(); ++i) {
+    outcomes[i].id = units[i].records[0].id;
+    if (claim(units[i])) {
+      claimed.push_back(i);
+    } else {
+      outcomes[i].status = XRUN_E_STATE;
+      outcomes[i].error = "job " + outcomes[i].id + " changed state: another process is sending it";
+    }
+  }
+  if (claimed.empty()) return outcomes;
+
+  // Reach the machine first: a failure here means nothing was sent.
+  std::shared_ptr<Transport> t;
+  std::string base;
+  try {
+    t = machines_.transport(m);
+    base = machines_.workdir(m);
+    t->make_dirs(base, 0755);
+  } catch (const Error& e) {
+    for (size_t i : claimed) not_sent(units[i], e, outcomes[i]);
+    return outcomes;
+  }
+
+  const Scheduler& sched = machines_.scheduler(m);
+  std::vector<BatchedSubmission> items;
+  std::vector<size_t> sending;
+  for (size_t i : claimed) {
+    const Unit& unit = units[i];
+    const std::string& id = unit.records[0].id;
+    const std::string job_dir = base + "/" + id;
+    bool made_dir = false;
+    try {
+      ScriptRequest req = script_request(m, unit.spec, id, job_dir,
+                                         unit.spec.workdir ? t->resolve_path(*unit.spec.workdir) : job_dir,
+                                         parent_scheduler_ids(unit.spec));
+      if (!unit.spec.upload.empty()) {
+        // Inputs need their own transfers; the script and the submission
+        // still go in the one command. "inputs/" lands as job_dir/inputs.
+        made_dir = true;
+        t->make_dirs(job_dir, 0755);
+        for (const auto& path : unit.spec.upload) t->upload(path, job_dir + "/" + base_name(path));
+      }
+      std::string script_path = job_files::script(job_dir);
+      items.push_back({id, job_dir, script_path, sched.render_script(req),
+                       recorded_submit(sched.submit_command(req, script_path), job_dir)});
+      sending.push_back(i);
+    } catch (const Error& e) {
+      // Nothing reached the scheduler, and no half-made job directory is
+      // left behind (e.g. a full disk during an upload).
+      if (made_dir) remove_half_made(*t, job_dir, id);
+      not_sent(unit, e, outcomes[i]);
+    }
+  }
+  if (items.empty()) return outcomes;
+
+  CommandResult result;
+  try {
+    result = t->run(kSubmitBatchCommand, submit_batch_program(items));
+  } catch (const Error& e) {
+    for (size_t k = 0; k < sending.size(); ++k) outcome_unknown(units[sending[k]], items[k].job_dir, e, outcomes[sending[k]]);
+    return outcomes;
+  }
+  std::map<std::string, CommandResult> parts = split_submit_batch_output(result);
+  for (size_t k = 0; k < sending.size(); ++k) {
+    size_t i = sending[k];
+    auto part = parts.find(items[k].key);
+    if (part == parts.end()) {
+      outcome_unknown(units[i], items[k].job_dir,
+                      Error(XRUN_E_SCHEDULER, "the batch stopped before this job (exit " +
+                                                  std::to_string(result.exit_status) + "): " + result.err),
+                      outcomes[i]);
+      continue;
+    }
+    if (part->second.exit_status != 0 && !script_written(*t, items[k].script_path, items[k].script.size())) {
+      // The batch could not even write the script (a full disk, say):
+      // nothing reached the scheduler, as when a preparation fails.
+      remove_half_made(*t, items[k].job_dir, items[k].key);
+      not_sent(units[i], Error(XRUN_E_IO, "cannot write the job script " + items[k].script_path + ": " +
+                                              std::string(trim(part->second.err))),
+               outcomes[i]);
+      continue;
+    }
+    settle(m, units[i], items[k].job_dir, part->second, outcomes[i]);
+  }
+  return outcomes;
+}
+
+}  // namespace xrun
