@@ -137,6 +137,7 @@ extern "C" {
     pub fn xrun_ctx_close(ctx: *mut xrun_ctx);
     pub fn xrun_ctx_home(ctx: *mut xrun_ctx) -> *const c_char;
     pub fn xrun_ctx_store_path(ctx: *mut xrun_ctx) -> *const c_char;
+    pub fn xrun_store_info_json(out_json: *mut *mut c_char, ctx: *mut xrun_ctx) -> c_int;
 
     pub fn xrun_machines_list(out_json: *mut *mut c_char, ctx: *mut xrun_ctx) -> c_int;
     pub fn xrun_machines_default(out_name: *mut *mut c_char, ctx: *mut xrun_ctx) -> c_int;
