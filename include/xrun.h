@@ -241,16 +241,20 @@ XRUN_API int xrun_ctx_open(xrun_ctx **out, const xrun_options *opts);
  *  (naming the file) goes to the log callback at XRUN_LOG_WARN, and calls
  *  that need a machine fail with XRUN_E_CONFIG. Every call that changes a
  *  job (submit, poll, cancel, wait on an active job, hold, prune, ...)
- *  fails with XRUN_E_STORE ("attempt to write a readonly database").
+ *  fails with XRUN_E_STORE ("attempt to write a readonly database"; on a
+ *  PostgreSQL store the server's "read-only transaction" refusal: the
+ *  session is read-only and the schema is never created or migrated).
  *  Blocks: at most for the store's busy timeout while it is being created
- *  by another process.  Threads: as xrun_ctx_open().
+ *  by another process (PostgreSQL: the connect timeout).
+ *  Threads: as xrun_ctx_open().
  *  @param out   set to the new context (OWNED: xrun_ctx_close), NULL on
  *               failure
  *  @param opts  as for xrun_ctx_open() (may be NULL)
  *  @return XRUN_OK, XRUN_E_INVALID (out is NULL or a bad opts->version),
- *          XRUN_E_NOT_FOUND (no store at the path yet), XRUN_E_STORE (the
- *          file cannot be opened, or its schema needs migrating: open it
- *          once with xrun_ctx_open()) */
+ *          XRUN_E_NOT_FOUND (no store at the path yet, or no xrun schema
+ *          in the PostgreSQL database), XRUN_E_STORE (the file or server
+ *          cannot be opened, or its schema needs migrating: open it once
+ *          with xrun_ctx_open()) */
 XRUN_API int xrun_ctx_open_read_only(xrun_ctx **out, const xrun_options *opts);
 
 /** Drop the caller's reference (see LIFETIME). Open connections are closed
