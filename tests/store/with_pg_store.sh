@@ -2,7 +2,8 @@
 # Runs a test program against a fresh PostgreSQL store: loads the testbed's
 # env ($TESTBED_DIR/postgres/env.sh, written by scripts/testbed-postgres.sh),
 # creates an empty schema of its own, and exports XRUN_STORE (the URL, no
-# password), PGPASSFILE and XRUN_TEST_PG_ADMIN_URL, so that every context
+# password), PGPASSFILE and XRUN_TEST_PG_BASE_URL (the database, for tests
+# that make stores of their own), so that every context
 # the test opens uses it. Fails (never skips) when the testbed is not up.
 #   tests/store/with_pg_store.sh PROGRAM ARGS...
 set -euo pipefail
