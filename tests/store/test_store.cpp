@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <string>
 #include <thread>
 
@@ -14,6 +16,7 @@
 #include "store/schema.h"
 #include "store/sqlite_store.h"
 #include "store_test_util.h"
+#include "util/clock.h"
 
 using store_test::expect_error;
 using store_test::fresh_db_path;
@@ -492,6 +495,33 @@ static void test_read_only_mode(void**) {
   assert_non_null(strstr(msg.c_str(), "open the store for writing once to migrate it"));
 }
 
+// Another connection's commit is noticed without re-reading: SQLite's
+// data_version changes at once; PostgreSQL's notification arrives on the
+// listening connection and calls the write listener (what wakes
+// xrun_events_wait on another host).
+static void test_other_connections_commits_are_noticed(void**) {
+  const std::string location = fresh_location("store-notice");
+  auto follower = open(location);
+  std::atomic<int> calls{0};
+  follower->set_write_listener([&calls] { calls.fetch_add(1); });
+  const int64_t before = follower->data_version();  // PostgreSQL: starts listening
+  auto writer = open(location);
+  const int64_t start = xrun::monotonic_ms();
+  writer->insert_job(make_job("N1", "m", 1));
+  if (!on_postgres()) {
+    assert_int_not_equal(follower->data_version(), before);
+    return;
+  }
+  while (calls.load() == 0 && xrun::monotonic_ms() - start < 5000)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  const int64_t took = xrun::monotonic_ms() - start;
+  printf("# notification after %lld ms\n", static_cast<long long>(took));
+  assert_true(calls.load() > 0);
+  assert_int_not_equal(follower->data_version(), before);
+  assert_true(took < 1000);  // typically a few ms; loose for a loaded CI host
+  assert_int_equal(follower->last_event_seq(), 1);
+}
+
 // ---- PostgreSQL only ------------------------------------------------------
 
 static std::string with_user_info(const std::string& url, const std::string& user_info) {
@@ -600,6 +630,7 @@ int main(int argc, char** argv) {
       cmocka_unit_test(test_waiting_jobs_and_machines_with_work),
       cmocka_unit_test(test_prune_jobs),
       cmocka_unit_test(test_read_only_mode),
+      cmocka_unit_test(test_other_connections_commits_are_noticed),
   };
   const struct CMUnitTest sqlite_only[] = {
       cmocka_unit_test(test_file_modes_are_private),
