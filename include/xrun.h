@@ -66,106 +66,130 @@ extern "C" {
 /* Version                                                                  */
 /* ------------------------------------------------------------------------ */
 
+/** The major version of this header. */
 #define XRUN_VERSION_MAJOR 0
+/** The minor version of this header. */
 #define XRUN_VERSION_MINOR 1
+/** The patch version of this header. */
 #define XRUN_VERSION_PATCH 0
+/** This header's version as text, "MAJOR.MINOR.PATCH"; compare with
+ *  xrun_version(). */
 #define XRUN_VERSION_STRING "0.1.0"
 /** MAJOR*10000 + MINOR*100 + PATCH; compare with xrun_version_number(). */
 #define XRUN_VERSION_NUMBER \
     (XRUN_VERSION_MAJOR * 10000 + XRUN_VERSION_MINOR * 100 + XRUN_VERSION_PATCH)
 
 /** The library's version string (static storage). Thread-safe.
- *  No status code: never fails. */
+ *  @return the version of the library (not of the header), as
+ *          XRUN_VERSION_STRING; static storage, never freed.
+ *          No status code: never fails. */
 XRUN_API const char *xrun_version(void);
 /** The library's XRUN_VERSION_NUMBER, to check header and library agree.
- *  No status code: never fails. */
+ *  @return MAJOR*10000 + MINOR*100 + PATCH of the library.
+ *          No status code: never fails. */
 XRUN_API int xrun_version_number(void);
 
 /* ------------------------------------------------------------------------ */
 /* Status codes. Values are fixed forever; new codes are only appended.     */
 /* ------------------------------------------------------------------------ */
 
+/** The status every fallible function returns; XRUN_OK is success. The
+ *  message of a failure is xrun_last_error(), its name xrun_status_name().
+ *  Values are fixed forever; new codes are only appended. */
 typedef enum xrun_status {
-    XRUN_OK = 0,
-    XRUN_E_INVALID = 1,      /* an argument is NULL, malformed or out of range */
-    XRUN_E_CONFIG = 2,       /* machine configuration is invalid */
-    XRUN_E_NOT_FOUND = 3,    /* no such job, machine, file or result key */
-    XRUN_E_STATE = 4,        /* not allowed in the job's current state */
-    XRUN_E_STORE = 5,        /* the job store (SQLite, PostgreSQL) failed */
-    XRUN_E_IO = 6,           /* a local file operation failed */
-    XRUN_E_TRANSPORT = 7,    /* connecting or talking to a host failed */
-    XRUN_E_AUTH = 8,         /* authentication was refused */
-    XRUN_E_HOSTKEY = 9,      /* host key unknown or changed */
-    XRUN_E_SCHEDULER = 10,   /* the scheduler refused a command */
-    XRUN_E_TIMEOUT = 11,     /* a wait or a command ran out of time */
-    XRUN_E_PARSE = 12,       /* an output could not be parsed at all */
-    XRUN_E_NOMEM = 13,       /* out of memory */
-    XRUN_E_UNSUPPORTED = 14, /* not supported by this machine/scheduler */
-    XRUN_E_INTERNAL = 15,    /* a bug in xrun: please report it */
-    XRUN_E_INTERRUPTED = 16  /* a blocking call was ended by xrun_ctx_interrupt() */
+    XRUN_OK = 0,             /**< success */
+    XRUN_E_INVALID = 1,      /**< an argument is NULL, malformed or out of range */
+    XRUN_E_CONFIG = 2,       /**< machine configuration is invalid */
+    XRUN_E_NOT_FOUND = 3,    /**< no such job, machine, file or result key */
+    XRUN_E_STATE = 4,        /**< not allowed in the job's current state */
+    XRUN_E_STORE = 5,        /**< the job store (SQLite, PostgreSQL) failed */
+    XRUN_E_IO = 6,           /**< a local file operation failed */
+    XRUN_E_TRANSPORT = 7,    /**< connecting or talking to a host failed */
+    XRUN_E_AUTH = 8,         /**< authentication was refused */
+    XRUN_E_HOSTKEY = 9,      /**< host key unknown or changed */
+    XRUN_E_SCHEDULER = 10,   /**< the scheduler refused a command */
+    XRUN_E_TIMEOUT = 11,     /**< a wait or a command ran out of time */
+    XRUN_E_PARSE = 12,       /**< an output could not be parsed at all */
+    XRUN_E_NOMEM = 13,       /**< out of memory */
+    XRUN_E_UNSUPPORTED = 14, /**< not supported by this machine/scheduler */
+    XRUN_E_INTERNAL = 15,    /**< a bug in xrun: please report it */
+    XRUN_E_INTERRUPTED = 16  /**< a blocking call was ended by xrun_ctx_interrupt() */
 } xrun_status;
 
-/** A static, stable name for a status ("XRUN_E_TIMEOUT"); "XRUN_E_UNKNOWN"
- *  for values this library does not know. Never NULL. Thread-safe. */
+/** A static, stable name for a status. Thread-safe.
+ *  @param status  a status code (any int)
+ *  @return its name ("XRUN_E_TIMEOUT"), static storage; "XRUN_E_UNKNOWN"
+ *          for values this library does not know. Never NULL.
+ *          No status code: never fails. */
 XRUN_API const char *xrun_status_name(int status);
 
-/** The message of the last failed call on this thread. BORROWED: valid
- *  until the next xrun call on this thread. Never NULL ("" if none).
- *  No status code: never fails. */
+/** The message of the last failed call on this thread.
+ *  @return the message, BORROWED: valid until the next xrun call on this
+ *          thread. Never NULL ("" if none). No status code: never fails. */
 XRUN_API const char *xrun_last_error(void);
 
-/** The status of the last failed call on this thread (XRUN_OK if none).
- *  No status code: never fails; any thread (its own value). */
+/** The status of the last failed call on this thread.
+ *  Any thread (each reads its own value).
+ *  @return that status, XRUN_OK if none. No status code: never fails. */
 XRUN_API int xrun_last_status(void);
 
-/** Release a string or buffer the library returned as OWNED. NULL is a
- *  no-op. Thread-safe.
- *  No status code: never fails. */
+/** Release a string or buffer the library returned as OWNED. Thread-safe.
+ *  No status code: never fails.
+ *  @param ptr  the OWNED string or buffer; NULL is a no-op */
 XRUN_API void xrun_free(void *ptr);
 
 /* ------------------------------------------------------------------------ */
 /* Job states. Values are fixed forever; new states are only appended.     */
 /* ------------------------------------------------------------------------ */
 
+/** The state of a job (xrun_job_state(), xrun_events_state()); which ones
+ *  are final says xrun_state_is_terminal(). Values are fixed forever; new
+ *  states are only appended. */
 typedef enum xrun_state {
-    XRUN_STATE_CREATED = 0,       /* recorded in the store, not yet sent */
-    XRUN_STATE_SUBMITTING = 1,    /* being sent; reconciled after a crash */
-    XRUN_STATE_SUBMITTED = 2,     /* accepted by the scheduler */
-    XRUN_STATE_QUEUED = 3,        /* waiting for resources */
-    XRUN_STATE_HELD = 4,          /* held by user or system */
-    XRUN_STATE_RUNNING = 5,
-    XRUN_STATE_COMPLETED = 6,     /* evidence says exit code 0 */
-    XRUN_STATE_FAILED = 7,        /* non-zero exit, launch failure, or a
+    XRUN_STATE_CREATED = 0,       /**< recorded in the store, not yet sent */
+    XRUN_STATE_SUBMITTING = 1,    /**< being sent; reconciled after a crash */
+    XRUN_STATE_SUBMITTED = 2,     /**< accepted by the scheduler */
+    XRUN_STATE_QUEUED = 3,        /**< waiting for resources */
+    XRUN_STATE_HELD = 4,          /**< held by user or system */
+    XRUN_STATE_RUNNING = 5,       /**< started, not ended yet */
+    XRUN_STATE_COMPLETED = 6,     /**< evidence says exit code 0 */
+    XRUN_STATE_FAILED = 7,        /**< non-zero exit, launch failure, or a
                                      failed diagnosis of its output */
-    XRUN_STATE_CANCELLED = 8,
-    XRUN_STATE_TIMEOUT = 9,       /* walltime exceeded */
-    XRUN_STATE_OUT_OF_MEMORY = 10,
-    XRUN_STATE_NODE_FAIL = 11,    /* node failure, boot failure */
-    XRUN_STATE_PREEMPTED = 12,
-    XRUN_STATE_LOST = 13,         /* no scheduler record and no exit record */
-    XRUN_STATE_WAITING = 14       /* recorded, not sent yet: xrun sends it by
+    XRUN_STATE_CANCELLED = 8,     /**< cancelled before it ended */
+    XRUN_STATE_TIMEOUT = 9,       /**< walltime exceeded */
+    XRUN_STATE_OUT_OF_MEMORY = 10, /**< killed for exceeding its memory */
+    XRUN_STATE_NODE_FAIL = 11,    /**< node failure, boot failure */
+    XRUN_STATE_PREEMPTED = 12,    /**< preempted by the scheduler */
+    XRUN_STATE_LOST = 13,         /**< no scheduler record and no exit record */
+    XRUN_STATE_WAITING = 14       /**< recorded, not sent yet: xrun sends it by
                                      itself in a later poll round once what it
                                      waits for is there ("waiting_for" in its
                                      info: room, connection, dependencies,
                                      retry_backoff, or deferred) */
 } xrun_state;
 
-/** "created", "running", ... (static storage); "unknown" if out of range.
- *  No status code: never fails. Thread-safe. */
+/** The name of a state. Thread-safe.
+ *  @param state  a state (any int)
+ *  @return "created", "running", ... (static storage); "unknown" if out of
+ *          range. No status code: never fails. */
 XRUN_API const char *xrun_state_name(int state);
-/** 1 if no further transition can happen from `state`, else 0.
- *  No status code: never fails. Thread-safe. */
+/** Whether a state is final. Thread-safe.
+ *  @param state  a state (any int)
+ *  @return 1 if no further transition can happen from `state`, else 0.
+ *          No status code: never fails. */
 XRUN_API int xrun_state_is_terminal(int state);
 
 /* ------------------------------------------------------------------------ */
 /* Options and the context                                                  */
 /* ------------------------------------------------------------------------ */
 
+/** The level of a log line (the `level` of xrun_log_fn), most severe
+ *  first; xrun_options.log_level is the highest one passed to the callback. */
 typedef enum xrun_log_level {
-    XRUN_LOG_ERROR = 0,
-    XRUN_LOG_WARN = 1,
-    XRUN_LOG_INFO = 2,
-    XRUN_LOG_DEBUG = 3
+    XRUN_LOG_ERROR = 0,  /**< errors */
+    XRUN_LOG_WARN = 1,   /**< warnings (the level of XRUN_OPTIONS_INIT) */
+    XRUN_LOG_INFO = 2,   /**< information */
+    XRUN_LOG_DEBUG = 3   /**< debugging detail */
 } xrun_log_level;
 
 /** Log callback. `message` is BORROWED for the call. It is called on the
@@ -189,26 +213,32 @@ typedef int (*xrun_prompt_fn)(const char *kind, const char *machine,
                               const char *prompt, int echo, char *answer,
                               size_t answer_size, void *payload);
 
+/** The version of xrun_options this header declares (its `version`). */
 #define XRUN_OPTIONS_VERSION 2
 
+/** Options of xrun_ctx_open() and xrun_ctx_open_read_only(). Start from
+ *  XRUN_OPTIONS_INIT or xrun_options_init(); the `version` field says
+ *  which fields the caller's struct has. */
 typedef struct xrun_options {
-    unsigned int version;      /* XRUN_OPTIONS_VERSION */
-    const char *home;          /* NULL: $XRUN_HOME, else ~/.xrun */
-    const char *store_path;    /* NULL: see store_url */
-    xrun_log_fn log;           /* NULL: no logging */
-    int log_level;             /* highest xrun_log_level passed to `log` */
-    void *log_payload;
-    xrun_prompt_fn prompt;     /* NULL: secrets cannot be asked for */
-    void *prompt_payload;
-    /* Version 2. Where the job store is: a SQLite file path, or a
-     * PostgreSQL URL ("postgresql://user@host:port/db") for a store shared
-     * by several hosts or a group. NULL: store_path, else $XRUN_STORE (a
-     * path or a URL), else <home>/xrun.db. A password in the URL is never
-     * logged or stored, but is better kept in ~/.pgpass or $PGPASSFILE,
-     * which libpq reads. BORROWED for the call to xrun_ctx_open only. */
+    unsigned int version;      /**< XRUN_OPTIONS_VERSION */
+    const char *home;          /**< NULL: $XRUN_HOME, else ~/.xrun */
+    const char *store_path;    /**< NULL: see store_url */
+    xrun_log_fn log;           /**< NULL: no logging */
+    int log_level;             /**< highest xrun_log_level passed to `log` */
+    void *log_payload;         /**< passed to `log` as its `payload` */
+    xrun_prompt_fn prompt;     /**< NULL: secrets cannot be asked for */
+    void *prompt_payload;      /**< passed to `prompt` as its `payload` */
+    /** Version 2. Where the job store is: a SQLite file path, or a
+     *  PostgreSQL URL ("postgresql://user@host:port/db") for a store shared
+     *  by several hosts or a group. NULL: store_path, else $XRUN_STORE (a
+     *  path or a URL), else `<home>/xrun.db`. A password in the URL is never
+     *  logged or stored, but is better kept in ~/.pgpass or $PGPASSFILE,
+     *  which libpq reads. BORROWED for the call to xrun_ctx_open only. */
     const char *store_url;
 } xrun_options;
 
+/** Initialiser of xrun_options with the defaults: this header's
+ *  XRUN_OPTIONS_VERSION, log level XRUN_LOG_WARN, every other field NULL. */
 #define XRUN_OPTIONS_INIT { XRUN_OPTIONS_VERSION, NULL, NULL, NULL, XRUN_LOG_WARN, NULL, NULL, NULL, NULL }
 
 /** Fill `opts` with defaults for `version` (for callers that cannot use
@@ -217,20 +247,29 @@ typedef struct xrun_options {
  *  version, and only the fields that version has are written (its struct
  *  may be smaller). xrun_ctx_open() likewise reads only the fields of
  *  `opts->version`. Never blocks; any thread.
- *  Returns XRUN_OK, XRUN_E_INVALID (NULL, 0, or a version newer than this
- *  library knows). */
+ *  @param opts     the caller's options (BORROWED), filled in
+ *  @param version  the XRUN_OPTIONS_VERSION the caller was built with
+ *  @return XRUN_OK, XRUN_E_INVALID (NULL, 0, or a version newer than this
+ *          library knows). */
 XRUN_API int xrun_options_init(xrun_options *opts, unsigned int version);
 
+/** A context: the machine configuration, the job store and the connections
+ *  to machines. Opened by xrun_ctx_open() or xrun_ctx_open_read_only(),
+ *  released by xrun_ctx_close() (see LIFETIME at the top of xrun.h). */
 typedef struct xrun_ctx xrun_ctx;
 
 /** Open a context: reads the machine configuration (strictly; a bad file
  *  fails with XRUN_E_CONFIG naming file, JSON path and key) and opens or
- *  creates the job store (XRUN_E_STORE), migrating its schema. `opts` may
- *  be NULL for defaults. Creates <home> (mode 0700) if missing. Connects to
- *  no machine; a PostgreSQL store is connected to here (XRUN_E_STORE when
- *  the server is unreachable -- after at most 10 s unless the URL sets
- *  connect_timeout --, refuses the credentials, or holds a newer schema).
- *  Returns XRUN_OK, XRUN_E_INVALID, XRUN_E_CONFIG, XRUN_E_STORE. */
+ *  creates the job store (XRUN_E_STORE), migrating its schema.
+ *  Creates `<home>` (mode 0700) if missing. Connects to no machine; a
+ *  PostgreSQL store is connected to here (XRUN_E_STORE when the server is
+ *  unreachable -- after at most 10 s unless the URL sets connect_timeout
+ *  --, refuses the credentials, or holds a newer schema).
+ *  @param out   set to the new context (OWNED: xrun_ctx_close), NULL on
+ *               failure
+ *  @param opts  the options (BORROWED; strings are copied); may be NULL for
+ *               defaults
+ *  @return XRUN_OK, XRUN_E_INVALID, XRUN_E_CONFIG, XRUN_E_STORE. */
 XRUN_API int xrun_ctx_open(xrun_ctx **out, const xrun_options *opts);
 
 /** Open a context that only READS the store: for listing jobs and events
@@ -258,16 +297,21 @@ XRUN_API int xrun_ctx_open(xrun_ctx **out, const xrun_options *opts);
 XRUN_API int xrun_ctx_open_read_only(xrun_ctx **out, const xrun_options *opts);
 
 /** Drop the caller's reference (see LIFETIME). Open connections are closed
- *  when the context is finally destroyed. NULL is a no-op.
- *  No status code: never fails. Blocks only while the last reference closes its SSH sessions. */
+ *  when the context is finally destroyed.
+ *  No status code: never fails. Blocks only while the last reference closes its SSH sessions.
+ *  @param ctx  the caller's reference (OWNED, released); NULL is a no-op */
 XRUN_API void xrun_ctx_close(xrun_ctx *ctx);
 
-/** The resolved home directory and store path. BORROWED, valid for the
- *  context's life. The store path of a PostgreSQL store is its URL without
- *  the password.
- *  No status code: "" for a NULL ctx. */
+/** The resolved home directory.
+ *  @param ctx  the context (BORROWED)
+ *  @return the directory, BORROWED, valid for the context's life.
+ *          No status code: "" for a NULL ctx. */
 XRUN_API const char *xrun_ctx_home(xrun_ctx *ctx);
-/** No status code: "" for a NULL ctx. */
+/** The resolved store path: a file, or the URL of a PostgreSQL store
+ *  without its password.
+ *  @param ctx  the context (BORROWED)
+ *  @return the path, BORROWED, valid for the context's life.
+ *          No status code: "" for a NULL ctx. */
 XRUN_API const char *xrun_ctx_store_path(xrun_ctx *ctx);
 
 /** Interrupt the calls of `ctx` that are blocking right now.
@@ -302,53 +346,81 @@ XRUN_API int xrun_store_info_json(char **out_json, xrun_ctx *ctx);
 /* Machines                                                                 */
 /* ------------------------------------------------------------------------ */
 
-/** The configured machines as an OWNED JSON text:
- *  {"default": "NAME", "machines": [{"name":..,"execution":..,"scheduler":..,
- *  "host":.., "source": FILE}, ...]}.
- *  Returns XRUN_OK, XRUN_E_INVALID (NULL argument). */
+/** The configured machines.
+ *  @param out_json  set to an OWNED JSON text (release with xrun_free):
+ *                   {"default": "NAME", "machines": [{"name":..,
+ *                   "execution":..,"scheduler":.., "host":..,
+ *                   "source": FILE}, ...]}
+ *  @param ctx       the context (BORROWED)
+ *  @return XRUN_OK, XRUN_E_INVALID (NULL argument). */
 XRUN_API int xrun_machines_list(char **out_json, xrun_ctx *ctx);
 
-/** The default machine's name. OWNED.
- *  Returns XRUN_OK, XRUN_E_INVALID (NULL argument). */
+/** The default machine's name.
+ *  @param out_name  set to the name, OWNED (release with xrun_free)
+ *  @param ctx       the context (BORROWED)
+ *  @return XRUN_OK, XRUN_E_INVALID (NULL argument). */
 XRUN_API int xrun_machines_default(char **out_name, xrun_ctx *ctx);
 
+/** A configured machine, opened by name with xrun_machine_open() and
+ *  released with xrun_machine_free(). */
 typedef struct xrun_machine xrun_machine;
 
-/** Open a machine by name (NULL or "" for the default).
- *  XRUN_E_NOT_FOUND if there is no such machine. Does not connect.
- *  Returns XRUN_OK, XRUN_E_INVALID (NULL argument), XRUN_E_NOT_FOUND. */
+/** Open a machine by name. Does not connect.
+ *  @param out   set to the machine (OWNED: xrun_machine_free)
+ *  @param ctx   the context (BORROWED)
+ *  @param name  the machine's name; NULL or "" for the default
+ *  @return XRUN_OK, XRUN_E_INVALID (NULL argument), XRUN_E_NOT_FOUND (there
+ *          is no such machine). */
 XRUN_API int xrun_machine_open(xrun_machine **out, xrun_ctx *ctx, const char *name);
-/** No status code: never fails. */
+/** Release a machine handle. No status code: never fails.
+ *  @param machine  the handle (OWNED, released); NULL is a no-op */
 XRUN_API void xrun_machine_free(xrun_machine *machine);
-/** The machine's name. BORROWED for the handle's life.
- *  No status code: "" for NULL. */
+/** The machine's name.
+ *  @param machine  the machine (BORROWED)
+ *  @return the name, BORROWED for the handle's life.
+ *          No status code: "" for NULL. */
 XRUN_API const char *xrun_machine_name(xrun_machine *machine);
-/** The machine's full, resolved configuration. OWNED JSON.
- *  Returns XRUN_OK, XRUN_E_INVALID (NULL argument). */
+/** The machine's full, resolved configuration.
+ *  @param out_json  set to the configuration, OWNED JSON (release with
+ *                   xrun_free)
+ *  @param machine   the machine (BORROWED)
+ *  @return XRUN_OK, XRUN_E_INVALID (NULL argument). */
 XRUN_API int xrun_machine_json(char **out_json, xrun_machine *machine);
 
 /** Check a machine step by step (resolve, connect, host key, authenticate,
  *  run a command, workdir writable, scheduler commands present), each with
- *  its time. Blocks (bounded by the machine's timeouts). `out_report` is an
- *  OWNED JSON text {"machine":..,"ok":bool,"steps":[{"step":..,"ok":..,
- *  "ms":..,"detail":..}]} and is set even when a step fails; the status is
- *  that of the first failing step (XRUN_E_TRANSPORT, XRUN_E_HOSTKEY,
- *  XRUN_E_AUTH, XRUN_E_IO, XRUN_E_SCHEDULER) or XRUN_OK. */
+ *  its time. Blocks (bounded by the machine's timeouts).
+ *  @param out_report  set to an OWNED JSON text (release with xrun_free)
+ *                     {"machine":..,"ok":bool,"steps":[{"step":..,"ok":..,
+ *                     "ms":..,"detail":..}]}, set even when a step fails
+ *  @param machine     the machine (BORROWED)
+ *  @return XRUN_OK, or the status of the first failing step
+ *          (XRUN_E_TRANSPORT, XRUN_E_HOSTKEY, XRUN_E_AUTH, XRUN_E_IO,
+ *          XRUN_E_SCHEDULER); XRUN_E_INVALID (NULL argument). */
 XRUN_API int xrun_machine_check(char **out_report, xrun_machine *machine);
 
-/** Connection counters of the machine's transport as OWNED JSON:
- *  {"sessions_open":n,"sessions_opened":n,"handshakes":n,"auths":n,
- *   "commands":n,"reconnects":n,"transfers":n}. All 0 for local machines.
- *  Returns XRUN_OK, XRUN_E_INVALID (NULL argument). */
+/** Connection counters of the machine's transport. All 0 for local
+ *  machines.
+ *  @param out_json  set to an OWNED JSON text (release with xrun_free):
+ *                   {"sessions_open":n,"sessions_opened":n,"handshakes":n,
+ *                   "auths":n,"commands":n,"reconnects":n,"transfers":n}
+ *  @param machine   the machine (BORROWED)
+ *  @return XRUN_OK, XRUN_E_INVALID (NULL argument). */
 XRUN_API int xrun_machine_stats(char **out_json, xrun_machine *machine);
 
 /* ------------------------------------------------------------------------ */
 /* Jobs                                                                     */
 /* ------------------------------------------------------------------------ */
 
+/** A job handle: a snapshot of one job of the store, updated by
+ *  xrun_job_refresh() and xrun_job_wait() (see THREADS at the top of
+ *  xrun.h). Opened by xrun_job_submit(), xrun_job_submit_v2(),
+ *  xrun_job_submit_command() or xrun_job_open(), released by xrun_job_free().
+ *  Freeing it does not cancel the job. */
 typedef struct xrun_job xrun_job;
 
-/** Submit a job from a JSON spec:
+/** Submit a job from a JSON spec (`spec_json`):
+ *  @code{.unparsed}
  *  {"name": "si-scf",                 optional, free text
  *   "machine": "cluster1",            optional, default machine
  *   "command": "pw.x -in si.in",      a shell command line, OR
@@ -374,6 +446,7 @@ typedef struct xrun_job xrun_job;
  *                                     submission, each task a job of its
  *                                     own; `*out` is the first task, the
  *                                     others list it as "array_parent"
+ *  @endcode
  *  Unknown keys are refused with the closest known key suggested.
  *  The job is written to the store before anything is sent. Blocks while
  *  the job is sent to its machine (connecting if needed). If the
@@ -381,32 +454,44 @@ typedef struct xrun_job xrun_job;
  *  QOSMaxSubmitJobPerUserLimit), XRUN_OK is returned and the job waits in
  *  state waiting ("waiting_for": "room" in its info); poll rounds send it
  *  when room frees up.
- *  Returns XRUN_OK, XRUN_E_INVALID (bad spec: the message names the key),
- *  XRUN_E_NOT_FOUND (machine), XRUN_E_TRANSPORT, XRUN_E_SCHEDULER,
- *  XRUN_E_STORE. If sending fails the job stays in the store (state
- *  created with the reason; or waiting, waiting_for "connection", after a
- *  transport failure: poll rounds send it again) and `*out` is still NULL:
- *  use xrun_job_submit_v2 to get the job even then. */
+ *  @param out        set to the job (OWNED: xrun_job_free); NULL on failure
+ *  @param ctx        the context (BORROWED)
+ *  @param spec_json  the job spec above (copied)
+ *  @return XRUN_OK, XRUN_E_INVALID (bad spec: the message names the key),
+ *          XRUN_E_NOT_FOUND (machine), XRUN_E_TRANSPORT, XRUN_E_SCHEDULER,
+ *          XRUN_E_STORE. If sending fails the job stays in the store (state
+ *          created with the reason; or waiting, waiting_for "connection", after a
+ *          transport failure: poll rounds send it again) and `*out` is still NULL:
+ *          use xrun_job_submit_v2 to get the job even then. */
 XRUN_API int xrun_job_submit(xrun_job **out, xrun_ctx *ctx, const char *spec_json);
 
-/** Submit `command` (a shell command line) on `machine` (NULL: default)
- *  with no other settings: the JSON-free way for Fortran and C.
- *  Returns the codes of xrun_job_submit: XRUN_OK, XRUN_E_INVALID, XRUN_E_NOT_FOUND, XRUN_E_TRANSPORT, XRUN_E_SCHEDULER, XRUN_E_STORE. */
+/** Submit `command` on `machine` with no other settings: the JSON-free way
+ *  for Fortran and C. Blocks and fails as xrun_job_submit().
+ *  @param out      set to the job (OWNED: xrun_job_free); NULL on failure
+ *  @param ctx      the context (BORROWED)
+ *  @param machine  the machine's name (NULL: default)
+ *  @param name     the job's name, free text (NULL: none)
+ *  @param command  a shell command line
+ *  @return the codes of xrun_job_submit: XRUN_OK, XRUN_E_INVALID, XRUN_E_NOT_FOUND, XRUN_E_TRANSPORT, XRUN_E_SCHEDULER, XRUN_E_STORE. */
 XRUN_API int xrun_job_submit_command(xrun_job **out, xrun_ctx *ctx,
                                      const char *machine, const char *name,
                                      const char *command);
 
-/** Submit several jobs at once: `specs_json` is a JSON array of job specs
- *  (see xrun_job_submit). Every spec is checked
+/** Submit several jobs at once. Every spec is checked
  *  first -- one bad spec refuses the whole batch (XRUN_E_INVALID naming its
  *  index) and nothing is recorded. Then every job is recorded, and per
  *  machine ONE command creates their directories, writes their scripts and
- *  submits them: over SSH one round trip for N jobs. `out_json` (OWNED) is
- *  an array in input order of {"id":..,"state":..,"scheduler_id":..,
- *  "error":..} ("error" only for a job that was not sent; it stays in the
- *  store with the reason). Returns XRUN_OK once every job is recorded, even
- *  if some could not be sent; XRUN_E_INVALID, XRUN_E_NOT_FOUND (machine),
- *  XRUN_E_STORE. Blocks for one command per machine. */
+ *  submits them: over SSH one round trip for N jobs.
+ *  Blocks for one command per machine.
+ *  @param out_json    set to an OWNED JSON array (release with xrun_free),
+ *                     in input order, of {"id":..,"state":..,
+ *                     "scheduler_id":..,"error":..} ("error" only for a job
+ *                     that was not sent; it stays in the store with the
+ *                     reason)
+ *  @param ctx         the context (BORROWED)
+ *  @param specs_json  a JSON array of job specs (see xrun_job_submit)
+ *  @return XRUN_OK once every job is recorded, even if some could not be
+ *          sent; XRUN_E_INVALID, XRUN_E_NOT_FOUND (machine), XRUN_E_STORE. */
 XRUN_API int xrun_jobs_submit(char **out_json, xrun_ctx *ctx, const char *specs_json);
 
 /** Submit one job like xrun_job_submit, but give the caller the job
@@ -447,38 +532,57 @@ XRUN_API int xrun_job_submit_v2(xrun_job **out, xrun_ctx *ctx, const char *spec_
  *          XRUN_E_STORE */
 XRUN_API int xrun_job_send(xrun_job *job);
 
-/** Open a job by its xrun id. XRUN_E_NOT_FOUND if unknown. Does not poll.
- *  Returns XRUN_OK, XRUN_E_INVALID (NULL argument), XRUN_E_NOT_FOUND, XRUN_E_STORE. */
+/** Open a job by its xrun id. Does not poll.
+ *  @param out  set to the job (OWNED: xrun_job_free); NULL on failure
+ *  @param ctx  the context (BORROWED)
+ *  @param id   the job's xrun id
+ *  @return XRUN_OK, XRUN_E_INVALID (NULL argument), XRUN_E_NOT_FOUND (no
+ *          job has that id), XRUN_E_STORE. */
 XRUN_API int xrun_job_open(xrun_job **out, xrun_ctx *ctx, const char *id);
-/** No status code: never fails. */
+/** Release a job handle (the job itself is not touched).
+ *  No status code: never fails.
+ *  @param job  the handle (OWNED, released); NULL is a no-op */
 XRUN_API void xrun_job_free(xrun_job *job);
 
-/** The job's xrun id (a 26-character ULID). BORROWED, handle's life.
- *  No status code: "" for NULL. */
+/** The job's xrun id.
+ *  @param job  the job (BORROWED)
+ *  @return the id (a 26-character ULID), BORROWED, handle's life.
+ *          No status code: "" for NULL. */
 XRUN_API const char *xrun_job_id(xrun_job *job);
 
 /** Re-read the job from the store and, if its machine's poll interval
  *  allows, poll its machine (one scheduler query for ALL active jobs of
- *  that machine). Blocks for that round. Returns XRUN_OK whatever state
- *  the job is in; XRUN_E_TRANSPORT/XRUN_E_SCHEDULER only if the poll itself
- *  failed (the job's state is then unchanged). */
+ *  that machine). Blocks for that round.
+ *  @param job  the job (BORROWED); its handle is updated
+ *  @return XRUN_OK whatever state the job is in; XRUN_E_TRANSPORT /
+ *          XRUN_E_SCHEDULER only if the poll itself failed (the job's
+ *          state is then unchanged); XRUN_E_INVALID (job is NULL). */
 XRUN_API int xrun_job_refresh(xrun_job *job);
 
 /** The state as of the last open/refresh/wait. Never fails.
- *  No status code: -1 for NULL. */
+ *  @param job  the job (BORROWED)
+ *  @return the job's xrun_state. No status code: -1 for NULL. */
 XRUN_API int xrun_job_state(xrun_job *job);
 
-/** The exit code, if known. XRUN_E_NOT_FOUND if not (yet) known. */
+/** The exit code, if known.
+ *  @param job       the job (BORROWED)
+ *  @param out_code  set to the exit code
+ *  @return XRUN_OK, XRUN_E_NOT_FOUND if not (yet) known, XRUN_E_INVALID
+ *          (NULL argument). */
 XRUN_API int xrun_job_exit_code(xrun_job *job, int *out_code);
 
-/** The scheduler's id ("1234", a pid for the direct scheduler); "" before
- *  submission. BORROWED until the next refresh/wait on this handle.
- *  No status code: "" for NULL. */
+/** The scheduler's id of the job.
+ *  @param job  the job (BORROWED)
+ *  @return the id ("1234", a pid for the direct scheduler); "" before
+ *          submission. BORROWED until the next refresh/wait on this handle.
+ *          No status code: "" for NULL. */
 XRUN_API const char *xrun_job_scheduler_id(xrun_job *job);
 
-/** The reason for the current state ("Priority", "NonZeroExitCode",
- *  "scf_not_converged", ...), "" if none. BORROWED like scheduler_id.
- *  No status code: "" for NULL. */
+/** The reason for the current state.
+ *  @param job  the job (BORROWED)
+ *  @return the reason ("Priority", "NonZeroExitCode", "scf_not_converged",
+ *          ...), "" if none. BORROWED like scheduler_id (until the next
+ *          refresh/wait on this handle). No status code: "" for NULL. */
 XRUN_API const char *xrun_job_reason(xrun_job *job);
 
 /** The job's record as OWNED JSON: id, name, machine, state, scheduler_id,
@@ -488,22 +592,32 @@ XRUN_API const char *xrun_job_reason(xrun_job *job);
  *  "dependencies", "retry_backoff", "deferred"), last_error (the last failed
  *  send, "" if none), next_try_at (when a poll round sends it again, null
  *  if at once), and "result" once a parser ran.
- *  Returns XRUN_OK, XRUN_E_INVALID (NULL argument), XRUN_E_STORE. */
+ *  @param out_json  set to the record, OWNED JSON (release with xrun_free)
+ *  @param job       the job (BORROWED)
+ *  @return XRUN_OK, XRUN_E_INVALID (NULL argument), XRUN_E_STORE. */
 XRUN_API int xrun_job_info_json(char **out_json, xrun_job *job);
 
 /** Wait until the job reaches a terminal state, polling no more often than
- *  its machine allows. `timeout_ms` < 0 waits forever, 0 polls once.
+ *  its machine allows.
  *  Failed poll rounds (connection or scheduler down) are retried with
  *  exponential backoff; only a failure lasting over 5 minutes is returned.
- *  Returns XRUN_OK once terminal (whatever the outcome), XRUN_E_TIMEOUT if
- *  the time ran out first, XRUN_E_STATE for a job that was never sent,
- *  XRUN_E_TRANSPORT / XRUN_E_SCHEDULER, or XRUN_E_INTERRUPTED when
- *  xrun_ctx_interrupt() was called on its context while it waited. */
+ *  Blocks: until the job is terminal, the time runs out or
+ *  xrun_ctx_interrupt() is called.
+ *  @param job         the job (BORROWED); its handle is updated
+ *  @param timeout_ms  how long to wait: < 0 waits forever, 0 polls once
+ *  @return XRUN_OK once terminal (whatever the outcome), XRUN_E_TIMEOUT if
+ *          the time ran out first, XRUN_E_STATE for a job that was never sent,
+ *          XRUN_E_TRANSPORT / XRUN_E_SCHEDULER, or XRUN_E_INTERRUPTED when
+ *          xrun_ctx_interrupt() was called on its context while it waited;
+ *          XRUN_E_INVALID (job is NULL). */
 XRUN_API int xrun_job_wait(xrun_job *job, int64_t timeout_ms);
 
 /** Cancel the job (kills the whole process group of a direct job; scancel
- *  etc. for a batch job). Cancelling a terminal job returns XRUN_E_STATE.
- *  Returns XRUN_OK, XRUN_E_INVALID (NULL job), XRUN_E_STATE, XRUN_E_SCHEDULER (the cancel command failed), XRUN_E_TRANSPORT, XRUN_E_TIMEOUT, XRUN_E_STORE. */
+ *  etc. for a batch job).
+ *  @param job  the job (BORROWED)
+ *  @return XRUN_OK, XRUN_E_INVALID (NULL job), XRUN_E_STATE (cancelling a
+ *          terminal job), XRUN_E_SCHEDULER (the cancel command failed),
+ *          XRUN_E_TRANSPORT, XRUN_E_TIMEOUT, XRUN_E_STORE. */
 XRUN_API int xrun_job_cancel(xrun_job *job);
 
 /** Hold a job that waits in its scheduler's queue (scontrol hold, qhold,
@@ -528,22 +642,29 @@ XRUN_API int xrun_job_hold(xrun_job *job);
  *          (as xrun_job_hold) */
 XRUN_API int xrun_job_release(xrun_job *job);
 
-/** Read a file from the job's directory (e.g. "stdout"), at most
- *  `max_bytes` (<= 0: 16 MiB) from its start. OWNED buffer, NUL-terminated;
- *  `out_size` (may be NULL) gets the length. A larger file is cut at
+/** Read a file from the job's directory, from its start. A larger file is cut at
  *  `max_bytes` without notice: use xrun_job_read_file_at() to read all of
  *  it or to follow it. Blocks for one file read on the machine.
- *  Returns XRUN_OK, XRUN_E_INVALID (NULL argument, or a name that is
- *  absolute or contains ".."), XRUN_E_NOT_FOUND (no job directory yet, or
- *  no such file), XRUN_E_IO, XRUN_E_TRANSPORT, XRUN_E_TIMEOUT, XRUN_E_STORE. */
+ *  @param out_data   set to an OWNED buffer, NUL-terminated (release with
+ *                    xrun_free)
+ *  @param out_size   gets the length (may be NULL)
+ *  @param job        the job (BORROWED)
+ *  @param name       file name relative to the job directory (e.g. "stdout")
+ *  @param max_bytes  most bytes to read (<= 0: 16 MiB)
+ *  @return XRUN_OK, XRUN_E_INVALID (NULL argument, or a name that is
+ *          absolute or contains ".."), XRUN_E_NOT_FOUND (no job directory
+ *          yet, or no such file), XRUN_E_IO, XRUN_E_TRANSPORT,
+ *          XRUN_E_TIMEOUT, XRUN_E_STORE. */
 XRUN_API int xrun_job_read_file(char **out_data, size_t *out_size, xrun_job *job,
                                 const char *name, int64_t max_bytes);
 
 /** Read part of a file of the job's directory: at most `max_bytes` from
  *  byte `offset`, and the file's total size, so that a caller can stream a
  *  file of any size, or follow one that grows, reading each byte once:
+ *  @code
  *      offset = 0; do { read_at(.., offset, ..); offset += size; }
  *      while (offset < total);
+ *  @endcode
  *  An offset at or past the end gives 0 bytes (not an error).
  *  Blocks for one command on the job's machine (bounded by its
  *  command_timeout).  Threads: any.
@@ -565,10 +686,14 @@ XRUN_API int xrun_job_read_file_at(char **out_data, size_t *out_size, int64_t *o
                                    xrun_job *job, const char *name, int64_t offset,
                                    int64_t max_bytes);
 
-/** List jobs as OWNED JSON array of job records (see xrun_job_info_json),
- *  newest first. `machine` NULL for all; `state` < 0 for all.
- *  `limit` <= 0 for no limit. Reads the store only.
- *  Returns XRUN_OK, XRUN_E_INVALID (NULL argument), XRUN_E_STORE. */
+/** List jobs, newest first. Reads the store only.
+ *  @param out_json  set to an OWNED JSON array of job records (see
+ *                   xrun_job_info_json; release with xrun_free)
+ *  @param ctx       the context (BORROWED)
+ *  @param machine   only this machine's jobs; NULL for all
+ *  @param state     only jobs in this xrun_state; < 0 for all
+ *  @param limit     at most this many jobs; <= 0 for no limit
+ *  @return XRUN_OK, XRUN_E_INVALID (NULL argument), XRUN_E_STORE. */
 XRUN_API int xrun_jobs_list(char **out_json, xrun_ctx *ctx, const char *machine,
                             int state, int64_t limit);
 
@@ -583,12 +708,14 @@ XRUN_API int xrun_jobs_list(char **out_json, xrun_ctx *ctx, const char *machine,
  *  round. Each round also sends the machine's waiting jobs that are due
  *  (deferred, waiting for room, for the connection after their backoff);
  *  a waiting job whose machine is no longer configured fails, its reason
- *  naming the machine. `out_next_ms` (may be NULL) gets how many ms until
- *  another round would do anything. Blocks for the rounds it runs, at most
+ *  naming the machine. Blocks for the rounds it runs, at most
  *  about the slowest machine's command timeout.
- *  Returns XRUN_OK, XRUN_E_INVALID, XRUN_E_STORE, XRUN_E_INTERRUPTED
- *  (xrun_ctx_interrupt() was called during the rounds: the machines not yet
- *  started are skipped). */
+ *  @param ctx          the context (BORROWED)
+ *  @param out_next_ms  gets how many ms until another round would do
+ *                      anything (may be NULL)
+ *  @return XRUN_OK, XRUN_E_INVALID, XRUN_E_STORE, XRUN_E_INTERRUPTED
+ *          (xrun_ctx_interrupt() was called during the rounds: the machines
+ *          not yet started are skipped). */
 XRUN_API int xrun_poll(xrun_ctx *ctx, int64_t *out_next_ms);
 
 /** Reconcile jobs left in `submitting` by a crash: adopt those whose
@@ -597,9 +724,13 @@ XRUN_API int xrun_poll(xrun_ctx *ctx, int64_t *out_next_ms);
  *  others back to `created` ("safe to resubmit"). Jobs touched less than
  *  30 s ago (env XRUN_RECOVER_SETTLE_MS) are left alone: their submitter may
  *  still be at work. Blocks for one or two commands per machine.
- *  `out_report` (may be NULL) is OWNED JSON {"examined":n,"adopted":n,
- *  "reset":n,"unsent":n,"in_doubt":n}.
- *  Returns XRUN_OK, XRUN_E_INVALID (NULL ctx), XRUN_E_NOT_FOUND (a job's machine is no longer configured), XRUN_E_TRANSPORT, XRUN_E_TIMEOUT, XRUN_E_STORE. */
+ *  @param out_report  set to an OWNED JSON {"examined":n,"adopted":n,
+ *                     "reset":n,"unsent":n,"in_doubt":n} (may be NULL;
+ *                     release with xrun_free)
+ *  @param ctx         the context (BORROWED)
+ *  @return XRUN_OK, XRUN_E_INVALID (NULL ctx), XRUN_E_NOT_FOUND (a job's
+ *          machine is no longer configured), XRUN_E_TRANSPORT,
+ *          XRUN_E_TIMEOUT, XRUN_E_STORE. */
 XRUN_API int xrun_recover(char **out_report, xrun_ctx *ctx);
 
 /** Delete from the store the jobs in a terminal state that ended more than
@@ -622,27 +753,62 @@ XRUN_API int xrun_prune(char **out_report, xrun_ctx *ctx, int64_t older_than_ms)
 /* Events: an append-only journal of state changes, read from the store    */
 /* ------------------------------------------------------------------------ */
 
+/** A batch of events read from the store by xrun_events_since(), released
+ *  by xrun_events_free(). Its accessors read event `i`, 0 <= i < count. */
 typedef struct xrun_events xrun_events;
 
-/** The events with sequence number > `after_seq`, at most `max` (<= 0:
- *  1000), oldest first. Reads the store only: never touches a cluster.
- *  Returns XRUN_OK, XRUN_E_INVALID (NULL argument), XRUN_E_STORE. */
+/** The events with sequence number > `after_seq`, oldest first. Reads the
+ *  store only: never touches a cluster.
+ *  @param out        set to the events (OWNED: xrun_events_free); NULL on
+ *                    failure
+ *  @param ctx        the context (BORROWED)
+ *  @param after_seq  the last sequence number the caller has seen
+ *  @param max        at most this many events (<= 0: 1000)
+ *  @return XRUN_OK, XRUN_E_INVALID (NULL argument), XRUN_E_STORE. */
 XRUN_API int xrun_events_since(xrun_events **out, xrun_ctx *ctx, int64_t after_seq, int64_t max);
-/** No status code: never fails. */
+/** Release a batch of events. No status code: never fails.
+ *  @param events  the events (OWNED, released); NULL is a no-op */
 XRUN_API void xrun_events_free(xrun_events *events);
-/** No status code: 0 for NULL. */
+/** The number of events in the batch.
+ *  @param events  the events (BORROWED)
+ *  @return the count. No status code: 0 for NULL. */
 XRUN_API int64_t xrun_events_count(xrun_events *events);
-/** Accessors for event `i` (0 <= i < count); out of range gives 0/""/-1.
- *  Strings are BORROWED for the handle's life. time is ms since the epoch.
- *  No status code (these accessors never fail). */
+/** The sequence number of event `i`.
+ *  @param events  the events (BORROWED)
+ *  @param i       the event's index, 0 <= i < count
+ *  @return its sequence number; 0 if `i` is out of range.
+ *          No status code (the accessors never fail). */
 XRUN_API int64_t xrun_events_seq(xrun_events *events, int64_t i);
+/** The time of event `i`.
+ *  @param events  the events (BORROWED)
+ *  @param i       the event's index, 0 <= i < count
+ *  @return its time in ms since the epoch; 0 if `i` is out of range.
+ *          No status code (the accessors never fail). */
 XRUN_API int64_t xrun_events_time_ms(xrun_events *events, int64_t i);
+/** The xrun id of the job of event `i`.
+ *  @param events  the events (BORROWED)
+ *  @param i       the event's index, 0 <= i < count
+ *  @return the id, BORROWED for the handle's life; "" if `i` is out of
+ *          range. No status code (the accessors never fail). */
 XRUN_API const char *xrun_events_job_id(xrun_events *events, int64_t i);
+/** The state the job entered at event `i`.
+ *  @param events  the events (BORROWED)
+ *  @param i       the event's index, 0 <= i < count
+ *  @return an xrun_state; -1 if `i` is out of range.
+ *          No status code (the accessors never fail). */
 XRUN_API int xrun_events_state(xrun_events *events, int64_t i);
+/** The message of event `i`.
+ *  @param events  the events (BORROWED)
+ *  @param i       the event's index, 0 <= i < count
+ *  @return the message, BORROWED for the handle's life; "" if `i` is out
+ *          of range. No status code (the accessors never fail). */
 XRUN_API const char *xrun_events_message(xrun_events *events, int64_t i);
-/** All events as OWNED JSON array [{"seq":..,"time_ms":..,"job_id":..,
- *  "state":"running","message":..}, ...].
- *  Returns XRUN_OK, XRUN_E_INVALID (NULL argument). */
+/** All events as JSON.
+ *  @param out_json  set to an OWNED JSON array (release with xrun_free)
+ *                   [{"seq":..,"time_ms":..,"job_id":..,
+ *                   "state":"running","message":..}, ...]
+ *  @param events    the events (BORROWED)
+ *  @return XRUN_OK, XRUN_E_INVALID (NULL argument). */
 XRUN_API int xrun_events_json(char **out_json, xrun_events *events);
 
 /** Block until the store holds an event with sequence number > `after_seq`.
@@ -666,43 +832,76 @@ XRUN_API int xrun_events_wait(int64_t *out_last_seq, xrun_ctx *ctx, int64_t afte
 /* Output parsing                                                           */
 /* ------------------------------------------------------------------------ */
 
+/** A parsed output (its numbers, arrays and diagnosis), from
+ *  xrun_parse_file(), xrun_parse_buffer() or xrun_job_result(); released
+ *  by xrun_result_free(). */
 typedef struct xrun_result xrun_result;
 
-/** Parse an output file with `parser` ("qe", "vasp", "crystal" or "auto"/
- *  NULL to detect from the content). Streams the file: memory stays
+/** Parse an output file. Streams the file: memory stays
  *  bounded whatever its size. A truncated or failed run is NOT an error: it
- *  gives a result whose diagnosis says so. Returns XRUN_OK, XRUN_E_IO (cannot
- *  read), XRUN_E_PARSE (no parser recognises the content),
- *  XRUN_E_INVALID (unknown parser name). */
+ *  gives a result whose diagnosis says so.
+ *  @param out     set to the result (OWNED: xrun_result_free); NULL on
+ *                 failure
+ *  @param path    the file's path
+ *  @param parser  "qe", "vasp", "crystal" or "auto"/NULL to detect from the
+ *                 content
+ *  @return XRUN_OK, XRUN_E_IO (cannot read), XRUN_E_PARSE (no parser
+ *          recognises the content), XRUN_E_INVALID (unknown parser name). */
 XRUN_API int xrun_parse_file(xrun_result **out, const char *path, const char *parser);
-/** The same over a buffer of `size` bytes (need not be NUL-terminated).
- *  Returns the codes of xrun_parse_file (XRUN_E_INVALID also for NULL data). */
+/** The same over a buffer.
+ *  @param out     as for xrun_parse_file
+ *  @param data    the bytes (need not be NUL-terminated)
+ *  @param size    how many bytes `data` holds
+ *  @param parser  as for xrun_parse_file
+ *  @return the codes of xrun_parse_file (XRUN_E_INVALID also for NULL data). */
 XRUN_API int xrun_parse_buffer(xrun_result **out, const char *data, size_t size,
                                const char *parser);
 /** The parsed result of a job whose spec named a parser.
- *  XRUN_E_NOT_FOUND if none (yet). */
+ *  @param out  set to the result (OWNED: xrun_result_free); NULL on failure
+ *  @param job  the job (BORROWED)
+ *  @return XRUN_OK, XRUN_E_NOT_FOUND if none (yet), XRUN_E_INVALID (NULL
+ *          argument). */
 XRUN_API int xrun_job_result(xrun_result **out, xrun_job *job);
-/** No status code: never fails. */
+/** Release a result. No status code: never fails.
+ *  @param result  the result (OWNED, released); NULL is a no-op */
 XRUN_API void xrun_result_free(xrun_result *result);
 
-/** The result as OWNED JSON (keys: code, program_version, total_energy_ev,
- *  ... , diagnosis {code, line, text}).
- *  Returns XRUN_OK, XRUN_E_INVALID (NULL argument). */
+/** The result as JSON.
+ *  @param out_json  set to an OWNED JSON object (release with xrun_free);
+ *                   keys: code, program_version, total_energy_ev, ... ,
+ *                   diagnosis {code, line, text}
+ *  @param result    the result (BORROWED)
+ *  @return XRUN_OK, XRUN_E_INVALID (NULL argument). */
 XRUN_API int xrun_result_json(char **out_json, xrun_result *result);
-/** A number by its JSON key (e.g. "total_energy_ev", "n_scf_iterations").
- *  XRUN_E_NOT_FOUND if the file did not print it. */
+/** A number by its JSON key.
+ *  @param result     the result (BORROWED)
+ *  @param key        the number's JSON key (e.g. "total_energy_ev",
+ *                    "n_scf_iterations")
+ *  @param out_value  set to the number
+ *  @return XRUN_OK, XRUN_E_NOT_FOUND if the file did not print it,
+ *          XRUN_E_INVALID (NULL argument). */
 XRUN_API int xrun_result_double(xrun_result *result, const char *key, double *out_value);
-/** The detected code ("qe", "vasp", "crystal"). BORROWED, handle's life.
- *  No status code: "" for NULL. */
+/** The detected code.
+ *  @param result  the result (BORROWED)
+ *  @return "qe", "vasp" or "crystal", BORROWED, handle's life.
+ *          No status code: "" for NULL. */
 XRUN_API const char *xrun_result_code(xrun_result *result);
-/** The diagnosis code ("ok", "scf_not_converged", "truncated_output", ...).
- *  BORROWED, handle's life. Never NULL.
- *  No status code: never fails. */
+/** The diagnosis code.
+ *  @param result  the result (BORROWED)
+ *  @return "ok", "scf_not_converged", "truncated_output", ...;
+ *          BORROWED, handle's life. Never NULL.
+ *          No status code: never fails. */
 XRUN_API const char *xrun_result_diagnosis(xrun_result *result);
-/** The 1-based line that shows the diagnosis (0 if none) and its text
- *  (BORROWED, "" if none).
- *  No status code (0 / "" for NULL). */
+/** The line of the output that shows the diagnosis.
+ *  @param result  the result (BORROWED)
+ *  @return the 1-based line number, 0 if none.
+ *          No status code (0 for NULL). */
 XRUN_API int64_t xrun_result_diagnosis_line(xrun_result *result);
+/** The text of the line that shows the diagnosis.
+ *  @param result  the result (BORROWED)
+ *  @return the text of that line (a printable, bounded copy), BORROWED,
+ *          handle's life; "" if none.
+ *          No status code ("" for NULL). */
 XRUN_API const char *xrun_result_diagnosis_text(xrun_result *result);
 
 /** An array of the result by its JSON key, as doubles in row-major order.

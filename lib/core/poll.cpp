@@ -31,9 +31,17 @@ constexpr int64_t kJustSubmittedMs = 5000;
 
 // ONE command reading the exit-code files of jobs (id -> path): "<id> <code>"
 // lines for those that have one.
-std::string exit_files_command(const std::vector<std::pair<std::string, std::string>>& files) {
-  std::string s = "__xrun_e() { [ -f \"$2\" ] && echo \"$1 $(head -c 32 \"$2\")\"; true; }";
-  for (const auto& [id, path] : files) s += "; __xrun_e " + quote_for_shell(id) + " " + quote_for_shell(path);
+// (job id, job directory, exit record name): the record is read from the
+// directory's .xrun/ (job_files), or from the top for an older job.
+struct ExitFile {
+  std::string id, job_dir, name;
+};
+
+std::string exit_files_command(const std::vector<ExitFile>& files) {
+  std::string s = "__xrun_e() { " + job_files::shell_pick("__xrun_f", "2", "$3") +
+                  "; [ -f \"$__xrun_f\" ] && echo \"$1 $(head -c 32 \"$__xrun_f\")\"; true; }";
+  for (const auto& f : files)
+    s += "; __xrun_e " + quote_for_shell(f.id) + " " + quote_for_shell(f.job_dir) + " " + quote_for_shell(f.name);
   return s;
 }
 
@@ -100,10 +108,10 @@ void Polling::round(const Machine& m) {
         logger_.warn("machine " + m.name + ": accounting query failed: " + e.what());
       }
     }
-    std::vector<std::pair<std::string, std::string>> unexplained;
+    std::vector<ExitFile> unexplained;
     for (const auto& job : jobs)
       if (!statuses.count(job.id))
-        unexplained.emplace_back(job.id, job.job_dir + "/" + parse_job_spec(job.spec_json).own_file("exit_code"));
+        unexplained.push_back({job.id, job.job_dir, parse_job_spec(job.spec_json).own_file("exit_code")});
     if (!unexplained.empty())
       for (auto& [id, status] : parse_exit_files(t->run(exit_files_command(unexplained))))
         statuses[id] = status;

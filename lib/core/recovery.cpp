@@ -42,11 +42,12 @@ RecoverReport Recovery::recover() {
     auto t = machines_.transport(m);
     const Scheduler& sched = machines_.scheduler(m);
     // 1. The submit output the machine kept (ONE command for all jobs).
-    std::string command = "__xrun_r() { [ -f \"$2\" ] && { printf '%s\\n' \"=== $1\"; cat \"$2\"; }; true; }";
+    std::string command = "__xrun_r() { " + job_files::shell_pick("__xrun_f", "2", "submit.out") +
+                          "; [ -f \"$__xrun_f\" ] && { printf '%s\\n' \"=== $1\"; cat \"$__xrun_f\"; }; true; }";
     std::string base = machines_.workdir(m);
     for (const auto& job : jobs) {
       std::string dir = job.job_dir.empty() ? base + "/" + job.id : job.job_dir;
-      command += "; __xrun_r " + quote_for_shell(job.id) + " " + quote_for_shell(job_files::submit_out(dir));
+      command += "; __xrun_r " + quote_for_shell(job.id) + " " + quote_for_shell(dir);
     }
     std::map<std::string, std::string> kept;
     std::string current;

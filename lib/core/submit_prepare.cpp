@@ -58,6 +58,9 @@ const Machine& Submission::check(JobSpec& spec) {
   for (const auto& path : spec.upload) {
     // The copy is named after the path's last part: "dir/.." would put its
     // files in the parent of the job directory.
+    if (base_name(path) == job_files::kOwnDirName)
+      throw Error(XRUN_E_INVALID, "job spec: $.upload: \"" + path + "\": the name \"" + job_files::kOwnDirName +
+                                      "\" is xrun's own folder in the job directory");
     if (!is_plain_name(base_name(path)))
       throw Error(XRUN_E_INVALID, "job spec: $.upload: \"" + path + "\" ends in \"" + base_name(path) +
                                       "\": name the file or directory itself");

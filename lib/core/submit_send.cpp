@@ -152,6 +152,11 @@ void Submission::settle(const Machine& m, const Unit& unit, const std::string& j
     move_all(unit, XRUN_STATE_WAITING, update, *update.reason);
     logger_.info("job " + id + " waits: " + e.what());
     return;
+  } catch (const SubmitOutcomeUnknown& e) {
+    // Accepted, perhaps, under an id the output does not show: never call
+    // it refused (a resend would run it twice); Recovery finds it by name.
+    outcome_unknown(unit, job_dir, e, outcome);
+    return;
   } catch (const Error& e) {
     JobUpdate update;
     update.reason = std::string("refused by the scheduler: ") + e.what();

@@ -15,6 +15,10 @@ namespace xrun {
 
 namespace {
 
+bool ends_with(const std::string& text, const std::string& suffix) {
+  return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
 class DirectScheduler : public Scheduler {
  public:
   std::string name() const override { return "direct"; }
@@ -40,13 +44,43 @@ class DirectScheduler : public Scheduler {
   }
 
   std::string parse_submit_output(const CommandResult& result) const override {
-    std::string pid(trim(result.out));
-    bool numeric = !pid.empty() && pid.find_first_not_of("0123456789") == std::string::npos;
-    if (result.exit_status != 0 || !numeric)
-      throw Error(XRUN_E_SCHEDULER, "direct submission failed (exit " +
-                                        std::to_string(result.exit_status) + "): " +
-                                        std::string(trim(result.err + result.out)));
-    return pid;
+    // `echo $!` prints the pid on the last line; a login shell may print
+    // a banner before it.
+    std::string pid;
+    for (const auto& line : split_lines(result.out)) {
+      std::string text(trim(line));
+      if (!text.empty() && text.size() < 12 && text.find_first_not_of("0123456789") == std::string::npos) pid = text;
+    }
+    std::string message = "direct submission (exit " + std::to_string(result.exit_status) + "): " +
+                          std::string(trim(result.err + result.out));
+    if (result.exit_status == 0 && !pid.empty()) return pid;
+    // The job may have started: recover() looks for its script among the processes.
+    if (result.exit_status == 0) throw SubmitOutcomeUnknown(XRUN_E_SCHEDULER, message + " (no process id)");
+    throw Error(XRUN_E_SCHEDULER, "failed " + message);
+  }
+
+  std::string find_command(const std::vector<std::string>& job_ids) const override {
+    (void)job_ids;  // filtered in parse_find_output
+    return "ps -eo pid=,args= 2>/dev/null; true";
+  }
+
+  std::map<std::string, std::string> parse_find_output(const CommandResult& result) const override {
+    // "<pid> /bin/bash <workdir>/<xrun id>/[.xrun/]job.sh": the session
+    // leader that submit_command started.
+    std::map<std::string, std::string> out;
+    for (const auto& line : split_lines(result.out)) {
+      std::string text(trim(line));
+      size_t space = text.find(' ');
+      if (space == std::string::npos || !ends_with(text, "/job.sh")) continue;
+      std::string pid = text.substr(0, space);
+      if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+      std::string dir = text.substr(0, text.size() - 7);
+      if (ends_with(dir, "/.xrun")) dir.resize(dir.size() - 6);
+      size_t slash = dir.rfind('/');
+      if (slash == std::string::npos || slash < space) continue;
+      out.emplace(dir.substr(slash + 1), pid);
+    }
+    return out;
   }
 
   std::string status_command(const std::vector<TrackedJob>& jobs) const override {
@@ -54,9 +88,10 @@ class DirectScheduler : public Scheduler {
     // two checks is then seen as running now and done next round, never
     // as gone. The pid must still be our script (pids are reused).
     std::string s =
-        "__xrun_s() { if kill -0 \"$2\" 2>/dev/null && ps -o args= -p \"$2\" 2>/dev/null | "
-        "grep -qF \"$3/job.sh\"; then echo \"$1 running\"; elif [ -f \"$3/exit_code\" ]; then "
-        "echo \"$1 done $(head -c 32 \"$3/exit_code\")\"; else echo \"$1 gone\"; fi; }";
+        "__xrun_s() { if [ -d \"$3/.xrun\" ]; then __xrun_p=\"$3/.xrun\"; else __xrun_p=\"$3\"; fi; "
+        "if kill -0 \"$2\" 2>/dev/null && ps -o args= -p \"$2\" 2>/dev/null | "
+        "grep -qF \"$__xrun_p/job.sh\"; then echo \"$1 running\"; elif [ -f \"$__xrun_p/exit_code\" ]; then "
+        "echo \"$1 done $(head -c 32 \"$__xrun_p/exit_code\")\"; else echo \"$1 gone\"; fi; }";
     for (const auto& job : jobs)
       s += "; __xrun_s " + quote_for_shell(job.job_id) + " " + quote_for_shell(job.scheduler_id) +
            " " + quote_for_shell(job.job_dir);

@@ -77,6 +77,15 @@ class SubmitRefusedForLimit : public Error {
   using Error::Error;
 };
 
+// Thrown by parse_submit_output when the submit command succeeded (exit 0)
+// but its output names no job: a site wrapper may have eaten the id. The
+// job may exist, so it is not "refused": core keeps it SUBMITTING for
+// recover(), which finds it by its name.
+class SubmitOutcomeUnknown : public Error {
+ public:
+  using Error::Error;
+};
+
 class Scheduler {
  public:
   virtual ~Scheduler() = default;

@@ -52,7 +52,10 @@ std::string script_body(const ScriptRequest& request) {
   std::string s;
   s += "__xrun_record() { printf '%s\\n' \"$1\" > " + script_literal(exit_tmp) + " && mv -f " +
        script_literal(exit_tmp) + " " + script_literal(request.exit_code_path) + "; }\n";
-  s += "date +%s > " + script_literal(request.job_dir + "/started_at") + " 2>/dev/null\n";
+  // Beside the exit record (xrun's own folder): never over a user's file.
+  const size_t slash = request.exit_code_path.rfind('/');
+  const std::string own_dir = slash == std::string::npos ? request.job_dir : request.exit_code_path.substr(0, slash);
+  s += "date +%s > " + script_literal(own_dir + "/started_at") + " 2>/dev/null\n";
   s += "export XRUN_JOB_ID=" + script_literal(request.job_id) + "\n";
   s += "export XRUN_JOB_DIR=" + script_literal(request.job_dir) + "\n";
   s += "cd " + script_literal(request.run_dir.empty() ? request.job_dir : request.run_dir) +

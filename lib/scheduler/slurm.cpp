@@ -139,13 +139,23 @@ class SlurmScheduler : public Scheduler {
   }
 
   std::string parse_submit_output(const CommandResult& result) const override {
-    // --parsable prints "id" or "id;cluster"; warnings go to stderr.
-    std::string last;
-    for (const auto& line : split_lines(result.out))
-      if (!trim(line).empty()) last = std::string(trim(line));
-    std::string id = last.substr(0, last.find(';'));
-    bool numeric = !id.empty() && id.find_first_not_of("0123456789") == std::string::npos;
-    if (result.exit_status == 0 && numeric) return id;
+    // --parsable prints "id" or "id;cluster" on a line of its own; a site
+    // wrapper may print lines before or after it (or drop --parsable and
+    // let sbatch say "Submitted batch job N"). Warnings go to stderr.
+    std::set<std::string> ids;
+    for (const auto& line : split_lines(result.out)) {
+      std::string text(trim(line));
+      if (starts_with(text, "Submitted batch job ")) text = text.substr(20);
+      std::string id = text.substr(0, text.find(';'));
+      std::string cluster = text.find(';') == std::string::npos ? "" : text.substr(text.find(';') + 1);
+      bool numeric = !id.empty() && id.size() < 20 && id.find_first_not_of("0123456789") == std::string::npos;
+      if (numeric && cluster.find_first_of(" \t") == std::string::npos) ids.insert(id);
+    }
+    if (result.exit_status == 0 && ids.size() == 1) return *ids.begin();
+    if (result.exit_status == 0)
+      throw SubmitOutcomeUnknown(XRUN_E_SCHEDULER, "sbatch exited 0 but its output names " +
+                                                       std::string(ids.empty() ? "no job id" : "several job ids") +
+                                                       ": " + scheduler_message(result));
     std::string message = "sbatch failed (exit " + std::to_string(result.exit_status) + "): " + scheduler_message(result);
     if (result.exit_status != 0 && contains_any(result.err + result.out, kLimitRefusals))
       throw SubmitRefusedForLimit(XRUN_E_SCHEDULER, message);
@@ -260,7 +270,10 @@ class SlurmScheduler : public Scheduler {
     return "scancel " + id_list(jobs, " ");
   }
   std::string hold_command(const std::vector<TrackedJob>& jobs) const override {
-    return "scontrol hold " + id_list(jobs, ",");
+    // uhold: the user's own hold (JobHeldUser) even when xrun runs as an
+    // administrator, whose plain "hold" would be an admin hold the job's
+    // owner cannot release.
+    return "scontrol uhold " + id_list(jobs, ",");
   }
   std::string release_command(const std::vector<TrackedJob>& jobs) const override {
     return "scontrol release " + id_list(jobs, ",");

@@ -34,7 +34,9 @@ std::string submit_batch_program(const std::vector<BatchedSubmission>& items) {
     if (item.key.empty() || item.key.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
                                                        "0123456789_-") != std::string::npos)
       throw Error(XRUN_E_INVALID, "batch key \"" + item.key + "\" is not [A-Za-z0-9_-]");
-    dirs += " " + quote_for_shell(item.job_dir);
+    // The script's own folder (the job's .xrun/) with the job directory.
+    const size_t slash = item.script_path.rfind('/');
+    dirs += " " + quote_for_shell(slash == std::string::npos ? item.job_dir : item.script_path.substr(0, slash));
   }
   if (!items.empty()) p += "umask 022; mkdir -p --" + dirs + " 2>/dev/null; umask 077\n";
   for (size_t i = 0; i < items.size(); ++i) {

@@ -454,8 +454,34 @@ static void test_hostile_values_arrive_unchanged_through_the_script(void**) {
   assert_int_equal(access("/tmp/xrun-pwned", F_OK), -1);
 }
 
+// Issue 11 #4 for the direct scheduler: a login banner before `echo $!`
+// is skipped; exit 0 without a pid is an unknown outcome (never a
+// refusal), and recover finds the job's script among the processes.
+static void test_direct_submit_output_and_find(void**) {
+  auto s = make_scheduler("direct");
+  assert_string_equal(s->parse_submit_output(result(0, "Welcome to the cluster!\n4711\n")).c_str(), "4711");
+  bool unknown = false;
+  try {
+    s->parse_submit_output(result(0, "Welcome to the cluster!\n"));
+  } catch (const SubmitOutcomeUnknown&) {
+    unknown = true;
+  } catch (const Error&) {
+  }
+  assert_true(unknown);
+  assert_int_equal(status_of([&] { s->parse_submit_output(result(2, "", "setsid: not found")); }), XRUN_E_SCHEDULER);
+  auto found = s->parse_find_output(result(0,
+                                           "    1 /sbin/init\n"
+                                           " 4711 /bin/bash /w/jobs/01HZY3M5B7K9Q2W4E6R8T0Y1U3/.xrun/job.sh\n"
+                                           " 4712 /bin/bash /w/old jobs/01HZY3M5B7K9Q2W4E6R8T0Y1U4/job.sh\n"
+                                           " 4713 vim job.sh\n"));
+  assert_int_equal(found.size(), 2);
+  assert_string_equal(found["01HZY3M5B7K9Q2W4E6R8T0Y1U3"].c_str(), "4711");
+  assert_string_equal(found["01HZY3M5B7K9Q2W4E6R8T0Y1U4"].c_str(), "4712");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_direct_submit_output_and_find),
       cmocka_unit_test(test_values_never_start_a_script_line),
       cmocka_unit_test(test_hostile_values_arrive_unchanged_through_the_script),
       cmocka_unit_test(test_pbs_json),          cmocka_unit_test(test_pbs_torque_text),

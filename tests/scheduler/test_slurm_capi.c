@@ -169,6 +169,41 @@ static void test_cancel_running_and_held(void **state) {
     xrun_job_free(held);
 }
 
+/* A queued job held through the API stays held after what it waited for
+ * ended, and runs once released. */
+static void test_hold_and_release_a_queued_job(void **state) {
+    (void)state;
+    xrun_job *first = submit("{\"name\": \"before\", \"command\": \"sleep 3\"}");
+    char spec[256];
+    snprintf(spec, sizeof spec, "{\"name\": \"after\", \"command\": \"echo released\", \"depends_on\": [\"%s\"]}",
+             xrun_job_id(first));
+    xrun_job *after = submit(spec);
+    wait_state(after, XRUN_STATE_QUEUED);
+    int rc = xrun_job_hold(after);
+    if (rc != XRUN_OK) fail_msg("hold: %s", xrun_last_error());
+    assert_int_equal(xrun_job_state(after), XRUN_STATE_HELD);
+    wait_terminal(first);
+    assert_int_equal(xrun_job_state(first), XRUN_STATE_COMPLETED);
+    /* Its dependency is met: only the hold keeps it from running. */
+    for (int i = 0; i < 6; i++) {
+        int64_t next = 0;
+        assert_int_equal(xrun_poll(ctx, &next), XRUN_OK);
+        assert_int_equal(xrun_job_refresh(after), XRUN_OK);
+        assert_int_equal(xrun_job_state(after), XRUN_STATE_HELD);
+        usleep(500 * 1000);
+    }
+    assert_string_equal(xrun_job_reason(after), "JobHeldUser");
+    assert_int_equal(xrun_job_hold(after), XRUN_OK); /* already held: nothing to do */
+    rc = xrun_job_release(after);
+    if (rc != XRUN_OK) fail_msg("release: %s", xrun_last_error());
+    wait_terminal(after);
+    assert_int_equal(xrun_job_state(after), XRUN_STATE_COMPLETED);
+    assert_int_equal(xrun_job_hold(after), XRUN_E_STATE);
+    assert_int_equal(xrun_job_release(after), XRUN_E_STATE);
+    xrun_job_free(first);
+    xrun_job_free(after);
+}
+
 static void test_dependency_and_array(void **state) {
     (void)state;
     xrun_job *first = submit("{\"name\": \"first\", \"command\": \"sleep 1\"}");
@@ -239,6 +274,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_complete_and_fail),
         cmocka_unit_test(test_cancel_running_and_held),
+        cmocka_unit_test(test_hold_and_release_a_queued_job),
         cmocka_unit_test(test_dependency_and_array),
         cmocka_unit_test(test_one_squeue_per_round),
     };

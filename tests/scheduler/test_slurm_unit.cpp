@@ -126,9 +126,32 @@ static void test_submit_output(void**) {
   } catch (const Error& e) {
     assert_non_null(strstr(e.what(), "invalid partition"));
   }
-  assert_int_equal(status_of([&] { s->parse_submit_output(result(0, "")); }), XRUN_E_SCHEDULER);
-  assert_int_equal(status_of([&] { s->parse_submit_output(result(0, "Submitted batch job 12\n")); }),
-                   XRUN_E_SCHEDULER);
+  // Issue 11 #4: a site wrapper's lines around the --parsable one, or
+  // sbatch's own sentence when a wrapper drops --parsable.
+  assert_string_equal(s->parse_submit_output(result(0, "site: wrapper v2\n4243\nsite: 12 jobs left\n")).c_str(),
+                      "4243");
+  assert_string_equal(s->parse_submit_output(result(0, "Submitted batch job 12\n")).c_str(), "12");
+  // Exit 0 with no id (or two): perhaps accepted, so never "refused" --
+  // the outcome is unknown and recover() looks for the job by its name.
+  auto unknown = [&](const std::string& out) {
+    try {
+      s->parse_submit_output(result(0, out));
+    } catch (const SubmitOutcomeUnknown& e) {
+      return e.status() == XRUN_E_SCHEDULER;
+    } catch (const Error&) {
+    }
+    return false;
+  };
+  assert_true(unknown(""));
+  assert_true(unknown("site: job accepted, see the portal\n"));
+  assert_true(unknown("41\n42\n"));
+  assert_false(unknown("4242\n"));
+  try {
+    s->parse_submit_output(result(1, "", bad));
+  } catch (const SubmitOutcomeUnknown&) {
+    fail_msg("a refusal is not an unknown outcome");
+  } catch (const Error&) {
+  }
 }
 
 static void test_limit_refusals_are_retryable(void**) {
