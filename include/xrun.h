@@ -102,7 +102,7 @@ typedef enum xrun_status {
     XRUN_E_CONFIG = 2,       /**< machine configuration is invalid */
     XRUN_E_NOT_FOUND = 3,    /**< no such job, machine, file or result key */
     XRUN_E_STATE = 4,        /**< not allowed in the job's current state */
-    XRUN_E_STORE = 5,        /**< the job store (SQLite) failed */
+    XRUN_E_STORE = 5,        /**< the job store (SQLite, PostgreSQL) failed */
     XRUN_E_IO = 6,           /**< a local file operation failed */
     XRUN_E_TRANSPORT = 7,    /**< connecting or talking to a host failed */
     XRUN_E_AUTH = 8,         /**< authentication was refused */
@@ -214,7 +214,7 @@ typedef int (*xrun_prompt_fn)(const char *kind, const char *machine,
                               size_t answer_size, void *payload);
 
 /** The version of xrun_options this header declares (its `version`). */
-#define XRUN_OPTIONS_VERSION 1
+#define XRUN_OPTIONS_VERSION 2
 
 /** Options of xrun_ctx_open() and xrun_ctx_open_read_only(). Start from
  *  XRUN_OPTIONS_INIT or xrun_options_init(); the `version` field says
@@ -222,17 +222,24 @@ typedef int (*xrun_prompt_fn)(const char *kind, const char *machine,
 typedef struct xrun_options {
     unsigned int version;      /**< XRUN_OPTIONS_VERSION */
     const char *home;          /**< NULL: $XRUN_HOME, else ~/.xrun */
-    const char *store_path;    /**< NULL: `<home>/xrun.db` */
+    const char *store_path;    /**< NULL: see store_url */
     xrun_log_fn log;           /**< NULL: no logging */
     int log_level;             /**< highest xrun_log_level passed to `log` */
     void *log_payload;         /**< passed to `log` as its `payload` */
     xrun_prompt_fn prompt;     /**< NULL: secrets cannot be asked for */
     void *prompt_payload;      /**< passed to `prompt` as its `payload` */
+    /** Version 2. Where the job store is: a SQLite file path, or a
+     *  PostgreSQL URL ("postgresql://user@host:port/db") for a store shared
+     *  by several hosts or a group. NULL: store_path, else $XRUN_STORE (a
+     *  path or a URL), else `<home>/xrun.db`. A password in the URL is never
+     *  logged or stored, but is better kept in ~/.pgpass or $PGPASSFILE,
+     *  which libpq reads. BORROWED for the call to xrun_ctx_open only. */
+    const char *store_url;
 } xrun_options;
 
 /** Initialiser of xrun_options with the defaults: this header's
  *  XRUN_OPTIONS_VERSION, log level XRUN_LOG_WARN, every other field NULL. */
-#define XRUN_OPTIONS_INIT { XRUN_OPTIONS_VERSION, NULL, NULL, NULL, XRUN_LOG_WARN, NULL, NULL, NULL }
+#define XRUN_OPTIONS_INIT { XRUN_OPTIONS_VERSION, NULL, NULL, NULL, XRUN_LOG_WARN, NULL, NULL, NULL, NULL }
 
 /** Fill `opts` with defaults for `version` (for callers that cannot use
  *  XRUN_OPTIONS_INIT). Every version from 1 to XRUN_OPTIONS_VERSION is
@@ -253,8 +260,11 @@ typedef struct xrun_ctx xrun_ctx;
 
 /** Open a context: reads the machine configuration (strictly; a bad file
  *  fails with XRUN_E_CONFIG naming file, JSON path and key) and opens or
- *  creates the job store (XRUN_E_STORE).
- *  Creates `<home>` (mode 0700) if missing. Does not connect anywhere.
+ *  creates the job store (XRUN_E_STORE), migrating its schema.
+ *  Creates `<home>` (mode 0700) if missing. Connects to no machine; a
+ *  PostgreSQL store is connected to here (XRUN_E_STORE when the server is
+ *  unreachable -- after at most 10 s unless the URL sets connect_timeout
+ *  --, refuses the credentials, or holds a newer schema).
  *  @param out   set to the new context (OWNED: xrun_ctx_close), NULL on
  *               failure
  *  @param opts  the options (BORROWED; strings are copied); may be NULL for
@@ -270,16 +280,20 @@ XRUN_API int xrun_ctx_open(xrun_ctx **out, const xrun_options *opts);
  *  (naming the file) goes to the log callback at XRUN_LOG_WARN, and calls
  *  that need a machine fail with XRUN_E_CONFIG. Every call that changes a
  *  job (submit, poll, cancel, wait on an active job, hold, prune, ...)
- *  fails with XRUN_E_STORE ("attempt to write a readonly database").
+ *  fails with XRUN_E_STORE ("attempt to write a readonly database"; on a
+ *  PostgreSQL store the server's "read-only transaction" refusal: the
+ *  session is read-only and the schema is never created or migrated).
  *  Blocks: at most for the store's busy timeout while it is being created
- *  by another process.  Threads: as xrun_ctx_open().
+ *  by another process (PostgreSQL: the connect timeout).
+ *  Threads: as xrun_ctx_open().
  *  @param out   set to the new context (OWNED: xrun_ctx_close), NULL on
  *               failure
  *  @param opts  as for xrun_ctx_open() (may be NULL)
  *  @return XRUN_OK, XRUN_E_INVALID (out is NULL or a bad opts->version),
- *          XRUN_E_NOT_FOUND (no store at the path yet), XRUN_E_STORE (the
- *          file cannot be opened, or its schema needs migrating: open it
- *          once with xrun_ctx_open()) */
+ *          XRUN_E_NOT_FOUND (no store at the path yet, or no xrun schema
+ *          in the PostgreSQL database), XRUN_E_STORE (the file or server
+ *          cannot be opened, or its schema needs migrating: open it once
+ *          with xrun_ctx_open()) */
 XRUN_API int xrun_ctx_open_read_only(xrun_ctx **out, const xrun_options *opts);
 
 /** Drop the caller's reference (see LIFETIME). Open connections are closed
@@ -293,7 +307,8 @@ XRUN_API void xrun_ctx_close(xrun_ctx *ctx);
  *  @return the directory, BORROWED, valid for the context's life.
  *          No status code: "" for a NULL ctx. */
 XRUN_API const char *xrun_ctx_home(xrun_ctx *ctx);
-/** The resolved store path.
+/** The resolved store path: a file, or the URL of a PostgreSQL store
+ *  without its password.
  *  @param ctx  the context (BORROWED)
  *  @return the path, BORROWED, valid for the context's life.
  *          No status code: "" for a NULL ctx. */
@@ -313,6 +328,19 @@ XRUN_API const char *xrun_ctx_store_path(xrun_ctx *ctx);
  *  @param ctx  the context (BORROWED); NULL is refused
  *  @return XRUN_OK, XRUN_E_INVALID (ctx is NULL) */
 XRUN_API int xrun_ctx_interrupt(xrun_ctx *ctx);
+
+/** Describe the context's job store as JSON.
+ *  {"backend": "sqlite"|"postgresql", "location": (the store path; a URL
+ *  without its password), "schema_version": N, "schema_version_at_open": M
+ *  (before this context migrated it: opening a context migrates the store,
+ *  so M < N means this open did it), "latest_schema_version": L (what this
+ *  library knows), "jobs": count, "last_event_seq": seq}.
+ *  Blocks: one or two store reads.  Threads: any.
+ *  @param out_json  set to the JSON text, OWNED by the caller: release with
+ *                   xrun_free(); NULL on failure
+ *  @param ctx       the context (BORROWED)
+ *  @return XRUN_OK, XRUN_E_INVALID (a NULL argument), XRUN_E_STORE */
+XRUN_API int xrun_store_info_json(char **out_json, xrun_ctx *ctx);
 
 /* ------------------------------------------------------------------------ */
 /* Machines                                                                 */

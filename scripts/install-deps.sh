@@ -4,13 +4,13 @@
 #   scripts/install-deps.sh --test   also the test servers and tools
 set -euo pipefail
 
-build_pkgs=(cmake g++ make pkg-config libssh-dev libssl-dev libcjson-dev libsqlite3-dev libcmocka-dev)
+build_pkgs=(cmake g++ make pkg-config libssh-dev libssl-dev libcjson-dev libsqlite3-dev libpq-dev libcmocka-dev)
 test_pkgs=(openssh-server openssh-client tcsh openssl slurm-wlm slurmctld slurmd slurm-client munge
            mariadb-server slurmdbd gfortran clang libclang-rt-14-dev
            python3-cffi python3-pytest python3-setuptools python3-venv python3-ase python3-drmaa python3-pymatgen python3-numpy hyperfine abigail-tools
            tmux python3-jsonschema librust-tui-dev librust-crossterm-dev librust-serde-json-dev librust-clap-dev
            valgrind procps iproute2 doxygen
-           gridengine-master gridengine-exec gridengine-client)
+           gridengine-master gridengine-exec gridengine-client postgresql)
 
 want=("${build_pkgs[@]}")
 if [[ "${1:-}" == "--test" ]]; then want+=("${test_pkgs[@]}"); fi

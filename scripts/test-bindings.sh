@@ -65,6 +65,21 @@ echo "== Python: pytest tests/bindings/python"
 status=${PIPESTATUS[0]}
 record "pytest" $status "$(grep -E '(passed|failed|error)' "$logs/pytest.log" | tail -1)"
 
+# The same tests with the store on PostgreSQL (XRUN_STORE; each test gets an
+# empty store of its own): the testbed server of scripts/testbed-postgres.sh,
+# started and stopped here.
+echo "== Python: pytest tests/bindings/python on a PostgreSQL store"
+if "$repo/scripts/testbed-postgres.sh" up; then
+  (cd "$repo" && XRUN_BINARY_DIR=$build "$repo/tests/store/with_pg_store.sh" "$python" -m pytest -q \
+    -p no:cacheprovider tests/bindings/python) 2>&1 | tee "$logs/pytest-pg.log"
+  status=${PIPESTATUS[0]}
+  "$repo/scripts/testbed-postgres.sh" down
+else
+  status=1
+  echo "the PostgreSQL testbed did not start" >"$logs/pytest-pg.log"
+fi
+record "pytest (PostgreSQL store)" $status "$(grep -E '(passed|failed|error|did not start)' "$logs/pytest-pg.log" | tail -1)"
+
 # Both interpreters found here: Debian's (python3-cffi 1.15) and the
 # default python3 on PATH (its own cffi 2.x), without pytest.
 for py in "$python" "$(command -v python3 || echo "$python")"; do

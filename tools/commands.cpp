@@ -16,7 +16,7 @@ const std::vector<Command>& commands() {
       {"run", cmd_run},         {"submit", cmd_submit},   {"status", cmd_status},   {"list", cmd_list},
       {"wait", cmd_wait},       {"cancel", cmd_cancel},   {"poll", cmd_poll},       {"events", cmd_events},
       {"send", cmd_send},       {"recover", cmd_recover}, {"machines", cmd_machines}, {"parse", cmd_parse},
-      {"version", cmd_version}, {"tail", cmd_tail},       {"prune", cmd_prune},
+      {"version", cmd_version}, {"tail", cmd_tail},       {"prune", cmd_prune},     {"store", cmd_store},
   };
   return table;
 }

@@ -25,6 +25,7 @@ int cmd_machines(int argc, char** argv);
 int cmd_parse(int argc, char** argv);
 int cmd_tail(int argc, char** argv);
 int cmd_prune(int argc, char** argv);
+int cmd_store(int argc, char** argv);
 int cmd_version(int argc, char** argv);
 
 }  // namespace xrun_tool

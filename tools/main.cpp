@@ -26,6 +26,7 @@ static void usage(FILE* out) {
           "  prune --older-than AGE [--json]             delete finished jobs (and events) older than AGE (30d)\n"
           "  machines list|show NAME|check NAME [--json]\n"
           "  parse [--parser qe|vasp|crystal|auto] [--json] FILE\n"
+          "  store info|migrate [--json]                 the job store ($XRUN_STORE: a file or postgresql://...)\n"
           "  version\n");
 }
 

@@ -77,6 +77,7 @@ module xrun
   public :: xrun_version, xrun_library_version_number, xrun_status_name, xrun_last_error, &
        xrun_last_status, xrun_state_name, xrun_state_is_terminal
   public :: xrun_ctx_open, xrun_ctx_close, xrun_ctx_home, xrun_ctx_store_path, xrun_is_open
+  public :: xrun_store_info_json
   public :: xrun_machines_list, xrun_machines_default
   public :: xrun_machine_open, xrun_machine_free, xrun_machine_name, xrun_machine_json, &
        xrun_machine_check, xrun_machine_stats
@@ -205,6 +206,12 @@ module xrun
        type(c_ptr), value :: ctx
        type(c_ptr) :: r
      end function c_xrun_ctx_store_path
+     function c_xrun_store_info_json(out, ctx) bind(c, name="xrun_store_info_json") result(r)
+       import :: c_ptr, c_int
+       type(c_ptr), intent(out) :: out
+       type(c_ptr), value :: ctx
+       integer(c_int) :: r
+     end function c_xrun_store_info_json
      function c_xrun_machines_list(out, ctx) bind(c, name="xrun_machines_list") result(r)
        import :: c_ptr, c_int
        type(c_ptr), intent(out) :: out
@@ -874,6 +881,21 @@ contains
     type(xrun_events), intent(in) :: h
     events_is_open = c_associated(h%ptr)
   end function events_is_open
+
+  !> The job store as JSON: backend, location (no password), schema versions,
+  !> jobs, last event.
+  subroutine xrun_store_info_json(ctx, json, stat, errmsg)
+    type(xrun_ctx), intent(in) :: ctx
+    character(len=:), allocatable, intent(out) :: json
+    integer, intent(out), optional :: stat
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    type(c_ptr) :: out
+    integer(c_int) :: status
+    status = c_xrun_store_info_json(out, ctx%ptr)
+    json = take_string(out)
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
+  end subroutine xrun_store_info_json
 
   ! ---- machines ------------------------------------------------------------
 

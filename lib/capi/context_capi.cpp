@@ -1,4 +1,5 @@
 // Options, contexts and machines.
+#include <cstddef>
 #include <cstring>
 
 #include "capi/guard.h"
@@ -26,17 +27,19 @@ ContextOptions to_context_options(const xrun_options* opts) {
                                     std::to_string(XRUN_OPTIONS_VERSION) + ")");
   if (opts->home) out.home = opts->home;
   if (opts->store_path) out.store_path = opts->store_path;
+  if (opts->version >= 2 && opts->store_url) out.store_path = opts->store_url;
   out.logger = Logger(opts->log, opts->log_level, opts->log_payload);
   out.prompt = opts->prompt;
   out.prompt_payload = opts->prompt_payload;
   return out;
 }
 
-// The size of xrun_options as `version` defined it. Version 1 is the whole
-// struct today; when version 2 appends fields, version 1 ends at the first
-// of them (offsetof).
+// The size of xrun_options as `version` defined it: each version ends
+// where the next one's first field begins (offsetof).
 size_t options_size(unsigned int version) {
   switch (version) {
+    case 1:
+      return offsetof(xrun_options, store_url);
     default:
       return sizeof(xrun_options);
   }

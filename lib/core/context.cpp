@@ -58,12 +58,21 @@ std::string this_host() {
   return name;
 }
 
+// The store's location: the caller's, else $XRUN_STORE (a file path or a
+// postgresql:// URL shared by several hosts), else <home>/xrun.db.
+std::string store_location(const std::string& given, const std::string& home) {
+  if (!given.empty()) return is_postgresql_url(given) ? given : expand_user(given);
+  const char* env = getenv("XRUN_STORE");
+  if (env && *env) return is_postgresql_url(env) ? std::string(env) : expand_user(env);
+  return home + "/xrun.db";
+}
+
 }  // namespace
 
 Context::Context(const ContextOptions& options)
     : home_(options.home.empty() ? default_home() : expand_user(options.home)), logger_(options.logger) {
   while (home_.size() > 1 && home_.back() == '/') home_.pop_back();
-  store_path_ = options.store_path.empty() ? home_ + "/xrun.db" : expand_user(options.store_path);
+  store_path_ = store_location(options.store_path, home_);
   // The lease owner: which process (and which context in it) polls.
   std::string owner =
       this_host() + "/" + std::to_string(getpid()) + "/" + std::to_string(reinterpret_cast<uintptr_t>(this));
@@ -89,7 +98,8 @@ Context::Context(const ContextOptions& options)
   callbacks.prompt = options.prompt;
   callbacks.prompt_payload = options.prompt_payload;
   machines_ = std::make_unique<MachineAccess>(std::move(config), home_, callbacks, std::move(config_error));
-  store_ = std::make_unique<Store>(store_path_, options.read_only ? Store::Mode::ReadOnly : Store::Mode::ReadWrite);
+  store_ = open_store(store_path_, options.read_only ? Store::Mode::ReadOnly : Store::Mode::ReadWrite);
+  store_path_ = store_->path();  // as the store shows it: a URL loses its password here
   store_->set_write_listener([this] { wakeup_.notify_change(); });
   submission_ = std::make_unique<Submission>(*store_, *machines_, logger_);
   finishing_ = std::make_unique<Finishing>(*store_, *machines_, logger_, home_);

@@ -27,7 +27,7 @@ namespace xrun {
 
 struct ContextOptions {
   std::string home;        // "" = $XRUN_HOME or ~/.xrun
-  std::string store_path;  // "" = <home>/xrun.db
+  std::string store_path;  // a file or postgresql:// URL; "" = $XRUN_STORE, else <home>/xrun.db
   Logger logger;
   xrun_prompt_fn prompt = nullptr;
   void* prompt_payload = nullptr;

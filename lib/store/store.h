@@ -1,10 +1,20 @@
-// The job store: one SQLite file (WAL, busy timeout, schema migrations,
-// mode 0600) shared by every process of one user. Jobs are written before
-// they are sent; every state change appends an event in the same
-// transaction. Only this module opens SQLite. Thread-safe: one connection
-// per Store guarded by a mutex; several processes coordinate through
-// SQLite's locking (busy timeout + retry, never a "database is locked"
-// error surfacing to the caller under normal contention).
+// The job store's interface: what the rest of xrun may ask of the place
+// where jobs, their events, poll leases and poll times are kept. Every
+// implementation keeps the same guarantees; open_store() chooses one from
+// the store's location: SQLite (sqlite_store.h, the embedded default, one
+// file per user and host) or PostgreSQL (pg_store.h, one database shared
+// by processes on any number of hosts). Only lib/store speaks SQL.
+//
+// Guarantees every implementation gives:
+// - write-before-act: a call returns only once its change is durable;
+// - transition() is a compare-and-set across processes and hosts, and a
+//   state change and its event are committed together or not at all;
+// - event seq numbers are handed out in commit order with no gaps (only
+//   prune_jobs removes numbers, never reusing them), so a follower reading
+//   `seq > N` never skips an event committed after it read;
+// - leases and poll times are shared by every process using the store.
+// Thread-safe: a Store may be used by several threads at once. A Store must
+// not cross fork(): a child process opens its own.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -80,44 +90,49 @@ struct JobUpdate {
 
 class Store {
  public:
-  // Opens or creates the database at `path` (parent directory must exist),
-  // migrating the schema to the current version. Throws Error(XRUN_E_STORE)
-  // naming the path, or if the file's schema is newer than this build.
-  // A Store must not cross fork(): a child process opens its own.
   // ReadOnly opens an existing store without any lock or write (Error
   // XRUN_E_NOT_FOUND if there is none, XRUN_E_STORE if its schema needs
   // migrating); writes then fail with XRUN_E_STORE.
   enum class Mode { ReadWrite, ReadOnly };
-  explicit Store(const std::string& path, Mode mode = Mode::ReadWrite);
-  ~Store();
+
+  virtual ~Store() = default;
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  const std::string& path() const;
-  int schema_version() const;
-  // The schema version this build creates and understands.
+  // Where the store is, fit to show: a file path, or a URL without its
+  // password.
+  virtual const std::string& path() const = 0;
+  virtual int schema_version() const = 0;
+  // The schema version the store had before this Store migrated it.
+  virtual int schema_version_at_open() const = 0;
+  // The schema version this build creates and understands (the same
+  // numbering on every backend).
   static int latest_schema_version();
+  // "sqlite" or "postgresql".
+  virtual const char* backend() const = 0;
+  // How many jobs the store holds.
+  virtual int64_t job_count() const = 0;
 
   // Inserts a new job (normally state CREATED) and its first event, in one
   // transaction. created_ms/updated_ms of 0 mean "now". A duplicate id
   // throws Error(XRUN_E_STORE).
-  void insert_job(const JobRecord& job);
+  virtual void insert_job(const JobRecord& job) = 0;
   // Inserts several jobs, each with its first event, in ONE transaction
-  // (one fsync for all: a driver may record thousands at once).
-  void insert_jobs(const std::vector<JobRecord>& jobs);
-  std::optional<JobRecord> get_job(const std::string& id) const;
+  // (one commit for all: a driver may record thousands at once).
+  virtual void insert_jobs(const std::vector<JobRecord>& jobs) = 0;
+  virtual std::optional<JobRecord> get_job(const std::string& id) const = 0;
   // Newest first. machine "" = all; state < 0 = all; limit <= 0 = all.
-  std::vector<JobRecord> list_jobs(const std::string& machine, int state, int64_t limit) const;
+  virtual std::vector<JobRecord> list_jobs(const std::string& machine, int state, int64_t limit) const = 0;
   // Jobs in a non-terminal state past CREATED (submitted..running), oldest
   // first. machine "" = all.
-  std::vector<JobRecord> active_jobs(const std::string& machine) const;
+  virtual std::vector<JobRecord> active_jobs(const std::string& machine) const = 0;
   // Jobs in CREATED or SUBMITTING (for crash recovery).
-  std::vector<JobRecord> unsent_jobs() const;
+  virtual std::vector<JobRecord> unsent_jobs() const = 0;
   // Jobs in WAITING, oldest first. machine "" = all.
-  std::vector<JobRecord> waiting_jobs(const std::string& machine) const;
+  virtual std::vector<JobRecord> waiting_jobs(const std::string& machine) const = 0;
   // Machines with jobs a poll round has work for: active (submitted..
   // running) or waiting to be sent.
-  std::vector<std::string> machines_with_work() const;
+  virtual std::vector<std::string> machines_with_work() const = 0;
 
   // Atomically: if the job's current state is one of `allowed_from` (empty:
   // any), set it to `to`, apply `update`, and append an event with
@@ -125,15 +140,16 @@ class Store {
   // was not allowed -- another process got there first. A transition to the
   // state the job is already in only updates fields, with no event, unless
   // the reason changed: then one event (text `message`, or the new reason if
-  // `message` is empty). Throws Error(XRUN_E_NOT_FOUND) for an unknown id.
-  bool transition(const std::string& id, const std::vector<xrun_state>& allowed_from,
-                  xrun_state to, const JobUpdate& update, const std::string& message);
+  // `message` is empty). Reasons and messages are capped (kMaxReasonBytes).
+  // Throws Error(XRUN_E_NOT_FOUND) for an unknown id.
+  virtual bool transition(const std::string& id, const std::vector<xrun_state>& allowed_from,
+                          xrun_state to, const JobUpdate& update, const std::string& message) = 0;
   // Applies `update` without a state change or event. Throws
   // Error(XRUN_E_NOT_FOUND) if there is no such job (as does transition).
-  void update(const std::string& id, const JobUpdate& update);
+  virtual void update(const std::string& id, const JobUpdate& update) = 0;
 
-  std::vector<Event> events_since(int64_t after_seq, int64_t max) const;
-  int64_t last_event_seq() const;
+  virtual std::vector<Event> events_since(int64_t after_seq, int64_t max) const = 0;
+  virtual int64_t last_event_seq() const = 0;
 
   // Deletes the jobs whose state is one of `states` and that ended (or,
   // without an end time, were last updated) before `before_ms`, with all
@@ -143,32 +159,46 @@ class Store {
     int64_t jobs = 0;
     int64_t events = 0;
   };
-  PruneCounts prune_jobs(const std::vector<int>& states, int64_t before_ms);
+  virtual PruneCounts prune_jobs(const std::vector<int>& states, int64_t before_ms) = 0;
 
   // Called after every write transaction of THIS Store ends (committed or
   // not; a spurious call is harmless), outside the store's lock, so that
-  // same-process waiters for new events wake at once. Set it before the
-  // Store is shared between threads.
-  void set_write_listener(std::function<void()> listener);
-  // SQLite's PRAGMA data_version: it changes when ANOTHER connection (any
-  // process) commits -- a cheap test of whether re-reading is worth it.
-  int64_t data_version() const;
+  // same-process waiters for new events wake at once. A store whose server
+  // pushes changes (PostgreSQL: LISTEN/NOTIFY) also calls it, from its
+  // listening thread, when another process or host commits an event. Set
+  // it before the Store is shared between threads.
+  virtual void set_write_listener(std::function<void()> listener) = 0;
+  // Changes when ANOTHER connection (any process) may have committed -- a
+  // cheap test of whether re-reading is worth it. SQLite: PRAGMA
+  // data_version. PostgreSQL: how many notifications arrived (the first
+  // call starts listening; a lost listening connection also counts).
+  virtual int64_t data_version() const = 0;
 
-  // A named lease shared across processes (e.g. "poll:host:user"): returns
-  // true if `owner` now holds it until now + ttl_ms (acquired, renewed, or
-  // taken over after expiry).
-  bool acquire_lease(const std::string& name, const std::string& owner, int64_t ttl_ms);
-  void release_lease(const std::string& name, const std::string& owner);
+  // A named lease shared across processes and hosts (e.g.
+  // "poll:host:user"): returns true if `owner` now holds it until now +
+  // ttl_ms (acquired, renewed, or taken over after expiry).
+  virtual bool acquire_lease(const std::string& name, const std::string& owner, int64_t ttl_ms) = 0;
+  virtual void release_lease(const std::string& name, const std::string& owner) = 0;
   // Who holds the named lease ("" if nobody), expired or not.
-  std::string lease_owner(const std::string& name) const;
+  virtual std::string lease_owner(const std::string& name) const = 0;
   // When the named poll last completed (ms since the epoch), 0 if never;
   // lets processes share min_poll_interval.
-  int64_t last_poll_ms(const std::string& name) const;
-  void set_last_poll_ms(const std::string& name, int64_t ms);
+  virtual int64_t last_poll_ms(const std::string& name) const = 0;
+  virtual void set_last_poll_ms(const std::string& name, int64_t ms) = 0;
 
- private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+ protected:
+  Store() = default;
 };
+
+// Opens (creating and migrating as needed, unless `mode` is ReadOnly) the
+// store at `location`: a "postgresql://" or "postgres://" URL selects
+// PostgreSQL, anything else is the path of a SQLite file (its parent
+// directory must exist). Throws Error(XRUN_E_STORE) naming the location
+// (never a password) when it cannot be opened or its schema is newer than
+// this build.
+std::unique_ptr<Store> open_store(const std::string& location, Store::Mode mode = Store::Mode::ReadWrite);
+
+// Whether `location` names a PostgreSQL store ("postgresql://", "postgres://").
+bool is_postgresql_url(const std::string& location);
 
 }  // namespace xrun

@@ -73,9 +73,24 @@ static char *slurp(const char *path) {
     return data;
 }
 
-static void submitter(const char *home, const char *runlog) {
+/* Run through tests/store/with_pg_store.sh (XRUN_TEST_PG_BASE_URL set),
+ * each round gets a fresh PostgreSQL store: a new schema. NULL otherwise
+ * (the round's home holds a SQLite store). */
+static const char *round_store(char *url, size_t size, int round) {
+    const char *base = getenv("XRUN_TEST_PG_BASE_URL");
+    if (!base) return NULL;
+    char schema[64], cmd[1024];
+    snprintf(schema, sizeof schema, "crash_%d_%d", (int)getpid(), round);
+    snprintf(cmd, sizeof cmd, "psql -X -q -v ON_ERROR_STOP=1 '%s' -c 'CREATE SCHEMA %s' >/dev/null", base, schema);
+    assert_int_equal(system(cmd), 0);
+    snprintf(url, size, "%s?options=-csearch_path%%3D%s", base, schema);
+    return url;
+}
+
+static void submitter(const char *home, const char *store, const char *runlog) {
     xrun_options opts = XRUN_OPTIONS_INIT;
     opts.home = home;
+    opts.store_url = store;
     xrun_ctx *ctx = NULL;
     if (xrun_ctx_open(&ctx, &opts) != XRUN_OK) _exit(3);
     char spec[1024];
@@ -122,11 +137,13 @@ static void test_kill_during_submission_then_recover(void **state) {
         snprintf(home, sizeof home, "%s", xrun_test_tempdir("crash"));
         snprintf(runlog, sizeof runlog, "%s/runlog", home);
         write_home(home);
+        char store_buf[512];
+        const char *store = round_store(store_buf, sizeof store_buf, round);
         int kill_after_ms = 50 + rand() % (slurm_mode() ? 1500 : 600);
         if (resend_mode()) kill_after_ms += 150; /* past the recording, into the rounds */
         pid_t child = fork();
         assert_true(child >= 0);
-        if (child == 0) submitter(home, runlog);
+        if (child == 0) submitter(home, store, runlog);
         usleep((useconds_t)kill_after_ms * 1000);
         kill(child, SIGKILL);
         int status = 0;
@@ -135,6 +152,7 @@ static void test_kill_during_submission_then_recover(void **state) {
 
         xrun_options opts = XRUN_OPTIONS_INIT;
         opts.home = home;
+        opts.store_url = store;
         xrun_ctx *ctx = NULL;
         assert_int_equal(xrun_ctx_open(&ctx, &opts), XRUN_OK);
         char *report = NULL;
@@ -221,9 +239,9 @@ static void test_kill_during_submission_then_recover(void **state) {
         total_unsent += unsent;
         xrun_ctx_close(ctx);
     }
-    printf("crash-recovery: %d rounds, %ld jobs recorded, %ld ran, %ld adopted, %ld reset, %ld never sent; "
+    printf("crash-recovery (%s store): %d rounds, %ld jobs recorded, %ld ran, %ld adopted, %ld reset, %ld never sent; "
            "duplicates %ld, lost %ld, ran-but-marked-unsent %ld\n",
-           ROUNDS, total_jobs, total_ran, total_adopted, total_reset, total_unsent, duplicates, lost,
+           getenv("XRUN_TEST_PG_BASE_URL") ? "postgresql" : "sqlite", ROUNDS, total_jobs, total_ran, total_adopted, total_reset, total_unsent, duplicates, lost,
            ran_but_marked_unsent);
     assert_int_equal(duplicates, 0);
     assert_int_equal(lost, 0);

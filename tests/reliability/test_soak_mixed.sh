@@ -13,7 +13,7 @@ set -u
 X=${XRUN_TOOL:?run through ctest}
 SRC=${XRUN_SOURCE_DIR:?run through ctest}
 BIN=${XRUN_BINARY_DIR:?run through ctest}
-SECS=${XRUN_SOAK_SECONDS:-60}
+SECS=${XRUN_SOAK_SECONDS:-${XRUN_SOAK_DEFAULT_SECONDS:-60}}
 PY=/usr/bin/python3
 HERE=$(cd "$(dirname "$0")" && pwd)
 

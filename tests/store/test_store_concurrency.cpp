@@ -1,7 +1,9 @@
-// Several processes, and several threads, on one store file. The point of
-// the store is that a submitting process, polling processes and a reading
-// TUI never see "database is locked", never lose or duplicate an event, and
-// never both win the same compare-and-set transition.
+// Several processes, and several threads, on one store -- a SQLite file, or
+// the real PostgreSQL when run with "postgresql". The point of the store is
+// that a submitting process, polling processes and a reading TUI never see
+// "database is locked" (or any other error), never lose or duplicate an
+// event, and never both win the same compare-and-set transition. The run
+// lasts XRUN_STORE_SOAK_S seconds (default 4): set it to 60 for a soak.
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,7 +25,10 @@ using xrun::Store;
 
 namespace {
 
-constexpr int64_t kRunMs = 4000;
+int64_t run_ms() {
+  const char* soak = getenv("XRUN_STORE_SOAK_S");
+  return soak && atoi(soak) > 0 ? atoi(soak) * int64_t{1000} : 4000;
+}
 enum Role { kWriter, kPoller, kReader };
 
 // What one child did, written to its log for the parent to check:
@@ -103,11 +108,11 @@ void reader(Store& s, ChildLog& log, int64_t end) {
   ChildLog log{fopen(log_path.c_str(), "w")};
   if (!log.f) _exit(3);
   try {
-    Store s(path);
-    const int64_t end = xrun::monotonic_ms() + kRunMs;
-    if (role == kWriter) writer(s, index, log, end);
-    if (role == kPoller) poller(s, index, log, end);
-    if (role == kReader) reader(s, log, end);
+    auto s = store_test::open(path);
+    const int64_t end = xrun::monotonic_ms() + run_ms();
+    if (role == kWriter) writer(*s, index, log, end);
+    if (role == kPoller) poller(*s, index, log, end);
+    if (role == kReader) reader(*s, log, end);
   } catch (const std::exception& e) {
     log.error(e.what());
   }
@@ -119,7 +124,8 @@ void reader(Store& s, ChildLog& log, int64_t end) {
 
 static void test_processes_share_one_store(void**) {
   const std::string dir = xrun_test_tempdir("store-procs");
-  const std::string path = dir + "/jobs.db";
+  // Nothing there yet: the children race to create and migrate it.
+  const std::string path = store_test::on_postgres() ? store_test::fresh_pg_url("procs") : dir + "/jobs.db";
   const Role roles[] = {kWriter, kWriter, kPoller, kPoller, kReader};
   const int count = sizeof roles / sizeof roles[0];
 
@@ -176,7 +182,8 @@ static void test_processes_share_one_store(void**) {
   assert_true(inserted.size() > 10);
   assert_true(reader_seen > 0);
 
-  Store s(path);
+  auto owned = store_test::open(path);
+  Store& s = *owned;
   // Every inserted job is there.
   for (auto& id : inserted) assert_true(s.get_job(id).has_value());
   assert_int_equal(s.list_jobs("", -1, 0).size(), inserted.size());
@@ -203,13 +210,14 @@ static void test_processes_share_one_store(void**) {
   }
   assert_int_equal(events.size(), inserted.size() + transitions);
   assert_true(s.last_poll_ms("poll:shared") > 0);
-  printf("# %d processes, %.1f s: %zu jobs, %zu transitions, %zu events (%.0f writes/s); reader paged %lld\n",
-         count, kRunMs / 1000.0, inserted.size(), transitions, events.size(),
-         (inserted.size() + transitions) * 1000.0 / kRunMs, reader_seen);
+  printf("# %s, %d processes, %.1f s: %zu jobs, %zu transitions, %zu events (%.0f writes/s); reader paged %lld\n",
+         store_test::backend_name(), count, run_ms() / 1000.0, inserted.size(), transitions, events.size(),
+         (inserted.size() + transitions) * 1000.0 / run_ms(), reader_seen);
 }
 
 static void test_threads_share_one_store(void**) {
-  Store s(store_test::fresh_db_path("store-threads"));
+  auto owned = store_test::open(store_test::fresh_location("store-threads"));
+  Store& s = *owned;
   const int per_thread = 100;
   std::atomic<int> ready{0};
   std::atomic<int> wins[2] = {{0}, {0}};
@@ -262,7 +270,8 @@ static void test_threads_share_one_store(void**) {
   assert_true(reader_seen <= s.last_event_seq());
 }
 
-int main(void) {
+int main(int argc, char** argv) {
+  store_test::choose_backend(argc, argv);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_processes_share_one_store),
       cmocka_unit_test(test_threads_share_one_store),

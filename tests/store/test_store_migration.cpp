@@ -1,18 +1,45 @@
 // A store file written by xrun v0.1.0 (schema 1, tests/fixtures/store/
 // v1_store.sql, made by the v0.1.0 library) opens with this build: every job
 // and every event is kept, the job that waited for room becomes
-// waiting/room, and the new columns work on the migrated rows.
+// waiting/room, and the new columns work on the migrated rows. Run with
+// "postgresql", the same rows go into a PostgreSQL store of schema 1 (the
+// first of pg_migrations(), as the first PostgreSQL xrun made it) and the
+// same checks run on its migration.
 #include <fstream>
 #include <sstream>
 #include <string>
 
 #include "core/state.h"
+#include "store/pg_schema.h"
 #include "store_test_util.h"
 
 using store_test::fresh_db_path;
+using store_test::on_postgres;
+using store_test::open;
 using xrun::JobUpdate;
 using xrun::Store;
 using xrun::WaitingFor;
+
+// PostgreSQL's schema 1 with the fixture's rows: its INSERT lines are
+// plain SQL both servers read alike; the event counter is set as the
+// first PostgreSQL xrun would have left it.
+static std::string v1_pg_store(const std::string& fixture) {
+  const std::string url = store_test::fresh_location("store-v1");
+  std::string sql = "BEGIN;\n";
+  sql += xrun::store::pg_migrations().front().sql;
+  sql += "CREATE TABLE xrun_schema (only_row BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (only_row),"
+         " version INTEGER NOT NULL);\nINSERT INTO xrun_schema VALUES (TRUE, 1);\n";
+  std::istringstream lines(fixture);
+  for (std::string line; std::getline(lines, line);)
+    if (line.rfind("INSERT INTO jobs ", 0) == 0 || line.rfind("INSERT INTO events ", 0) == 0 ||
+        line.rfind("INSERT INTO polls ", 0) == 0)
+      sql += line + "\n";
+  sql += "UPDATE event_counter SET last_seq = (SELECT max(seq) FROM events);\nCOMMIT;\n";
+  const std::string error = store_test::pg_raw(url, sql);
+  if (!error.empty()) fail_msg("loading the v1 fixture into PostgreSQL: %s", error.c_str());
+  assert_int_equal(store_test::raw_int(url, "SELECT version FROM xrun_schema"), 1);
+  return url;
+}
 
 static std::string v1_store() {
   const char* source = getenv("XRUN_SOURCE_DIR");
@@ -21,6 +48,7 @@ static std::string v1_store() {
   assert_true(in.good());
   std::stringstream text;
   text << in.rdbuf();
+  if (on_postgres()) return v1_pg_store(text.str());
   const std::string path = fresh_db_path("store-v1");
   assert_int_equal(store_test::raw_exec(path, text.str().c_str()), SQLITE_OK);
   assert_int_equal(store_test::raw_query_int(path, "PRAGMA user_version"), 1);
@@ -29,12 +57,14 @@ static std::string v1_store() {
 
 static void test_v1_store_keeps_every_job_and_event(void**) {
   const std::string path = v1_store();
-  const int64_t jobs_before = store_test::raw_query_int(path, "SELECT count(*) FROM jobs");
-  const int64_t events_before = store_test::raw_query_int(path, "SELECT count(*) FROM events");
+  const int64_t jobs_before = store_test::raw_int(path, "SELECT count(*) FROM jobs");
+  const int64_t events_before = store_test::raw_int(path, "SELECT count(*) FROM events");
   assert_int_equal(jobs_before, 5);
   assert_int_equal(events_before, 21);
-  Store s(path);
+  auto owned = open(path);
+  Store& s = *owned;
   assert_int_equal(s.schema_version(), Store::latest_schema_version());
+  assert_int_equal(s.schema_version_at_open(), 1);
   assert_int_equal(s.list_jobs("", -1, 0).size(), 5);
   assert_int_equal(s.events_since(0, 0).size(), 21);
   // Terminal jobs keep their states, reasons and exit codes.
@@ -71,23 +101,26 @@ static void test_v1_store_keeps_every_job_and_event(void**) {
   assert_int_equal(s.last_event_seq(), 22);
   assert_int_equal(s.waiting_jobs("local").size(), 2);
   // The file's own view names the new state.
-  assert_int_equal(store_test::raw_query_int(
-                       path, "SELECT count(*) FROM jobs_named WHERE state_name = 'waiting'"),
-                   2);
+  assert_int_equal(store_test::raw_int(path, "SELECT count(*) FROM jobs_named WHERE state_name = 'waiting'"), 2);
   // Events still refuse rewriting, and foreign keys still hold.
-  assert_int_not_equal(store_test::raw_exec(path, "UPDATE events SET message = 'x' WHERE seq = 1"), SQLITE_OK);
-  assert_int_equal(store_test::raw_query_int(path, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+  assert_false(store_test::raw_sql_ok(path, "UPDATE events SET message = 'x' WHERE seq = 1"));
+  if (on_postgres())
+    assert_false(store_test::raw_sql_ok(path, "INSERT INTO events (seq, time_ms, job_id, state) VALUES (999, 1, 'ghost', 0)"));
+  else
+    assert_int_equal(store_test::raw_query_int(path, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
 }
 
 static void test_v1_store_reopens_after_migration(void**) {
   const std::string path = v1_store();
-  { Store first(path); }
-  Store again(path);
-  assert_int_equal(again.schema_version(), Store::latest_schema_version());
-  assert_int_equal(again.list_jobs("", -1, 0).size(), 5);
+  { open(path); }
+  auto again = open(path);
+  assert_int_equal(again->schema_version(), Store::latest_schema_version());
+  assert_int_equal(again->schema_version_at_open(), Store::latest_schema_version());
+  assert_int_equal(again->list_jobs("", -1, 0).size(), 5);
 }
 
-int main(void) {
+int main(int argc, char** argv) {
+  store_test::choose_backend(argc, argv);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_v1_store_keeps_every_job_and_event),
       cmocka_unit_test(test_v1_store_reopens_after_migration),

@@ -6,7 +6,7 @@ _xrun() {
     cur=${COMP_WORDS[COMP_CWORD]}; prev=${COMP_WORDS[COMP_CWORD-1]}
     words=("${COMP_WORDS[@]}"); cword=$COMP_CWORD
   }
-  local commands="run submit status list wait cancel poll events send recover tail prune machines parse version help"
+  local commands="run submit status list wait cancel poll events send recover tail prune store machines parse version help"
   if ((cword == 1)); then
     COMPREPLY=($(compgen -W "$commands --help" -- "$cur"))
     return
@@ -36,6 +36,9 @@ _xrun() {
     machines)
       if ((cword == 2)); then COMPREPLY=($(compgen -W "list show check" -- "$cur")); return; fi
       opts="--json $(xrun machines list 2>/dev/null | awk 'NR > 1 {print ($1 == "*" ? $2 : $1)}')" ;;
+    store)
+      if ((cword == 2)); then COMPREPLY=($(compgen -W "info migrate" -- "$cur")); return; fi
+      opts="--json" ;;
     parse) opts="--parser --json"; COMPREPLY=($(compgen -f -- "$cur")) ;;
   esac
   case ${words[1]} in

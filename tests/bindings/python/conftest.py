@@ -41,13 +41,30 @@ CORPUS = _corpus_dir()
 SI_SCF = os.path.join(CORPUS, "qe", "generated", "si_scf.out")
 
 
+def _fresh_pg_store(monkeypatch):
+    """Run through tests/store/with_pg_store.sh, each test gets an empty
+    PostgreSQL store of its own (a fresh schema), as it gets an empty home."""
+    import subprocess
+    import uuid
+
+    base = os.environ["XRUN_TEST_PG_BASE_URL"]
+    schema = "py_" + uuid.uuid4().hex[:16]
+    subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", base, "-c", "CREATE SCHEMA " + schema],
+                   check=True, stdout=subprocess.DEVNULL)
+    monkeypatch.setenv("XRUN_STORE", base + "?options=-csearch_path%3D" + schema)
+
+
 @pytest.fixture
 def home(tmp_path, monkeypatch):
-    """An empty XRUN_HOME for one test (only the built-in `local` machine)."""
+    """An empty XRUN_HOME for one test (only the built-in `local` machine),
+    and an empty store: the home's file, or a PostgreSQL store of its own
+    when XRUN_STORE names one."""
     path = tmp_path / "xrun-home"
     path.mkdir()
     monkeypatch.setenv("XRUN_HOME", str(path))
     monkeypatch.delenv("XRUN_DEFAULT_MACHINE", raising=False)
+    if os.environ.get("XRUN_STORE", "").startswith("postgresql://") and os.environ.get("XRUN_TEST_PG_BASE_URL"):
+        _fresh_pg_store(monkeypatch)
     return path
 
 

@@ -72,7 +72,7 @@ pub type xrun_prompt_fn = Option<
     ) -> c_int,
 >;
 
-pub const XRUN_OPTIONS_VERSION: c_uint = 1;
+pub const XRUN_OPTIONS_VERSION: c_uint = 2;
 
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
@@ -85,6 +85,9 @@ pub struct xrun_options {
     pub log_payload: *mut c_void,
     pub prompt: xrun_prompt_fn,
     pub prompt_payload: *mut c_void,
+    /// Version 2: a SQLite path or a postgresql:// URL (NULL: store_path,
+    /// else $XRUN_STORE, else <home>/xrun.db).
+    pub store_url: *const c_char,
 }
 
 impl Default for xrun_options {
@@ -99,6 +102,7 @@ impl Default for xrun_options {
             log_payload: std::ptr::null_mut(),
             prompt: None,
             prompt_payload: std::ptr::null_mut(),
+            store_url: std::ptr::null(),
         }
     }
 }
@@ -133,6 +137,7 @@ extern "C" {
     pub fn xrun_ctx_close(ctx: *mut xrun_ctx);
     pub fn xrun_ctx_home(ctx: *mut xrun_ctx) -> *const c_char;
     pub fn xrun_ctx_store_path(ctx: *mut xrun_ctx) -> *const c_char;
+    pub fn xrun_store_info_json(out_json: *mut *mut c_char, ctx: *mut xrun_ctx) -> c_int;
 
     pub fn xrun_machines_list(out_json: *mut *mut c_char, ctx: *mut xrun_ctx) -> c_int;
     pub fn xrun_machines_default(out_name: *mut *mut c_char, ctx: *mut xrun_ctx) -> c_int;

@@ -81,9 +81,9 @@ fn defines_match() {
 #[test]
 fn linked_library_matches_header() {
     assert_eq!(unsafe { xrun_sys::xrun_version_number() }, xrun_sys::XRUN_VERSION_NUMBER);
-    // The struct layout C sees: 8 pointer-sized fields + 2 ints, padded.
+    // The struct layout C sees: 9 pointer-sized fields + 2 ints, padded.
     let p = std::mem::size_of::<usize>();
-    assert_eq!(std::mem::size_of::<xrun_sys::xrun_options>(), 8 * p);
+    assert_eq!(std::mem::size_of::<xrun_sys::xrun_options>(), 9 * p);
     let mut opts = xrun_sys::xrun_options { log_level: 99, ..Default::default() };
     assert_eq!(unsafe { xrun_sys::xrun_options_init(&mut opts, xrun_sys::XRUN_OPTIONS_VERSION) }, 0);
     assert_eq!(opts.log_level, xrun_sys::XRUN_LOG_WARN);

@@ -1,4 +1,4 @@
-#include "store/store.h"
+#include "store/sqlite_store.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -140,24 +140,10 @@ void tighten_sidecar_modes(const std::string& path) {
 
 }  // namespace
 
-namespace {
-const char* const kWaitingNames[] = {"", "room", "connection", "dependencies", "retry_backoff", "deferred"};
-}  // namespace
-
-const char* waiting_for_name(WaitingFor w) {
-  auto i = static_cast<size_t>(w);
-  return i < sizeof kWaitingNames / sizeof kWaitingNames[0] ? kWaitingNames[i] : "";
-}
-
-WaitingFor waiting_for_from_name(const std::string& name) {
-  for (size_t i = 1; i < sizeof kWaitingNames / sizeof kWaitingNames[0]; ++i)
-    if (name == kWaitingNames[i]) return static_cast<WaitingFor>(i);
-  return WaitingFor::Nothing;
-}
-
-struct Store::Impl {
+struct SqliteStore::Impl {
   std::string path;
   int schema_version = 0;
+  int schema_version_at_open = -1;
   mutable std::mutex mutex;  // guards db: one connection, one user at a time
   store::Connection db;
   std::function<void()> write_listener;  // set before sharing, then read-only
@@ -274,6 +260,7 @@ struct Store::Impl {
     attempt("reading the schema version", false, [&] {
       Statement v(db.get(), "PRAGMA user_version");
       schema_version = v.step() ? static_cast<int>(v.int64(0)) : 0;
+      schema_version_at_open = schema_version;
     });
   }
 
@@ -330,6 +317,7 @@ struct Store::Impl {
                                         " is newer than this xrun supports (" +
                                         std::to_string(latest) + ")");
         schema_version = current;
+        if (schema_version_at_open < 0) schema_version_at_open = current;
         if (current == latest) return true;
         // Another process may be migrating the same file: reading the
         // version inside the write transaction makes exactly one of us apply
@@ -348,17 +336,25 @@ struct Store::Impl {
   }
 };
 
-Store::Store(const std::string& path, Mode mode) : impl_(std::make_unique<Impl>()) {
+SqliteStore::SqliteStore(const std::string& path, Mode mode) : impl_(std::make_unique<Impl>()) {
   impl_->path = path;
   if (mode == Mode::ReadOnly) impl_->open_read_only();
   else impl_->open();
 }
 
-Store::~Store() = default;
+SqliteStore::~SqliteStore() = default;
 
-const std::string& Store::path() const { return impl_->path; }
-int Store::schema_version() const { return impl_->schema_version; }
-int Store::latest_schema_version() { return store::latest_schema_version(); }
+const std::string& SqliteStore::path() const { return impl_->path; }
+int SqliteStore::schema_version() const { return impl_->schema_version; }
+int SqliteStore::schema_version_at_open() const { return impl_->schema_version_at_open; }
+const char* SqliteStore::backend() const { return "sqlite"; }
+
+int64_t SqliteStore::job_count() const {
+  return impl_->read("counting jobs", [&] {
+    Statement s(impl_->db.get(), "SELECT count(*) FROM jobs");
+    return s.step() ? s.int64(0) : int64_t{0};
+  });
+}
 
 namespace {
 
@@ -380,11 +376,11 @@ void insert_row(sqlite3* db, const JobRecord& job, int64_t now) {
 
 }  // namespace
 
-void Store::insert_job(const JobRecord& job) {
+void SqliteStore::insert_job(const JobRecord& job) {
   impl_->write("inserting job " + job.id, [&] { insert_row(impl_->db.get(), job, wall_ms()); });
 }
 
-void Store::insert_jobs(const std::vector<JobRecord>& jobs) {
+void SqliteStore::insert_jobs(const std::vector<JobRecord>& jobs) {
   if (jobs.empty()) return;
   impl_->write("inserting " + std::to_string(jobs.size()) + " jobs", [&] {
     const int64_t now = wall_ms();
@@ -392,7 +388,7 @@ void Store::insert_jobs(const std::vector<JobRecord>& jobs) {
   });
 }
 
-std::optional<JobRecord> Store::get_job(const std::string& id) const {
+std::optional<JobRecord> SqliteStore::get_job(const std::string& id) const {
   return impl_->read("reading job " + id, [&]() -> std::optional<JobRecord> {
     Statement s(impl_->db.get(), (std::string("SELECT ") + kJobColumns + " FROM jobs WHERE id = ?").c_str());
     s.bind(id);
@@ -401,7 +397,7 @@ std::optional<JobRecord> Store::get_job(const std::string& id) const {
   });
 }
 
-std::vector<JobRecord> Store::list_jobs(const std::string& machine, int state, int64_t limit) const {
+std::vector<JobRecord> SqliteStore::list_jobs(const std::string& machine, int state, int64_t limit) const {
   return impl_->read("listing jobs", [&] {
     std::string sql = std::string("SELECT ") + kJobColumns + " FROM jobs WHERE 1";
     if (!machine.empty()) sql += " AND machine = ?";
@@ -415,7 +411,7 @@ std::vector<JobRecord> Store::list_jobs(const std::string& machine, int state, i
   });
 }
 
-std::vector<JobRecord> Store::active_jobs(const std::string& machine) const {
+std::vector<JobRecord> SqliteStore::active_jobs(const std::string& machine) const {
   return impl_->read("listing active jobs", [&] {
     std::string sql = std::string("SELECT ") + kJobColumns + " FROM jobs WHERE state IN (?, ?, ?, ?)";
     if (!machine.empty()) sql += " AND machine = ?";
@@ -428,7 +424,7 @@ std::vector<JobRecord> Store::active_jobs(const std::string& machine) const {
   });
 }
 
-std::vector<JobRecord> Store::unsent_jobs() const {
+std::vector<JobRecord> SqliteStore::unsent_jobs() const {
   return impl_->read("listing unsent jobs", [&] {
     Statement s(impl_->db.get(), (std::string("SELECT ") + kJobColumns +
                                   " FROM jobs WHERE state IN (?, ?) ORDER BY created_ms, id")
@@ -438,7 +434,7 @@ std::vector<JobRecord> Store::unsent_jobs() const {
   });
 }
 
-std::vector<JobRecord> Store::waiting_jobs(const std::string& machine) const {
+std::vector<JobRecord> SqliteStore::waiting_jobs(const std::string& machine) const {
   return impl_->read("listing waiting jobs", [&] {
     std::string sql = std::string("SELECT ") + kJobColumns + " FROM jobs WHERE state = ?";
     if (!machine.empty()) sql += " AND machine = ?";
@@ -450,7 +446,7 @@ std::vector<JobRecord> Store::waiting_jobs(const std::string& machine) const {
   });
 }
 
-std::vector<std::string> Store::machines_with_work() const {
+std::vector<std::string> SqliteStore::machines_with_work() const {
   return impl_->read("listing machines with work", [&] {
     Statement s(impl_->db.get(), "SELECT DISTINCT machine FROM jobs WHERE state IN (?, ?, ?, ?, ?) ORDER BY machine");
     for (xrun_state st : {XRUN_STATE_SUBMITTED, XRUN_STATE_QUEUED, XRUN_STATE_HELD, XRUN_STATE_RUNNING,
@@ -462,7 +458,7 @@ std::vector<std::string> Store::machines_with_work() const {
   });
 }
 
-bool Store::transition(const std::string& id, const std::vector<xrun_state>& allowed_from,
+bool SqliteStore::transition(const std::string& id, const std::vector<xrun_state>& allowed_from,
                        xrun_state to, const JobUpdate& update_in, const std::string& message_in) {
   const std::string what = "moving job " + id + " to state " + std::to_string(to);
   // Reasons and messages can carry a remote's output: capped, so a 100 MB
@@ -495,7 +491,7 @@ bool Store::transition(const std::string& id, const std::vector<xrun_state>& all
   });
 }
 
-void Store::update(const std::string& id, const JobUpdate& update_in) {
+void SqliteStore::update(const std::string& id, const JobUpdate& update_in) {
   const std::string what = "updating job " + id;
   JobUpdate update = update_in;
   if (update.reason) update.reason = cap_text(*update.reason, kMaxReasonBytes);
@@ -505,7 +501,7 @@ void Store::update(const std::string& id, const JobUpdate& update_in) {
   });
 }
 
-std::vector<Event> Store::events_since(int64_t after_seq, int64_t max) const {
+std::vector<Event> SqliteStore::events_since(int64_t after_seq, int64_t max) const {
   return impl_->read("reading events", [&] {
     Statement s(impl_->db.get(),
                 "SELECT seq, time_ms, job_id, state, message FROM events WHERE seq > ? ORDER BY seq LIMIT ?");
@@ -524,14 +520,14 @@ std::vector<Event> Store::events_since(int64_t after_seq, int64_t max) const {
   });
 }
 
-int64_t Store::last_event_seq() const {
+int64_t SqliteStore::last_event_seq() const {
   return impl_->read("reading the last event", [&] {
     Statement s(impl_->db.get(), "SELECT COALESCE(MAX(seq), 0) FROM events");
     return s.step() ? s.int64(0) : int64_t{0};
   });
 }
 
-Store::PruneCounts Store::prune_jobs(const std::vector<int>& states, int64_t before_ms) {
+Store::PruneCounts SqliteStore::prune_jobs(const std::vector<int>& states, int64_t before_ms) {
   return impl_->write("pruning old jobs", [&] {
     sqlite3* db = impl_->db.get();
     std::string in;
@@ -552,18 +548,18 @@ Store::PruneCounts Store::prune_jobs(const std::vector<int>& states, int64_t bef
   });
 }
 
-void Store::set_write_listener(std::function<void()> listener) {
+void SqliteStore::set_write_listener(std::function<void()> listener) {
   impl_->write_listener = std::move(listener);
 }
 
-int64_t Store::data_version() const {
+int64_t SqliteStore::data_version() const {
   return impl_->read("reading the data version", [&] {
     Statement s(impl_->db.get(), "PRAGMA data_version");
     return s.step() ? s.int64(0) : int64_t{0};
   });
 }
 
-bool Store::acquire_lease(const std::string& name, const std::string& owner, int64_t ttl_ms) {
+bool SqliteStore::acquire_lease(const std::string& name, const std::string& owner, int64_t ttl_ms) {
   return impl_->write("acquiring lease " + name, [&] {
     sqlite3* db = impl_->db.get();
     const int64_t now = wall_ms();
@@ -580,7 +576,7 @@ bool Store::acquire_lease(const std::string& name, const std::string& owner, int
   });
 }
 
-void Store::release_lease(const std::string& name, const std::string& owner) {
+void SqliteStore::release_lease(const std::string& name, const std::string& owner) {
   impl_->write("releasing lease " + name, [&] {
     Statement s(impl_->db.get(), "DELETE FROM leases WHERE name = ? AND owner = ?");
     s.bind(name).bind(owner);
@@ -588,7 +584,7 @@ void Store::release_lease(const std::string& name, const std::string& owner) {
   });
 }
 
-std::string Store::lease_owner(const std::string& name) const {
+std::string SqliteStore::lease_owner(const std::string& name) const {
   return impl_->read("reading lease " + name, [&] {
     Statement s(impl_->db.get(), "SELECT owner FROM leases WHERE name = ?");
     s.bind(name);
@@ -596,7 +592,7 @@ std::string Store::lease_owner(const std::string& name) const {
   });
 }
 
-int64_t Store::last_poll_ms(const std::string& name) const {
+int64_t SqliteStore::last_poll_ms(const std::string& name) const {
   return impl_->read("reading poll time " + name, [&] {
     Statement s(impl_->db.get(), "SELECT last_ms FROM polls WHERE name = ?");
     s.bind(name);
@@ -604,7 +600,7 @@ int64_t Store::last_poll_ms(const std::string& name) const {
   });
 }
 
-void Store::set_last_poll_ms(const std::string& name, int64_t ms) {
+void SqliteStore::set_last_poll_ms(const std::string& name, int64_t ms) {
   impl_->write("recording poll time " + name, [&] {
     Statement s(impl_->db.get(),
                 "INSERT INTO polls (name, last_ms) VALUES (?, ?) "
