@@ -1,4 +1,4 @@
-// xrun status / list / wait / cancel / poll / recover: jobs as the store
+// xrun status / list / cancel / poll / recover: jobs as the store
 // and the poller see them.
 #include <cstdio>
 #include <cstdlib>
@@ -156,34 +156,6 @@ int cmd_list(int argc, char** argv) {
     print_jobs_table(json);
   }
   xrun_free(json);
-  xrun_ctx_close(ctx);
-  return result;
-}
-
-int cmd_wait(int argc, char** argv) {
-  Args args = parse_args(argc, argv, {"--timeout"}, {"--json"});
-  if (usage_error("wait", args, 1, 1, "wait [--timeout SECONDS] [--json] ID")) return 2;
-  xrun_ctx* ctx = open_context("wait");
-  if (!ctx) return 1;
-  xrun_job* job = nullptr;
-  int rc = xrun_job_open(&job, ctx, args.positional[0].c_str());
-  double timeout_s = atof(args.value("--timeout", "-1").c_str());
-  if (rc == XRUN_OK) rc = xrun_job_wait(job, timeout_s >= 0 ? static_cast<int64_t>(timeout_s * 1000) : -1);
-  int result;
-  if (rc != XRUN_OK) {
-    report("wait", rc);
-    result = rc == XRUN_E_TIMEOUT ? 124 : 1;
-  } else {
-    if (args.has("--json")) {
-      char* info = nullptr;
-      if (xrun_job_info_json(&info, job) == XRUN_OK) print_json(info);
-      xrun_free(info);
-    } else {
-      printf("%s %s\n", xrun_job_id(job), xrun_state_name(xrun_job_state(job)));
-    }
-    result = exit_code_for(job);
-  }
-  xrun_job_free(job);
   xrun_ctx_close(ctx);
   return result;
 }
