@@ -5,6 +5,7 @@
 #include <string>
 
 #include "commands.h"
+#include "term.h"
 #include "tool_common.h"
 
 namespace xrun_tool {
@@ -48,7 +49,9 @@ void print_jobs_table(const char* json_text) {
     printf("no jobs\n");
     return;
   }
-  print_table(rows);
+  // To fit the terminal: REASON and NAME are cut first, then CREATED,
+  // SCHED_ID, EXIT and REASON left out.
+  print_table(rows, output_columns(), {7, 1}, {6, 4, 5, 7});
 }
 
 void print_job_details(xrun_job* job) {
@@ -70,7 +73,7 @@ void print_job_details(xrun_job* job) {
     std::string energy = json_num(result, "total_energy_ev");
     if (!energy.empty()) rows.push_back({"total_energy_ev:", energy});
   }
-  print_table(rows);
+  print_table(rows, output_columns(), {1});
   cJSON_Delete(o);
   xrun_free(info);
 }

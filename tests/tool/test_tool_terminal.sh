@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The xrun tool on a terminal and off one: the live progress line of
-# `xrun wait` on several jobs (only when stderr is a terminal). A real terminal comes from
+# `xrun wait` on several jobs (only when stderr is a terminal), tables cut
+# to the terminal's width. A real terminal comes from
 # util-linux `script` (a pty); the captured output is printed on failure.
 set -u
 X=${XRUN_TOOL:?run through ctest}
@@ -42,6 +43,28 @@ if ((fail)); then printf 'captured:\n%s\n' "$(cat -A <<<"$tty_out")" >&2; fi
 id=$(tail -1 <<<"$(tr ' ' '\n' <<<"$ids" | sed '/^$/d')")
 tty_out=$(on_terminal "'$X' wait --timeout 30 $id")
 check "terminal: no progress line when waiting for one job" bash -c "! grep -q 'done |' <<<'$tty_out'"
+
+# --- list and status fit the terminal's width
+long="a job name far too long for a narrow terminal, longer than sixty columns by itself"
+fid=$("$X" submit --name "$long" -- sh -c 'exit 4' | tail -1)
+"$X" wait --timeout 30 "$fid" >/dev/null
+rid=$("$X" submit --name "$long (running)" -- sleep 30 | tail -1)
+# Longest line in columns (UTF-8 aware; \r of the pty dropped).
+widest() { python3 -c 'import sys; print(max((len(l.rstrip("\r")) for l in sys.stdin.read().split("\n")), default=0))'; }
+for cmd in "list" "status" "status $fid"; do
+  tty_out=$(COLUMNS=60 on_terminal "'$X' $cmd")
+  w=$(widest <<<"$tty_out")
+  check "terminal, COLUMNS=60: no line of 'xrun $cmd' is over 60 columns (widest $w)" test "$w" -le 60
+  check "terminal, COLUMNS=60: 'xrun $cmd' cuts the long name with an ellipsis" grep -q "a job.*…" <<<"$tty_out"
+  check "terminal, COLUMNS=60: 'xrun $cmd' does not wrap the name" bash -c "! grep -q 'by itself' <<<\"\$1\"" _ "$tty_out"
+done
+tty_out=$(COLUMNS=60 on_terminal "'$X' list")
+check "terminal, COLUMNS=60: list keeps the ids whole" grep -q "^$fid " <<<"$tty_out"
+out=$("$X" list)
+check "piped without COLUMNS: list is not cut" grep -q "$long" <<<"$out"
+out=$(COLUMNS=60 "$X" list)
+check "piped with COLUMNS=60: list fits 60 columns" test "$(widest <<<"$out")" -le 60
+"$X" cancel "$rid" >/dev/null
 
 echo "$pass passed, $fail failed"
 ((fail == 0))
