@@ -1,12 +1,16 @@
 // xrun status / list / cancel / poll / recover: jobs as the store
 // and the poller see them.
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "commands.h"
 #include "term.h"
 #include "tool_common.h"
+#include "watch.h"
 
 namespace xrun_tool {
 
@@ -132,8 +136,25 @@ int cmd_status(int argc, char** argv) {
 }
 
 int cmd_list(int argc, char** argv) {
-  Args args = parse_args(argc, argv, {"-m", "--machine", "--state", "--limit"}, {"--json"});
-  if (usage_error("list", args, 0, 0, "list [-m MACHINE] [--state STATE] [--limit N] [--json]")) return 2;
+  const char* usage = "list [-m MACHINE] [--state STATE] [--limit N] [--json] [--watch [SECONDS]]";
+  std::vector<char*> rest;
+  double interval_s = 2;
+  std::string watch_error;
+  bool watch = take_watch_flag(argc, argv, &rest, &interval_s, &watch_error);
+  Args args = parse_args(static_cast<int>(rest.size()), rest.data(), {"-m", "--machine", "--state", "--limit"},
+                         {"--json"});
+  if (!watch_error.empty() && args.error.empty()) args.error = watch_error;
+  if (usage_error("list", args, 0, 0, usage)) return 2;
+  if (watch && args.has("--json")) {
+    fprintf(stderr, "xrun list: --watch redraws a table; it does not go with --json\nusage: xrun %s\n", usage);
+    return 2;
+  }
+  if (watch && !isatty(STDOUT_FILENO)) {
+    fprintf(stderr,
+            "xrun list: --watch needs a terminal and stdout is not one; "
+            "without --watch the list is printed once\n");
+    return 2;
+  }
   int state = -1;
   if (args.has("--state")) {
     std::string wanted = args.value("--state");
@@ -147,18 +168,35 @@ int cmd_list(int argc, char** argv) {
   xrun_ctx* ctx = open_store_reader("list");
   if (!ctx) return 1;
   std::string machine = args.value("-m", args.value("--machine"));
-  char* json = nullptr;
-  int rc = xrun_jobs_list(&json, ctx, machine.empty() ? nullptr : machine.c_str(), state,
-                          atoll(args.value("--limit", "0").c_str()));
-  int result = 0;
-  if (rc != XRUN_OK) {
-    result = report("list", rc);
-  } else if (args.has("--json")) {
-    print_json(json);
+  long long limit = atoll(args.value("--limit", "0").c_str());
+  auto list_once = [&](long long max_jobs) {
+    char* json = nullptr;
+    int rc = xrun_jobs_list(&json, ctx, machine.empty() ? nullptr : machine.c_str(), state, max_jobs);
+    int result = 0;
+    if (rc != XRUN_OK) {
+      result = report("list", rc);
+    } else if (args.has("--json")) {
+      print_json(json);
+    } else {
+      print_jobs_table(json);
+    }
+    xrun_free(json);
+    return result;
+  };
+  int result;
+  if (watch) {
+    std::string title = "xrun";
+    for (size_t i = 0; i < rest.size(); ++i) title += std::string(" ") + rest[i];
+    result = watch_loop(interval_s, title, [&] {
+      // As many jobs as the screen holds below the title and the header.
+      long long max_jobs = limit;
+      long long room = static_cast<long long>(output_rows()) - 4;
+      if (room > 0 && (max_jobs <= 0 || max_jobs > room)) max_jobs = room;
+      return list_once(max_jobs);
+    });
   } else {
-    print_jobs_table(json);
+    result = list_once(limit);
   }
-  xrun_free(json);
   xrun_ctx_close(ctx);
   return result;
 }

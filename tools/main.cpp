@@ -15,7 +15,7 @@ static void usage(FILE* out) {
           "         (--defer: record only; the next poll round sends it)\n"
           "         (a spec file holding a JSON array submits a batch: one id per line)\n"
           "  status [--json] [ID]                        one job, or all active jobs\n"
-          "  list [-m MACHINE] [--state S] [--limit N] [--json]\n"
+          "  list [-m MACHINE] [--state S] [--limit N] [--json] [--watch [SECONDS]]   (--watch: redraw every 2 s)\n"
           "  wait [--timeout SECONDS] [--json] ID...    until the jobs end; a progress line on a terminal\n"
           "  cancel ID\n"
           "  send [--all-created] [-m MACHINE] [ID...]  send jobs recorded but not on a scheduler\n"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The xrun tool on a terminal and off one: the live progress line of
 # `xrun wait` on several jobs (only when stderr is a terminal), tables cut
-# to the terminal's width. A real terminal comes from
+# to the terminal's width, `xrun list --watch`. A real terminal comes from
 # util-linux `script` (a pty); the captured output is printed on failure.
 set -u
 X=${XRUN_TOOL:?run through ctest}
@@ -65,6 +65,21 @@ check "piped without COLUMNS: list is not cut" grep -q "$long" <<<"$out"
 out=$(COLUMNS=60 "$X" list)
 check "piped with COLUMNS=60: list fits 60 columns" test "$(widest <<<"$out")" -le 60
 "$X" cancel "$rid" >/dev/null
+
+# --- list --watch
+err=$("$X" list --watch 2>&1 >/dev/null); rc=$?
+check "list --watch off a terminal exits 2" test $rc -eq 2
+check "list --watch off a terminal says it needs one" grep -q "needs a terminal" <<<"$err"
+"$X" list --watch 1 --json >/dev/null 2>&1; rc=$?
+check "list --watch --json is a usage error" test $rc -eq 2
+"$X" list --watch=abc >/dev/null 2>&1; rc=$?
+check "list --watch=abc is a usage error" test $rc -eq 2
+tty_out=$(COLUMNS=60 on_terminal "timeout 3 '$X' list --watch 1")
+draws=$(grep -o $'\e\[H\e\[2J' <<<"$tty_out" | wc -l)
+check "terminal: list --watch 1 redraws (cleared $draws times in 3 s)" test "$draws" -ge 2
+check "terminal: each redraw has the table" \
+  test "$(grep -c "^ID  " <<<"$tty_out")" -ge 2
+check "terminal: the watched table fits too" test "$(widest <<<"$tty_out")" -le 60
 
 echo "$pass passed, $fail failed"
 ((fail == 0))
