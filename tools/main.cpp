@@ -26,7 +26,17 @@ static void usage(FILE* out) {
           "  prune --older-than AGE [--json]             delete finished jobs (and events) older than AGE (30d)\n"
           "  machines list|show NAME|check NAME [--json]\n"
           "  parse [--parser qe|vasp|crystal|auto] [--json] FILE\n"
-          "  version\n");
+          "  version\n"
+          "\n"
+          "exit codes:\n"
+          "  0       success; for run and wait: the job completed (wait on several: all completed)\n"
+          "  1-255   for run and wait: the job's own non-zero exit code (above 255: 255); wait on\n"
+          "          several jobs: that of the first one, in the order given, that did not complete\n"
+          "  1       an error (the message names the status, e.g. XRUN_E_CONFIG)\n"
+          "  2       a usage error (also list --watch when stdout is not a terminal)\n"
+          "  124     for run and wait: the job ended in timeout, or --timeout ran out\n"
+          "  125     for run and wait: the job was lost (the scheduler no longer knows it)\n"
+          "  130     for run and wait: the job was cancelled\n");
 }
 
 int main(int argc, char** argv) {
