@@ -4,12 +4,31 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 
 #include "term.h"
 #include "xrun.h"
 
 namespace xrun_tool {
+
+namespace {
+// The line on screen, for the log callback and the signal handler.
+ProgressLine* g_active = nullptr;
+volatile sig_atomic_t g_line_open = 0;
+
+// ^C (or a kill) while the line is open: end it, so the shell's prompt
+// starts on a line of its own, then die of the signal as before.
+void end_line_and_die(int sig) {
+  if (g_line_open) (void)!write(STDERR_FILENO, "\n", 1);
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+}  // namespace
+
+void progress_clear_for_message() {
+  if (g_active) g_active->clear();
+}
 
 std::string progress_text(size_t done, size_t total, const std::map<int, size_t>& by_state,
                           long long elapsed_s) {
@@ -29,7 +48,25 @@ std::string progress_text(size_t done, size_t total, const std::map<int, size_t>
 }
 
 ProgressLine::ProgressLine()
-    : enabled_(isatty(STDERR_FILENO) == 1), start_(std::chrono::steady_clock::now()) {}
+    : enabled_(isatty(STDERR_FILENO) == 1), start_(std::chrono::steady_clock::now()) {
+  if (!enabled_) return;
+  g_active = this;
+  signal(SIGINT, end_line_and_die);
+  signal(SIGTERM, end_line_and_die);
+}
+
+ProgressLine::~ProgressLine() {
+  finish();
+  if (g_active == this) g_active = nullptr;
+}
+
+void ProgressLine::clear() {
+  if (!enabled_ || !drawn_) return;
+  fputs("\r\033[K", stderr);
+  fflush(stderr);
+  drawn_ = false;
+  g_line_open = 0;
+}
 
 void ProgressLine::update(size_t done, size_t total, const std::map<int, size_t>& by_state) {
   if (!enabled_) return;
@@ -44,6 +81,7 @@ void ProgressLine::update(size_t done, size_t total, const std::map<int, size_t>
   fflush(stderr);
   last_ = text;
   drawn_ = true;
+  g_line_open = 1;
 }
 
 void ProgressLine::finish() {
@@ -51,6 +89,7 @@ void ProgressLine::finish() {
   fputc('\n', stderr);
   fflush(stderr);
   drawn_ = false;
+  g_line_open = 0;
 }
 
 }  // namespace xrun_tool

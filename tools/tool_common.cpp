@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "progress.h"
 #include "term.h"
 
 namespace xrun_tool {
@@ -14,6 +15,7 @@ int report(const char* command, int status) {
 }
 
 static void log_to_stderr(int level, const char* message, void*) {
+  progress_clear_for_message();  // a message never lands on `xrun wait`'s line
   static const char* names[] = {"error", "warning", "info", "debug"};
   fprintf(stderr, "xrun: %s: %s\n", (level >= 0 && level <= 3) ? names[level] : "log", message);
 }
