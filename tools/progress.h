@@ -16,7 +16,7 @@ class ProgressLine {
   ProgressLine& operator=(const ProgressLine&) = delete;
   bool enabled() const { return enabled_; }
   // Redraws "DONE/TOTAL done | STATE N, ... | ELAPSED" when it changed.
-  // `by_state` counts the jobs by state name, in the order to show them.
+  // `by_state` counts the jobs by xrun_state, shown in that order.
   void update(size_t done, size_t total, const std::map<int, size_t>& by_state);
   // Ends the line (keeps it on screen), so other output starts on its own.
   void finish();
