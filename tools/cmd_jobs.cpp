@@ -1,11 +1,16 @@
-// xrun status / list / wait / cancel / poll / recover: jobs as the store
+// xrun status / list / cancel / poll / recover: jobs as the store
 // and the poller see them.
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "commands.h"
+#include "term.h"
 #include "tool_common.h"
+#include "watch.h"
 
 namespace xrun_tool {
 
@@ -48,7 +53,9 @@ void print_jobs_table(const char* json_text) {
     printf("no jobs\n");
     return;
   }
-  print_table(rows);
+  // To fit the terminal: REASON and NAME are cut first, then CREATED,
+  // SCHED_ID, EXIT and REASON left out.
+  print_table(rows, output_columns(), {7, 1}, {6, 4, 5, 7});
 }
 
 void print_job_details(xrun_job* job) {
@@ -70,7 +77,7 @@ void print_job_details(xrun_job* job) {
     std::string energy = json_num(result, "total_energy_ev");
     if (!energy.empty()) rows.push_back({"total_energy_ev:", energy});
   }
-  print_table(rows);
+  print_table(rows, output_columns(), {1});
   cJSON_Delete(o);
   xrun_free(info);
 }
@@ -129,8 +136,25 @@ int cmd_status(int argc, char** argv) {
 }
 
 int cmd_list(int argc, char** argv) {
-  Args args = parse_args(argc, argv, {"-m", "--machine", "--state", "--limit"}, {"--json"});
-  if (usage_error("list", args, 0, 0, "list [-m MACHINE] [--state STATE] [--limit N] [--json]")) return 2;
+  const char* usage = "list [-m MACHINE] [--state STATE] [--limit N] [--json] [--watch [SECONDS]]";
+  std::vector<char*> rest;
+  double interval_s = 2;
+  std::string watch_error;
+  bool watch = take_watch_flag(argc, argv, &rest, &interval_s, &watch_error);
+  Args args = parse_args(static_cast<int>(rest.size()), rest.data(), {"-m", "--machine", "--state", "--limit"},
+                         {"--json"});
+  if (!watch_error.empty() && args.error.empty()) args.error = watch_error;
+  if (usage_error("list", args, 0, 0, usage)) return 2;
+  if (watch && args.has("--json")) {
+    fprintf(stderr, "xrun list: --watch redraws a table; it does not go with --json\nusage: xrun %s\n", usage);
+    return 2;
+  }
+  if (watch && !isatty(STDOUT_FILENO)) {
+    fprintf(stderr,
+            "xrun list: --watch needs a terminal and stdout is not one; "
+            "without --watch the list is printed once\n");
+    return 2;
+  }
   int state = -1;
   if (args.has("--state")) {
     std::string wanted = args.value("--state");
@@ -144,46 +168,35 @@ int cmd_list(int argc, char** argv) {
   xrun_ctx* ctx = open_store_reader("list");
   if (!ctx) return 1;
   std::string machine = args.value("-m", args.value("--machine"));
-  char* json = nullptr;
-  int rc = xrun_jobs_list(&json, ctx, machine.empty() ? nullptr : machine.c_str(), state,
-                          atoll(args.value("--limit", "0").c_str()));
-  int result = 0;
-  if (rc != XRUN_OK) {
-    result = report("list", rc);
-  } else if (args.has("--json")) {
-    print_json(json);
-  } else {
-    print_jobs_table(json);
-  }
-  xrun_free(json);
-  xrun_ctx_close(ctx);
-  return result;
-}
-
-int cmd_wait(int argc, char** argv) {
-  Args args = parse_args(argc, argv, {"--timeout"}, {"--json"});
-  if (usage_error("wait", args, 1, 1, "wait [--timeout SECONDS] [--json] ID")) return 2;
-  xrun_ctx* ctx = open_context("wait");
-  if (!ctx) return 1;
-  xrun_job* job = nullptr;
-  int rc = xrun_job_open(&job, ctx, args.positional[0].c_str());
-  double timeout_s = atof(args.value("--timeout", "-1").c_str());
-  if (rc == XRUN_OK) rc = xrun_job_wait(job, timeout_s >= 0 ? static_cast<int64_t>(timeout_s * 1000) : -1);
-  int result;
-  if (rc != XRUN_OK) {
-    report("wait", rc);
-    result = rc == XRUN_E_TIMEOUT ? 124 : 1;
-  } else {
-    if (args.has("--json")) {
-      char* info = nullptr;
-      if (xrun_job_info_json(&info, job) == XRUN_OK) print_json(info);
-      xrun_free(info);
+  long long limit = atoll(args.value("--limit", "0").c_str());
+  auto list_once = [&](long long max_jobs) {
+    char* json = nullptr;
+    int rc = xrun_jobs_list(&json, ctx, machine.empty() ? nullptr : machine.c_str(), state, max_jobs);
+    int result = 0;
+    if (rc != XRUN_OK) {
+      result = report("list", rc);
+    } else if (args.has("--json")) {
+      print_json(json);
     } else {
-      printf("%s %s\n", xrun_job_id(job), xrun_state_name(xrun_job_state(job)));
+      print_jobs_table(json);
     }
-    result = exit_code_for(job);
+    xrun_free(json);
+    return result;
+  };
+  int result;
+  if (watch) {
+    std::string title = "xrun";
+    for (size_t i = 0; i < rest.size(); ++i) title += std::string(" ") + rest[i];
+    result = watch_loop(interval_s, title, [&] {
+      // As many jobs as the screen holds below the title and the header.
+      long long max_jobs = limit;
+      long long room = static_cast<long long>(output_rows()) - 4;
+      if (room > 0 && (max_jobs <= 0 || max_jobs > room)) max_jobs = room;
+      return list_once(max_jobs);
+    });
+  } else {
+    result = list_once(limit);
   }
-  xrun_job_free(job);
   xrun_ctx_close(ctx);
   return result;
 }

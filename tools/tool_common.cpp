@@ -1,7 +1,11 @@
 #include "tool_common.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+
+#include "progress.h"
+#include "term.h"
 
 namespace xrun_tool {
 
@@ -11,6 +15,7 @@ int report(const char* command, int status) {
 }
 
 static void log_to_stderr(int level, const char* message, void*) {
+  progress_clear_for_message();  // a message never lands on `xrun wait`'s line
   static const char* names[] = {"error", "warning", "info", "debug"};
   fprintf(stderr, "xrun: %s: %s\n", (level >= 0 && level <= 3) ? names[level] : "log", message);
 }
@@ -112,19 +117,54 @@ Args parse_args(int argc, char** argv, const std::vector<std::string>& valued,
   return args;
 }
 
-void print_table(const std::vector<std::vector<std::string>>& rows) {
+void print_table(const std::vector<std::vector<std::string>>& rows, size_t max_columns,
+                 const std::vector<size_t>& shrinkable, const std::vector<size_t>& droppable) {
   std::vector<size_t> widths;
   for (const auto& row : rows)
     for (size_t i = 0; i < row.size(); ++i) {
       if (widths.size() <= i) widths.push_back(0);
-      widths[i] = std::max(widths[i], row[i].size());
+      widths[i] = std::max(widths[i], text_columns(row[i]));
     }
+  std::vector<bool> shown(widths.size(), true);
+  auto total = [&] {
+    size_t sum = 0, count = 0;
+    for (size_t i = 0; i < widths.size(); ++i)
+      if (shown[i]) sum += widths[i], ++count;
+    return count ? sum + 2 * (count - 1) : 0;
+  };
+  if (max_columns > 0 && total() > max_columns) {
+    const std::vector<size_t> natural = widths;
+    // Narrow the shrinkable columns, in the order given, down to a few
+    // characters each; their cells are then cut with an ellipsis.
+    const size_t min_width = 6;
+    for (size_t col : shrinkable) {
+      size_t now = total();
+      if (now <= max_columns) break;
+      if (col >= widths.size() || widths[col] <= min_width) continue;
+      widths[col] -= std::min(now - max_columns, widths[col] - min_width);
+    }
+    // Still too wide: leave out the droppable columns, in order, then give
+    // the room this freed back to the narrowed columns (last given first).
+    for (size_t col : droppable) {
+      if (total() <= max_columns) break;
+      if (col < shown.size()) shown[col] = false;
+    }
+    for (auto it = shrinkable.rbegin(); it != shrinkable.rend(); ++it) {
+      size_t now = total();
+      if (*it >= widths.size() || !shown[*it] || now >= max_columns) continue;
+      widths[*it] += std::min(max_columns - now, natural[*it] - widths[*it]);
+    }
+  }
   for (const auto& row : rows) {
-    std::string line;
+    std::string line, pad;
     for (size_t i = 0; i < row.size(); ++i) {
-      line += row[i];
-      if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 2, ' ');
+      if (!shown[i]) continue;
+      std::string cell = cut_to_columns(row[i], widths[i]);
+      line += pad + cell;
+      pad = std::string(widths[i] - text_columns(cell) + 2, ' ');
     }
+    // A terminal too narrow even so: cut the line rather than let it wrap.
+    if (max_columns > 0) line = cut_to_columns(line, max_columns);
     printf("%s\n", line.c_str());
   }
 }

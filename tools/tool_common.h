@@ -43,8 +43,13 @@ struct Args {
 Args parse_args(int argc, char** argv, const std::vector<std::string>& valued,
                 const std::vector<std::string>& switches);
 
-// Prints rows as aligned columns (first row is the header).
-void print_table(const std::vector<std::vector<std::string>>& rows);
+// Prints rows as aligned columns (first row is the header). With
+// max_columns > 0 no line is longer: the `shrinkable` columns (indexes, the
+// first narrowed first) are narrowed and their cells cut with an ellipsis;
+// then the `droppable` columns are left out, in order, until it fits; a
+// line still too long is cut at max_columns.
+void print_table(const std::vector<std::vector<std::string>>& rows, size_t max_columns = 0,
+                 const std::vector<size_t>& shrinkable = {}, const std::vector<size_t>& droppable = {});
 
 // Pretty-prints JSON text to stdout.
 void print_json(const char* text);

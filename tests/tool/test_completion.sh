@@ -2,7 +2,8 @@
 # The bash completion (tools/completion/xrun.bash) completes commands,
 # states, machine names from the configured machines and job ids from the
 # store; the man page (docs/man/xrun.1) renders without warnings and lists
-# every command of `xrun --help` and the exit codes.
+# every command of `xrun --help` and the exit codes, which `xrun --help`
+# lists too.
 set -euo pipefail
 X=${XRUN_TOOL:?XRUN_TOOL names the built xrun}
 SRC=${XRUN_SOURCE_DIR:?}
@@ -31,3 +32,6 @@ for cmd in $("$X" --help | awk '/^  [a-z]/ {print $1}'); do
 done
 for code in 124 125 130; do grep -q "^ *$code\b" <<<"$page" || fail "exit code $code missing"; done
 echo "ok: man page renders and covers every command and exit code"
+help=$("$X" --help)
+for code in 0 1 2 124 125 130; do grep -q "^  $code\b" <<<"$help" || fail "exit code $code missing from xrun --help"; done
+echo "ok: xrun --help lists the exit codes"

@@ -30,7 +30,7 @@ _xrun() {
     run) opts="-m --json --" ;;
     submit) opts="-m --name --spec --" ;;
     status) opts="--json" ;;
-    list) opts="-m --state --limit --json" ;;
+    list) opts="-m --state --limit --json --watch" ;;
     wait) opts="--timeout --json" ;;
     events) opts="--after --follow --json" ;;
     machines)
