@@ -73,6 +73,27 @@ TrackedJob tracked_job(const JobRecord& job) {
   return t;
 }
 
+// A command reaches the shell as ONE argument (sh -c, locally or by sshd),
+// and Linux caps one argument at 128 KiB: a query about more jobs than fit
+// is asked in as few parts as keep each command under this size.
+constexpr size_t kMaxCommandBytes = 96 * 1024;
+
+template <typename Item, typename Make, typename Parse>
+std::map<std::string, JobStatus> ask_in_parts(Transport& t, const std::vector<Item>& items, const Make& make,
+                                              const Parse& parse) {
+  std::map<std::string, JobStatus> out;
+  if (items.empty()) return out;
+  const std::string command = make(items);
+  if (command.size() <= kMaxCommandBytes || items.size() < 2) {
+    if (!command.empty()) out = parse(items, t.run(command));
+    return out;
+  }
+  const auto middle = items.begin() + static_cast<std::ptrdiff_t>(items.size() / 2);
+  for (auto& part : {std::vector<Item>(items.begin(), middle), std::vector<Item>(middle, items.end())})
+    for (auto& [id, status] : ask_in_parts(t, part, make, parse)) out[id] = status;
+  return out;
+}
+
 }  // namespace
 
 void Polling::round(const Machine& m) {
@@ -92,29 +113,31 @@ void Polling::round(const Machine& m) {
   for (const auto& job : jobs) tracked.push_back(tracked_job(job));
 
   // A failed query changes nothing: the error propagates, states stay.
-  CommandResult queue = t->run(sched.status_command(tracked));
-  std::map<std::string, JobStatus> statuses = sched.parse_status_output(tracked, queue);
+  std::map<std::string, JobStatus> statuses = ask_in_parts(
+      *t, tracked, [&](const std::vector<TrackedJob>& part) { return sched.status_command(part); },
+      [&](const std::vector<TrackedJob>& part, const CommandResult& r) { return sched.parse_status_output(part, r); });
 
   std::vector<TrackedJob> left;
   for (const auto& job : tracked)
     if (!statuses.count(job.job_id)) left.push_back(job);
   if (!left.empty()) {
-    std::string accounting = sched.accounting_command(left);
-    if (!accounting.empty()) {
-      try {
-        for (auto& [id, status] : sched.parse_accounting_output(left, t->run(accounting)))
-          statuses[id] = status;
-      } catch (const Error& e) {
-        logger_.warn("machine " + m.name + ": accounting query failed: " + e.what());
-      }
+    try {
+      auto accounted = ask_in_parts(
+          *t, left, [&](const std::vector<TrackedJob>& part) { return sched.accounting_command(part); },
+          [&](const std::vector<TrackedJob>& part, const CommandResult& r) {
+            return sched.parse_accounting_output(part, r);
+          });
+      for (auto& [id, status] : accounted) statuses[id] = status;
+    } catch (const Error& e) {
+      logger_.warn("machine " + m.name + ": accounting query failed: " + e.what());
     }
     std::vector<ExitFile> unexplained;
     for (const auto& job : jobs)
       if (!statuses.count(job.id))
         unexplained.push_back({job.id, job.job_dir, parse_job_spec(job.spec_json).own_file("exit_code")});
-    if (!unexplained.empty())
-      for (auto& [id, status] : parse_exit_files(t->run(exit_files_command(unexplained))))
-        statuses[id] = status;
+    auto recorded = ask_in_parts(*t, unexplained, exit_files_command,
+                                 [](const std::vector<ExitFile>&, const CommandResult& r) { return parse_exit_files(r); });
+    for (auto& [id, status] : recorded) statuses[id] = status;
   }
 
   const int64_t now = wall_ms();
