@@ -18,7 +18,7 @@ use xrun_top::model::Model;
 use xrun_top::ui;
 
 /// Terminal UI over the xrun job store: jobs, a job's details, machines;
-/// cancel the selected job (asks first).
+/// cancel, hold, release or send the selected job (each asks first).
 #[derive(Parser, Debug)]
 #[command(name = "xrun-top", version)]
 struct Args {

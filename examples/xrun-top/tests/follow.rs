@@ -173,6 +173,66 @@ fn filters_sorting_detail_and_cancel() {
     assert!(!text.contains("c cancel") && text.contains("READ-ONLY"), "{text}");
 }
 
+/// Hold, release and send ask like cancel; a refusal from the library is
+/// the status line (its status name and message), not a crash.
+#[test]
+fn hold_release_send_ask_and_report_refusals() {
+    let home = TempHome::new("actions");
+    let ctx = Context::open(Options::new().home(&home.0)).unwrap();
+    let sleeper = ctx.submit_command("sleep 60", None, Some("sleep-job")).unwrap();
+    let deferred = ctx.submit(r#"{"name": "deferred-job", "command": "echo sent-later", "defer": true}"#).unwrap();
+    assert_eq!(deferred.state(), State::Waiting);
+
+    let mut app = App::new(Model::open(ctx.clone(), 0, false).unwrap(), false, false);
+    app.refresh(0);
+    let text = screen(&mut app);
+    for keys in ["c cancel", "h hold", "r release", "s send"] {
+        assert!(text.contains(keys), "{keys} in\n{text}");
+    }
+
+    // Send the deferred job: asks, `n` keeps it waiting, `y` sends it.
+    let index = app.view.visible().iter().position(|id| id == deferred.id()).unwrap();
+    app.view.move_to(index);
+    app.key(key('s'));
+    assert!(screen(&mut app).contains(&format!("send job {}? y / n", deferred.id())));
+    app.key(key('n'));
+    assert_eq!(ctx.job(deferred.id()).unwrap().state(), State::Waiting);
+    app.key(key('s'));
+    app.key(key('y'));
+    let after = ctx.job(deferred.id()).unwrap().state();
+    assert!(!matches!(after, State::Waiting | State::Created), "sent, now {after}");
+    assert!(screen(&mut app).contains(&format!("send {}: now", deferred.id())));
+
+    // Hold and release a direct job: the library refuses, the status line says so.
+    let index = app.view.visible().iter().position(|id| id == sleeper.id()).unwrap();
+    app.view.move_to(index);
+    for (c, verb) in [('h', "hold"), ('r', "release")] {
+        app.key(key(c));
+        assert!(screen(&mut app).contains(&format!("{verb} job {}? y / n", sleeper.id())));
+        app.key(key('y'));
+        let status = app.status.clone().unwrap_or_default();
+        let refusal = format!("{verb} {} failed: XRUN_E_UNSUPPORTED: the direct scheduler", sleeper.id());
+        assert!(status.starts_with(&refusal) && status.contains(&format!("cannot {verb}")), "{status}");
+        assert!(screen(&mut app).contains(&status[..status.len().min(100)]));
+        assert_eq!(ctx.job(sleeper.id()).unwrap().state(), State::Running);
+    }
+    // Sending a running job is refused too.
+    app.key(key('s'));
+    app.key(key('y'));
+    let status = app.status.clone().unwrap_or_default();
+    assert!(status.contains("failed: XRUN_E_STATE"), "{status}");
+    ctx.job(sleeper.id()).unwrap().cancel().unwrap();
+
+    // Read-only: none of the keys asks anything.
+    let mut ro = App::new(Model::open(ctx.clone(), 0, false).unwrap(), true, false);
+    for c in ['c', 'h', 'r', 's'] {
+        ro.key(key(c));
+        assert!(ro.confirm.is_none(), "{c} asks in read-only");
+    }
+    let text = screen(&mut ro);
+    assert!(!text.contains("h hold") && !text.contains("s send"), "{text}");
+}
+
 #[test]
 fn binary_prints_the_table_once() {
     let home = TempHome::new("bin");

@@ -4,6 +4,8 @@
 # with send-keys, the screen comes back with capture-pane, and each step
 # asserts on it: rows appear, a job's end shows when a driver polls, the
 # state filter hides rows, cancel asks (n keeps the job), then cancels (y);
+# send asks, then sends a deferred job (waiting -> running/completed); hold
+# on a direct job shows the library's refusal in the status line;
 # --read-only offers no action keys. Every captured screen is printed.
 #   tests/bindings/xrun-top/tmux-test.sh BUILD_DIR XRUN_TOP_BINARY
 set -euo pipefail
@@ -88,8 +90,51 @@ state=$("$xrun" status --json "$sleeper" | grep -o '"state":[^,]*')
 [[ $state == *cancelled* ]] || { echo "FAIL: the store says $state for the cancelled job" >&2; exit 1; }
 [[ $(line_of late-job) == *running* ]] || { echo "FAIL: cancel touched another job" >&2; exit 1; }
 
+# select_row NAME: moves the highlight ("> ") onto NAME's row, from the top.
+select_row() {
+  tmux_ send-keys -t top g
+  for _ in 1 2 3 4 5 6 7 8; do
+    sleep 0.3
+    text=$(screen top)
+    [[ $(line_of "$1") == *"> "* ]] && return 0
+    tmux_ send-keys -t top Down
+  done
+  show top "selecting $1"; echo "FAIL: could not select $1" >&2; exit 1
+}
+
+# Send: a deferred job is only recorded (waiting); the s key sends it.
+deferred=$("$xrun" submit --defer --name deferred-job -- sh -c 'echo sent-by-key' | tail -1)
+wait_for top "a deferred job appears, waiting" '[[ $(line_of deferred-job) == *waiting* ]]'
+select_row deferred-job
+tmux_ send-keys -t top s
+wait_for top "send asks first" '[[ $text == *"send job $deferred? y / n"* ]]'
+tmux_ send-keys -t top n
+wait_for top "n leaves it waiting" '[[ $text == *"send $deferred: not done"* && $(line_of deferred-job) == *waiting* ]]'
+tmux_ send-keys -t top s
+wait_for top "send asks again" '[[ $text == *"send job $deferred? y / n"* ]]'
+tmux_ send-keys -t top y
+wait_for top "y sends it: the row leaves waiting" \
+  '[[ $text == *"send $deferred: now "* && ( $(line_of deferred-job) == *running* || $(line_of deferred-job) == *completed* ) ]]'
+sleep 0.5
+"$xrun" poll >/dev/null
+wait_for top "the sent job completes on screen" '[[ $(line_of deferred-job) == *completed* ]]'
+state=$("$xrun" status --json "$deferred" | grep -o '"state":[^,]*')
+[[ $state == *completed* ]] || { echo "FAIL: the store says $state for the sent job" >&2; exit 1; }
+
+# Hold on a direct job: the library refuses; the status line says why and
+# xrun-top keeps running.
+select_row late-job
+tmux_ send-keys -t top h
+wait_for top "hold asks first" '[[ $text == *"hold job $late? y / n"* ]]'
+tmux_ send-keys -t top y
+wait_for top "the refusal is in the status line" \
+  '[[ $text == *"hold $late failed: XRUN_E_UNSUPPORTED: the direct scheduler"*"cannot hold"* && $(line_of late-job) == *running* ]]'
+if [[ $(tmux_ list-panes -t top -F '#{pane_dead}') == 1 ]]; then echo "FAIL: xrun-top died on a refused hold" >&2; exit 1; fi
+state=$("$xrun" status --json "$late" | grep -o '"state":[^,]*')
+[[ $state == *running* ]] || { echo "FAIL: the store says $state for the job whose hold was refused" >&2; exit 1; }
+
 tmux_ send-keys -t top Enter
-wait_for top "the detail pane shows the selected job's events" '[[ $text == *"detail $sleeper"* && $text == *events* ]]'
+wait_for top "the detail pane shows the selected job's events" '[[ $text == *"detail $late"* && $text == *events* ]]'
 tmux_ send-keys -t top Tab
 wait_for top "the machines pane lists the built-in machine" '[[ $text == *MACHINE* && $(line_of "local/direct") == *local* ]]'
 tmux_ send-keys -t top q
@@ -101,10 +146,12 @@ fi
 tmux_ new-session -d -s ro -x 200 -y 24 \
   "env XRUN_HOME=$home LD_PRELOAD=${XRUN_TOP_PRELOAD:-} $top --read-only --interval 200"
 wait_for ro "--read-only starts and says so" '[[ $text == *READ-ONLY* && -n $(line_of late-job) ]]'
-tmux_ send-keys -t ro c
-sleep 0.5
-text=$(screen ro)
-if [[ $text == *"? y / n"* || $text == *"c cancel"* ]]; then
-  show ro "read-only"; echo "FAIL: --read-only offers cancel" >&2; exit 1
-fi
-echo "PASS: xrun-top in tmux: rows, live state change, filter, cancel with confirmation, read-only"
+for k in c h r s; do
+  tmux_ send-keys -t ro $k
+  sleep 0.5
+  text=$(screen ro)
+  if [[ $text == *"? y / n"* || $text == *"c cancel"* || $text == *"h hold"* || $text == *"r release"* || $text == *"s send"* ]]; then
+    show ro "read-only"; echo "FAIL: --read-only offers an action ($k)" >&2; exit 1
+  fi
+done
+echo "PASS: xrun-top in tmux: rows, live state change, filter, cancel/send with confirmation, refused hold in the status line, read-only"

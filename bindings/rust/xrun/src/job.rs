@@ -64,7 +64,6 @@ impl Job {
         Ok(self.state())
     }
 
-    /// Cancel the job; `ErrorCode::State` if it already ended.
     /// Send a job that is not on a scheduler yet: one left `Created` by a
     /// failed send or by `recover`, or a `Waiting` one (sent now). An
     /// `ErrorCode::State` error names the state of any other job.
@@ -73,6 +72,7 @@ impl Job {
         Ok(self.state())
     }
 
+    /// Cancel the job; `ErrorCode::State` if it already ended.
     pub fn cancel(&mut self) -> Result<State> {
         check(unsafe { sys::xrun_job_cancel(self.raw()) })?;
         Ok(self.state())
