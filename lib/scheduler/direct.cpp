@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "machine/units.h"
+#include "scheduler/batch_common.h"
 #include "scheduler/script_common.h"
 #include "transport/transport.h"
 #include "util/error.h"
@@ -14,6 +16,14 @@
 namespace xrun {
 
 namespace {
+
+// Beside the exit record: the watchdog's mark that the walltime ran out.
+constexpr const char* kWalltimeMark = "walltime_exceeded";
+
+std::string own_dir_of(const ScriptRequest& request) {
+  const size_t slash = request.exit_code_path.rfind('/');
+  return slash == std::string::npos ? request.job_dir : request.exit_code_path.substr(0, slash);
+}
 
 bool ends_with(const std::string& text, const std::string& suffix) {
   return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -29,7 +39,27 @@ class DirectScheduler : public Scheduler {
     if (request.hold) throw Error(XRUN_E_UNSUPPORTED, "the direct scheduler cannot hold a job");
     std::string s = "#!/bin/bash\n";
     s += "# xrun job " + request.job_id + "\n";
-    return s + script_body(request);
+    // No batch system enforces resources here: the script does. Memory is
+    // the address space of every process of the job (ulimit -v, which any
+    // process may lower); the walltime a watchdog in the job's own process
+    // group that, when the time is up, leaves a mark beside the exit record
+    // and sends TERM to the group. The script outlives it (a trap, reset in
+    // the command's subshell) to record the job's end as exit 124.
+    const Resources& r = request.resources;
+    if (r.memory) s += "ulimit -v " + std::to_string(memory_megabytes(*r.memory) * 1024) + " 2>/dev/null || true\n";
+    std::string after;
+    if (r.walltime) {
+      auto seconds = parse_walltime_seconds(*r.walltime);
+      if (!seconds) throw Error(XRUN_E_INVALID, "walltime \"" + *r.walltime + "\" is not a duration such as 01:30:00");
+      const std::string mark = script_literal(own_dir_of(request) + "/" + kWalltimeMark);
+      s += "trap : TERM\n";
+      s += "( trap 'kill $__xrun_w 2>/dev/null; exit 0' TERM; sleep " + std::to_string(*seconds) +
+           " & __xrun_w=$!; wait $__xrun_w && : > " + mark + " && kill -TERM 0 ) &\n";
+      s += "__xrun_watchdog=$!\n";
+      after = "kill -TERM \"$__xrun_watchdog\" 2>/dev/null\n"
+              "if [ -e " + mark + " ]; then __xrun_status=124; fi\n";
+    }
+    return s + script_body(request, after);
   }
 
   std::string submit_command(const ScriptRequest& request, const std::string& script_path) const override {
@@ -91,7 +121,8 @@ class DirectScheduler : public Scheduler {
         "__xrun_s() { if [ -d \"$3/.xrun\" ]; then __xrun_p=\"$3/.xrun\"; else __xrun_p=\"$3\"; fi; "
         "if kill -0 \"$2\" 2>/dev/null && ps -o args= -p \"$2\" 2>/dev/null | "
         "grep -qF \"$__xrun_p/job.sh\"; then echo \"$1 running\"; elif [ -f \"$__xrun_p/exit_code\" ]; then "
-        "echo \"$1 done $(head -c 32 \"$__xrun_p/exit_code\")\"; else echo \"$1 gone\"; fi; }";
+        "echo \"$1 done $(head -c 32 \"$__xrun_p/exit_code\") $([ -e \"$__xrun_p/walltime_exceeded\" ] && "
+        "echo walltime)\"; else echo \"$1 gone\"; fi; }";
     for (const auto& job : jobs)
       s += "; __xrun_s " + quote_for_shell(job.job_id) + " " + quote_for_shell(job.scheduler_id) +
            " " + quote_for_shell(job.job_dir);
@@ -105,8 +136,8 @@ class DirectScheduler : public Scheduler {
     std::map<std::string, JobStatus> out;
     for (const auto& line : split_lines(result.out)) {
       std::istringstream words(line);
-      std::string id, word, code;
-      words >> id >> word >> code;
+      std::string id, word, code, mark;
+      words >> id >> word >> code >> mark;
       JobStatus status;
       status.raw_state = word;
       if (word == "running") {
@@ -118,6 +149,10 @@ class DirectScheduler : public Scheduler {
         status.exit_code = static_cast<int>(value);
         status.state = value == 0 ? XRUN_STATE_COMPLETED : XRUN_STATE_FAILED;
         status.reason = value == 0 ? "" : "NonZeroExitCode";
+        if (mark == "walltime") {
+          status.state = XRUN_STATE_TIMEOUT;
+          status.reason = "walltime exceeded: stopped by xrun's watchdog";
+        }
       } else {
         continue;  // gone: not in the map, core decides (lost)
       }

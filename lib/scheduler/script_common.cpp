@@ -47,7 +47,7 @@ std::string script_literal(std::string_view value) {
   return out;
 }
 
-std::string script_body(const ScriptRequest& request) {
+std::string script_body(const ScriptRequest& request, const std::string& after_command) {
   const std::string exit_tmp = request.exit_code_path + ".tmp";
   std::string s;
   s += "__xrun_record() { printf '%s\\n' \"$1\" > " + script_literal(exit_tmp) + " && mv -f " +
@@ -83,6 +83,7 @@ std::string script_body(const ScriptRequest& request) {
   if (command.find_first_of("\n\r") == std::string::npos) s += command + "\n)\n";
   else s += "eval " + script_literal(command) + "\n)\n";
   s += "__xrun_status=$?\n";
+  s += after_command;
   s += "__xrun_record \"$__xrun_status\"\n";
   s += "exit \"$__xrun_status\"\n";
   return s;

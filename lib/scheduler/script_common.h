@@ -12,7 +12,10 @@ namespace xrun {
 // The body after the scheduler's directives: started marker, cd, prepend,
 // env, the command run in a subshell (so an `exit` in it cannot skip the
 // record), and the atomic write of its exit status to exit_code_path.
-std::string script_body(const ScriptRequest& request);
+// `after_command`: shell lines run after the command, with its status in
+// $__xrun_status, before the exit record is written (e.g. a scheduler of
+// xrun's own turning a watchdog's kill into its own status).
+std::string script_body(const ScriptRequest& request, const std::string& after_command = "");
 
 // A value written into a job script: quote_for_shell's quoting with each
 // line break spelled $'\n' (bash ANSI-C quoting; every job script is
