@@ -6,8 +6,7 @@
 
 #include "commands.h"
 
-static void usage(FILE* out) {
-  fprintf(out,
+static const char kUsage[] =
           "usage: xrun <command> [options]\n"
           "\n"
           "  run [-m MACHINE] [--json] -- CMD ARGS...   submit, wait, stream output, exit with its code\n"
@@ -37,7 +36,30 @@ static void usage(FILE* out) {
           "  2       a usage error (also list --watch when stdout is not a terminal)\n"
           "  124     for run and wait: the job ended in timeout, or --timeout ran out\n"
           "  125     for run and wait: the job was lost (the scheduler no longer knows it)\n"
-          "  130     for run and wait: the job was cancelled\n");
+          "  130     for run and wait: the job was cancelled\n";
+
+static void usage(FILE* out) { fputs(kUsage, out); }
+
+// `xrun COMMAND --help`: the lines of the usage that describe COMMAND (its
+// line and the indented notes under it). False if none does.
+static bool command_usage(const std::string& command, FILE* out) {
+  bool found = false, inside = false;
+  const std::string text = kUsage;
+  for (size_t at = 0; at < text.size();) {
+    size_t end = text.find('\n', at);
+    if (end == std::string::npos) end = text.size();
+    const std::string line = text.substr(at, end - at);
+    at = end + 1;
+    const bool entry = line.size() > 2 && line.compare(0, 2, "  ") == 0 && line[2] != ' ';
+    if (entry) inside = line.compare(2, command.size() + 1, command + " ") == 0 || line.substr(2) == command;
+    else if (line.empty() || line.compare(0, 2, "  ") != 0) inside = false;
+    if (inside) {
+      if (!found) fputs("usage: xrun", out);
+      fprintf(out, found ? "%s\n" : " %s\n", found ? line.c_str() : line.c_str() + 2);
+      found = true;
+    }
+  }
+  return found;
 }
 
 int main(int argc, char** argv) {
@@ -53,7 +75,11 @@ int main(int argc, char** argv) {
     return 0;
   }
   for (const auto& entry : xrun_tool::commands()) {
-    if (command == entry.name) return entry.run(sub_argc, sub_argv);
+    if (command != entry.name) continue;
+    // `xrun COMMAND --help` (anywhere before a "--"): that command's usage.
+    for (int i = 2; i < argc && std::strcmp(argv[i], "--") != 0; ++i)
+      if (std::strcmp(argv[i], "--help") == 0 && command_usage(command, stdout)) return 0;
+    return entry.run(sub_argc, sub_argv);
   }
   fprintf(stderr, "xrun: unknown command \"%s\"\n\n", command.c_str());
   usage(stderr);

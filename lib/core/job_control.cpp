@@ -71,7 +71,8 @@ JobRecord Waiting::wait(const std::string& id, int64_t timeout_ms) {
     JobRecord record = job_of(store_, id);
     if (is_terminal(record.state)) return record;
     if (record.state == XRUN_STATE_CREATED)
-      throw Error(XRUN_E_STATE, "job " + id + " was not submitted: " + record.reason);
+      throw Error(XRUN_E_STATE, "job " + id + " is in state created, never sent (xrun_job_send sends it)" +
+                                    (record.reason.empty() ? std::string() : ": " + record.reason));
     int64_t next;
     try {
       next = polling_.poll_machine(record.machine, false);

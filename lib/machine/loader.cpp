@@ -171,7 +171,10 @@ MachineConfig load_machines(const std::string& home) {
   config.machines = sources.machines;
   // The built-in machine keeps the library usable with no configuration; a
   // configured "local" replaces it.
-  config.machines.emplace("local", builtin_local_machine());
+  Machine local = builtin_local_machine();
+  // Its jobs go under the home in use (core puts them there): say so.
+  if (!home.empty()) local.workdir = home + "/jobs";
+  config.machines.emplace("local", std::move(local));
   config.default_name = resolve_default(sources, config.machines);
   return config;
 }

@@ -77,6 +77,16 @@ check "unknown option exits 2 and names it" bash -c "[ $rc -eq 2 ] && grep -q --
 err=$("$X" status 01ARZ3NDEKTSV4RRFFQ69G5FAV 2>&1); rc=$?
 check "unknown job id fails with NOT_FOUND" bash -c "[ $rc -ne 0 ] && grep -q XRUN_E_NOT_FOUND <<<'$err'"
 
+# Issue 10 #6: a command's --help prints its usage (exit 0), not "unknown option".
+for c in run submit status list wait cancel send poll events recover tail prune machines parse store; do
+  out=$("$X" $c --help 2>&1); rc=$?
+  check "$c --help prints its usage" bash -c "[ $rc -eq 0 ] && grep -q '^usage: xrun $c' <<<\"\$1\"" _ "$out"
+done
+out=$("$X" run -- echo --help 2>/dev/null)
+check "--help after -- is the job's argument" test "$out" = "--help"
+check "machines show local names the workdir jobs go to" \
+  grep -qF "\"$XRUN_HOME/jobs\"" <<<"$("$X" machines show local --json 2>&1)"
+
 printf '{"machines": {"c1": {"execution": "remote", "host": "h", "remot_auth": {}}}}' > "$XRUN_HOME/machines.json"
 err=$("$X" machines list 2>&1); rc=$?
 check "malformed machines.json fails" test $rc -ne 0
