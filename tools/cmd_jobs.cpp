@@ -202,36 +202,44 @@ int cmd_list(int argc, char** argv) {
 }
 
 int cmd_cancel(int argc, char** argv) {
-  Args args = parse_args(argc, argv, {}, {});
-  if (usage_error("cancel", args, 1, 1, "cancel ID")) return 2;
+  Args args = parse_args(argc, argv, {}, {"--json"});
+  if (usage_error("cancel", args, 1, 1, "cancel [--json] ID")) return 2;
   xrun_ctx* ctx = open_context("cancel");
   if (!ctx) return 1;
   xrun_job* job = nullptr;
   int rc = xrun_job_open(&job, ctx, args.positional[0].c_str());
   if (rc == XRUN_OK) rc = xrun_job_cancel(job);
   int result = rc == XRUN_OK ? 0 : report("cancel", rc);
-  if (rc == XRUN_OK) printf("%s %s\n", xrun_job_id(job), xrun_state_name(xrun_job_state(job)));
+  if (rc == XRUN_OK && args.has("--json")) {
+    char* info = nullptr;
+    if (xrun_job_info_json(&info, job) == XRUN_OK) print_json(info);
+    xrun_free(info);
+  } else if (rc == XRUN_OK) {
+    printf("%s %s\n", xrun_job_id(job), xrun_state_name(xrun_job_state(job)));
+  }
   xrun_job_free(job);
   xrun_ctx_close(ctx);
   return result;
 }
 
 int cmd_poll(int argc, char** argv) {
-  Args args = parse_args(argc, argv, {}, {});
-  if (usage_error("poll", args, 0, 0, "poll")) return 2;
+  Args args = parse_args(argc, argv, {}, {"--json"});
+  if (usage_error("poll", args, 0, 0, "poll [--json]")) return 2;
   xrun_ctx* ctx = open_context("poll");
   if (!ctx) return 1;
   int64_t next = 0;
   int rc = xrun_poll(ctx, &next);
   int result = rc == XRUN_OK ? 0 : report("poll", rc);
-  if (rc == XRUN_OK) printf("next poll in %lld ms\n", static_cast<long long>(next));
+  if (rc == XRUN_OK && args.has("--json")) printf("{\"next_poll_ms\": %lld}\n", static_cast<long long>(next));
+  else if (rc == XRUN_OK) printf("next poll in %lld ms\n", static_cast<long long>(next));
   xrun_ctx_close(ctx);
   return result;
 }
 
 int cmd_recover(int argc, char** argv) {
-  Args args = parse_args(argc, argv, {}, {});
-  if (usage_error("recover", args, 0, 0, "recover")) return 2;
+  // Its report is JSON either way; --json is accepted as on every command.
+  Args args = parse_args(argc, argv, {}, {"--json"});
+  if (usage_error("recover", args, 0, 0, "recover [--json]")) return 2;
   xrun_ctx* ctx = open_context("recover");
   if (!ctx) return 1;
   char* report_json = nullptr;

@@ -12,7 +12,7 @@ namespace xrun_tool {
 
 namespace {
 
-const char kUsage[] = "send [--all-created] [-m MACHINE] [ID...]";
+const char kUsage[] = "send [--all-created] [-m MACHINE] [--json] [ID...]";
 
 // The created jobs to send: every one, or those of one machine; an array's
 // tasks go with the job that carries them, so only carriers are listed.
@@ -40,8 +40,9 @@ bool created_jobs(xrun_ctx* ctx, const std::string& machine, std::vector<std::st
 }  // namespace
 
 int cmd_send(int argc, char** argv) {
-  Args args = parse_args(argc, argv, {"-m", "--machine"}, {"--all-created"});
+  Args args = parse_args(argc, argv, {"-m", "--machine"}, {"--all-created", "--json"});
   const bool all = args.has("--all-created");
+  const bool json = args.has("--json");
   if (!args.error.empty() || args.has_dashdash || (all == !args.positional.empty())) {
     fprintf(stderr, "xrun send: %s\nusage: xrun %s\n",
             args.error.empty() ? "give job ids or --all-created (not both)" : args.error.c_str(), kUsage);
@@ -60,7 +61,20 @@ int cmd_send(int argc, char** argv) {
     int rc = xrun_job_open(&job, ctx, id.c_str());
     if (rc == XRUN_OK) rc = xrun_job_send(job);
     if (rc != XRUN_OK) result = report("send", rc);
-    if (job) printf("%s %s\n", xrun_job_id(job), xrun_state_name(xrun_job_state(job)));
+    if (job && json) {
+      // One JSON object per line: the job's record after the send.
+      char* info = nullptr;
+      if (xrun_job_info_json(&info, job) == XRUN_OK) {
+        cJSON* doc = cJSON_Parse(info);
+        char* line = doc ? cJSON_PrintUnformatted(doc) : nullptr;
+        if (line) printf("%s\n", line);
+        cJSON_free(line);
+        cJSON_Delete(doc);
+      }
+      xrun_free(info);
+    } else if (job) {
+      printf("%s %s\n", xrun_job_id(job), xrun_state_name(xrun_job_state(job)));
+    }
     xrun_job_free(job);
   }
   xrun_ctx_close(ctx);

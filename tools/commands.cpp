@@ -2,12 +2,22 @@
 
 #include <cstdio>
 
+#include "tool_common.h"
 #include "xrun.h"
 
 namespace xrun_tool {
 
-int cmd_version(int, char**) {
-  printf("xrun %s (library %s)\n", XRUN_VERSION_STRING, xrun_version());
+int cmd_version(int argc, char** argv) {
+  Args args = parse_args(argc, argv, {}, {"--json"});
+  if (!args.error.empty() || !args.positional.empty() || args.has_dashdash) {
+    fprintf(stderr, "xrun version: %s\nusage: xrun version [--json]\n",
+            args.error.empty() ? "takes no arguments" : args.error.c_str());
+    return 2;
+  }
+  if (args.has("--json"))
+    printf("{\"tool\": \"%s\", \"library\": \"%s\"}\n", XRUN_VERSION_STRING, xrun_version());
+  else
+    printf("xrun %s (library %s)\n", XRUN_VERSION_STRING, xrun_version());
   return 0;
 }
 

@@ -82,6 +82,15 @@ for c in run submit status list wait cancel send poll events recover tail prune 
   out=$("$X" $c --help 2>&1); rc=$?
   check "$c --help prints its usage" bash -c "[ $rc -eq 0 ] && grep -q '^usage: xrun $c' <<<\"\$1\"" _ "$out"
 done
+# --json on the commands that print something (issue 15): each output is JSON.
+jid=$("$X" submit -q -- sleep 30 | tail -1)
+for c in "cancel $jid" "poll" "recover" "version"; do
+  out=$("$X" $c --json 2>/dev/null)
+  check "$c --json prints JSON" python3 -c 'import json,sys; json.loads(sys.argv[1])' "$out"
+done
+did=$("$X" submit -q --defer -- echo sent | tail -1)
+out=$("$X" send --json "$did" 2>/dev/null)
+check "send --json prints the job's record" python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["id"]==sys.argv[2] and d["state"]!="waiting"' "$out" "$did"
 out=$("$X" run -- echo --help 2>/dev/null)
 check "--help after -- is the job's argument" test "$out" = "--help"
 check "machines show local names the workdir jobs go to" \
