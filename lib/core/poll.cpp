@@ -37,9 +37,13 @@ struct ExitFile {
   std::string id, job_dir, name;
 };
 
+// Each line also carries the job's started_at (unix s, written by its
+// script) when it has one: "<id> <code> [<started>]".
 std::string exit_files_command(const std::vector<ExitFile>& files) {
-  std::string s = "__xrun_e() { " + job_files::shell_pick("__xrun_f", "2", "$3") +
-                  "; [ -f \"$__xrun_f\" ] && echo \"$1 $(head -c 32 \"$__xrun_f\")\"; true; }";
+  std::string s = "__xrun_e() { " + job_files::shell_pick("__xrun_f", "2", "$3") + "; " +
+                  job_files::shell_pick("__xrun_s", "2", "started_at") +
+                  "; [ -f \"$__xrun_f\" ] && echo \"$1 $(head -c 32 \"$__xrun_f\" | tr -d '\\n') "
+                  "$(head -c 32 \"$__xrun_s\" 2>/dev/null | tr -d '\\n')\"; true; }";
   for (const auto& f : files)
     s += "; __xrun_e " + quote_for_shell(f.id) + " " + quote_for_shell(f.job_dir) + " " + quote_for_shell(f.name);
   return s;
@@ -50,10 +54,15 @@ std::map<std::string, JobStatus> parse_exit_files(const CommandResult& result) {
   for (const auto& line : split_lines(result.out)) {
     size_t space = line.find(' ');
     if (space == std::string::npos) continue;
-    std::string code(trim(line.substr(space + 1)));
+    std::string rest(trim(line.substr(space + 1)));
+    size_t gap = rest.find(' ');
+    std::string code(trim(rest.substr(0, gap)));
+    std::string started(gap == std::string::npos ? "" : trim(rest.substr(gap + 1)));
     if (code.empty() || code.find_first_not_of("0123456789") != std::string::npos) continue;
     JobStatus status;
     status.exit_code = std::stoi(code.substr(0, 9));
+    if (!started.empty() && started.size() <= 12 && started.find_first_not_of("0123456789") == std::string::npos)
+      status.started_ms = std::stoll(started) * 1000;
     status.state = *status.exit_code == 0 ? XRUN_STATE_COMPLETED : XRUN_STATE_FAILED;
     status.reason = *status.exit_code == 0 ? "" : "NonZeroExitCode";
     status.raw_state = "exit_code file";
