@@ -761,7 +761,15 @@ XRUN_API int xrun_prune(char **out_report, xrun_ctx *ctx, int64_t older_than_ms)
 /* ------------------------------------------------------------------------ */
 
 /** A batch of events read from the store by xrun_events_since(), released
- *  by xrun_events_free(). Its accessors read event `i`, 0 <= i < count. */
+ *  by xrun_events_free(). Its accessors read event `i`, 0 <= i < count.
+ *
+ *  Most events record a change of a job's state. Some record only a new
+ *  reason for the same state (e.g. "queued (Priority)" then "queued
+ *  (Resources)"): they are a second event with the same state as the
+ *  job's previous event. xrun_events_kind() (and "kind" in
+ *  xrun_events_json()) tells them apart: "state" when the state changed
+ *  (and for a job's first event), "reason" when it did not. To count a
+ *  job's transitions, count its "state" events. */
 typedef struct xrun_events xrun_events;
 
 /** The events with sequence number > `after_seq`, oldest first. Reads the
@@ -810,10 +818,21 @@ XRUN_API int xrun_events_state(xrun_events *events, int64_t i);
  *  @return the message, BORROWED for the handle's life; "" if `i` is out
  *          of range. No status code (the accessors never fail). */
 XRUN_API const char *xrun_events_message(xrun_events *events, int64_t i);
+/** What event `i` records: a change of state, or only a new reason for
+ *  the same state. Decided from the states alone: "reason" when the job's
+ *  previous event (in seq order) had the same state, else "state".
+ *  Blocks: never (reads the batch only).  Threads: any.
+ *  @param events  the events (BORROWED)
+ *  @param i       the event's index, 0 <= i < count
+ *  @return "state" or "reason", a static string (BORROWED, never freed);
+ *          "" if `i` is out of range or `events` is NULL.
+ *          No status code (the accessors never fail). */
+XRUN_API const char *xrun_events_kind(xrun_events *events, int64_t i);
 /** All events as JSON.
  *  @param out_json  set to an OWNED JSON array (release with xrun_free)
  *                   [{"seq":..,"time_ms":..,"job_id":..,
- *                   "state":"running","message":..}, ...]
+ *                   "state":"running","kind":"state","message":..}, ...]
+ *                   ("kind": see xrun_events_kind())
  *  @param events    the events (BORROWED)
  *  @return XRUN_OK, XRUN_E_INVALID (NULL argument). */
 XRUN_API int xrun_events_json(char **out_json, xrun_events *events);

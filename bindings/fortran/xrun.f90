@@ -97,7 +97,7 @@ module xrun
        xrun_jobs_submit_specs
   public :: xrun_events_since, xrun_events_free, xrun_events_count, xrun_events_seq, &
        xrun_events_time_ms, xrun_events_job_id, xrun_events_state, xrun_events_message, &
-       xrun_events_json
+       xrun_events_kind, xrun_events_json
   public :: xrun_parse_file, xrun_parse_buffer, xrun_job_result, xrun_result_free, &
        xrun_result_json, xrun_result_double, xrun_result_code, xrun_result_diagnosis, &
        xrun_result_diagnosis_line, xrun_result_diagnosis_text, xrun_result_array, xrun_result_rows, &
@@ -468,6 +468,12 @@ module xrun
        integer(c_int64_t), value :: i
        type(c_ptr) :: r
      end function c_xrun_events_message
+     function c_xrun_events_kind(ev, i) bind(c, name="xrun_events_kind") result(r)
+       import :: c_ptr, c_int64_t
+       type(c_ptr), value :: ev
+       integer(c_int64_t), value :: i
+       type(c_ptr) :: r
+     end function c_xrun_events_kind
      function c_xrun_events_json(out, ev) bind(c, name="xrun_events_json") result(r)
        import :: c_ptr, c_int
        type(c_ptr), intent(out) :: out
@@ -1450,6 +1456,15 @@ contains
     character(len=:), allocatable :: s
     s = f_string(c_xrun_events_message(events%ptr, int(i - 1, c_int64_t)))
   end function xrun_events_message
+
+  !> "state" (the state changed) or "reason" (same state, new reason) for
+  !> event i (1-based); "" out of range.
+  function xrun_events_kind(events, i) result(s)
+    type(xrun_events), intent(in) :: events
+    integer, intent(in) :: i
+    character(len=:), allocatable :: s
+    s = f_string(c_xrun_events_kind(events%ptr, int(i - 1, c_int64_t)))
+  end function xrun_events_kind
 
   subroutine xrun_events_json(events, json, stat, errmsg)
     type(xrun_events), intent(in) :: events

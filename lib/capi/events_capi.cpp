@@ -69,6 +69,11 @@ XRUN_API const char* xrun_events_message(xrun_events* events, int64_t i) {
   return e ? e->message.c_str() : "";
 }
 
+XRUN_API const char* xrun_events_kind(xrun_events* events, int64_t i) {
+  const Event* e = at(events, i);
+  return e ? (e->reason_only ? "reason" : "state") : "";
+}
+
 XRUN_API int xrun_events_json(char** out_json, xrun_events* events) {
   if (out_json) *out_json = nullptr;
   return guarded([&] {
@@ -81,6 +86,7 @@ XRUN_API int xrun_events_json(char** out_json, xrun_events* events) {
       json::set_int(item.get(), "time_ms", e.time_ms);
       json::set_string(item.get(), "job_id", e.job_id);
       json::set_string(item.get(), "state", state_name(e.state));
+      json::set_string(item.get(), "kind", e.reason_only ? "reason" : "state");
       json::set_string(item.get(), "message", e.message);
       cJSON_AddItemToArray(list.get(), item.release());
     }

@@ -93,6 +93,7 @@ Context::Context(const ContextOptions& options)
     config = load_machines(home_);
     ensure_private_dir(home_, logger_);
   }
+  for (const auto& warning : config.warnings) logger_.warn(warning);
   SshCallbacks callbacks;
   callbacks.logger = logger_;
   callbacks.prompt = options.prompt;

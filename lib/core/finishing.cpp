@@ -22,6 +22,9 @@ void Finishing::finish(const Machine& m, const JobRecord& job, JobStatus status)
   JobUpdate update;
   update.ended_ms = wall_ms();
   if (status.exit_code) update.exit_code = *status.exit_code;
+  // Started and ended between two polls: never seen running, but its
+  // script recorded when it started.
+  if (!job.started_ms && status.started_ms) update.started_ms = *status.started_ms;
 
   // Retrieve what the spec asked for. Local machines need no copy unless a
   // destination was given: the job directory is already here.

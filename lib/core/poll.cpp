@@ -33,15 +33,22 @@ constexpr int64_t kJustSubmittedMs = 5000;
 // lines for those that have one.
 // (job id, job directory, exit record name): the record is read from the
 // directory's .xrun/ (job_files), or from the top for an older job.
+// `started` names the job's started_at record, "" when it has none of its
+// own (an array's tasks share one directory and so one started_at file).
 struct ExitFile {
-  std::string id, job_dir, name;
+  std::string id, job_dir, name, started;
 };
 
+// Each line also carries the job's started_at (unix s, written by its
+// script) when it has one: "<id> <code> [<started>]".
 std::string exit_files_command(const std::vector<ExitFile>& files) {
-  std::string s = "__xrun_e() { " + job_files::shell_pick("__xrun_f", "2", "$3") +
-                  "; [ -f \"$__xrun_f\" ] && echo \"$1 $(head -c 32 \"$__xrun_f\")\"; true; }";
+  std::string s = "__xrun_e() { " + job_files::shell_pick("__xrun_f", "2", "$3") + "; __xrun_s=/dev/null; " +
+                  "if [ -n \"$4\" ]; then " + job_files::shell_pick("__xrun_s", "2", "$4") + "; fi" +
+                  "; [ -f \"$__xrun_f\" ] && echo \"$1 $(head -c 32 \"$__xrun_f\" | tr -d '\\n') "
+                  "$(head -c 32 \"$__xrun_s\" 2>/dev/null | tr -d '\\n')\"; true; }";
   for (const auto& f : files)
-    s += "; __xrun_e " + quote_for_shell(f.id) + " " + quote_for_shell(f.job_dir) + " " + quote_for_shell(f.name);
+    s += "; __xrun_e " + quote_for_shell(f.id) + " " + quote_for_shell(f.job_dir) + " " + quote_for_shell(f.name) +
+         " " + quote_for_shell(f.started);
   return s;
 }
 
@@ -50,10 +57,15 @@ std::map<std::string, JobStatus> parse_exit_files(const CommandResult& result) {
   for (const auto& line : split_lines(result.out)) {
     size_t space = line.find(' ');
     if (space == std::string::npos) continue;
-    std::string code(trim(line.substr(space + 1)));
+    std::string rest(trim(line.substr(space + 1)));
+    size_t gap = rest.find(' ');
+    std::string code(trim(rest.substr(0, gap)));
+    std::string started(gap == std::string::npos ? "" : trim(rest.substr(gap + 1)));
     if (code.empty() || code.find_first_not_of("0123456789") != std::string::npos) continue;
     JobStatus status;
     status.exit_code = std::stoi(code.substr(0, 9));
+    if (!started.empty() && started.size() <= 12 && started.find_first_not_of("0123456789") == std::string::npos)
+      status.started_ms = std::stoll(started) * 1000;
     status.state = *status.exit_code == 0 ? XRUN_STATE_COMPLETED : XRUN_STATE_FAILED;
     status.reason = *status.exit_code == 0 ? "" : "NonZeroExitCode";
     status.raw_state = "exit_code file";
@@ -133,8 +145,11 @@ void Polling::round(const Machine& m) {
     }
     std::vector<ExitFile> unexplained;
     for (const auto& job : jobs)
-      if (!statuses.count(job.id))
-        unexplained.push_back({job.id, job.job_dir, parse_job_spec(job.spec_json).own_file("exit_code")});
+      if (!statuses.count(job.id)) {
+        JobSpec spec = parse_job_spec(job.spec_json);
+        unexplained.push_back({job.id, job.job_dir, spec.own_file("exit_code"),
+                               spec.array_index ? std::string() : std::string("started_at")});
+      }
     auto recorded = ask_in_parts(*t, unexplained, exit_files_command,
                                  [](const std::vector<ExitFile>&, const CommandResult& r) { return parse_exit_files(r); });
     for (auto& [id, status] : recorded) statuses[id] = status;

@@ -49,6 +49,7 @@ struct Sources {
   std::map<std::string, Machine> machines;
   std::optional<DefaultChoice> file_default;         // machines.json
   std::optional<DefaultChoice> modular_default;      // machines/default.json
+  std::vector<std::string> warnings;
 };
 
 void read_machines_json(const std::string& file, Sources& out) {
@@ -108,8 +109,14 @@ void read_modular_dir(const fs::path& dir, Sources& out) {
     json::Ptr root = parse_file(file, *text);
     modular.emplace(name, read_machine(ConfigObject(root.get(), file, "$"), name, false));
   }
-  // For one name the modular file wins over machines.json.
-  for (auto& [name, machine] : modular) out.machines.insert_or_assign(name, std::move(machine));
+  // For one name the modular file wins over machines.json: said, not silent.
+  for (auto& [name, machine] : modular) {
+    auto earlier = out.machines.find(name);
+    if (earlier != out.machines.end())
+      out.warnings.push_back("machine \"" + name + "\" is defined in both " + earlier->second.source + " and " +
+                             machine.source + ": using " + machine.source + " (machines/NAME.json wins)");
+    out.machines.insert_or_assign(name, std::move(machine));
+  }
 }
 
 std::string known_names(const std::map<std::string, Machine>& machines) {
@@ -169,6 +176,7 @@ MachineConfig load_machines(const std::string& home) {
   }
   MachineConfig config;
   config.machines = sources.machines;
+  config.warnings = sources.warnings;
   // The built-in machine keeps the library usable with no configuration; a
   // configured "local" replaces it.
   Machine local = builtin_local_machine();

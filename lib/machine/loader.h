@@ -17,6 +17,9 @@ namespace xrun {
 struct MachineConfig {
   std::string default_name;                 // always names a machine
   std::map<std::string, Machine> machines;  // never empty
+  // What the caller should warn about, e.g. a machine defined both in
+  // machines.json and in machines/NAME.json (the file wins).
+  std::vector<std::string> warnings;
 };
 
 // Throws Error(XRUN_E_CONFIG) with "FILE: $.machines.NAME.key: message".

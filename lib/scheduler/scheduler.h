@@ -66,6 +66,10 @@ struct JobStatus {
   std::string reason;       // "Priority", "NonZeroExitCode", "TimeLimit", ...
   std::string raw_state;    // the scheduler's word: "PENDING", "R", ...
   std::optional<int> exit_code;
+  // When the job's script started (unix ms), from its own started_at file:
+  // set only when read beside an exit record (a job that started and ended
+  // between two polls was never seen running).
+  std::optional<int64_t> started_ms;
 };
 
 // Thrown by parse_submit_output when the scheduler refused a submission

@@ -597,7 +597,8 @@ std::vector<Event> PgStore::events_since(int64_t after_seq, int64_t max) const {
   return impl_->single("reading events", [&] {
     PgParams p;
     p.add(after_seq);
-    std::string sql = "SELECT seq, time_ms, job_id, state, message FROM events WHERE seq > $1 ORDER BY seq";
+    std::string sql = "SELECT seq, time_ms, job_id, state, message, " XRUN_SQL_PREVIOUS_EVENT_STATE
+                      " FROM events WHERE seq > $1 ORDER BY seq";
     if (max > 0) {
       sql += " LIMIT $2";
       p.add(max);
@@ -612,6 +613,7 @@ std::vector<Event> PgStore::events_since(int64_t after_seq, int64_t max) const {
       e.job_id = r.text(i, 2);
       e.state = static_cast<xrun_state>(r.int64(i, 3));
       e.message = r.text(i, 4);
+      e.reason_only = !r.is_null(i, 5) && r.int64(i, 5) == r.int64(i, 3);
       events.push_back(std::move(e));
     }
     return events;

@@ -504,7 +504,8 @@ void SqliteStore::update(const std::string& id, const JobUpdate& update_in) {
 std::vector<Event> SqliteStore::events_since(int64_t after_seq, int64_t max) const {
   return impl_->read("reading events", [&] {
     Statement s(impl_->db.get(),
-                "SELECT seq, time_ms, job_id, state, message FROM events WHERE seq > ? ORDER BY seq LIMIT ?");
+                "SELECT seq, time_ms, job_id, state, message, " XRUN_SQL_PREVIOUS_EVENT_STATE
+                " FROM events WHERE seq > ? ORDER BY seq LIMIT ?");
     s.bind(after_seq).bind(max > 0 ? max : int64_t{-1});
     std::vector<Event> events;
     while (s.step()) {
@@ -514,6 +515,7 @@ std::vector<Event> SqliteStore::events_since(int64_t after_seq, int64_t max) con
       e.job_id = s.text(2);
       e.state = static_cast<xrun_state>(s.int64(3));
       e.message = s.text(4);
+      e.reason_only = s.optional_int64(5) == s.int64(3);
       events.push_back(std::move(e));
     }
     return events;

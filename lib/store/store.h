@@ -69,7 +69,17 @@ struct Event {
   std::string job_id;
   xrun_state state = XRUN_STATE_CREATED;
   std::string message;
+  // The job's previous event had the same state: only the reason (the
+  // message) changed, e.g. "queued (Priority)" -> "queued (Resources)".
+  // Computed when reading, from the states (XRUN_SQL_PREVIOUS_EVENT_STATE).
+  bool reason_only = false;
 };
+
+// SQL (SQLite and PostgreSQL alike) for the state of the same job's event
+// before the one being read from `events`; NULL for a job's first event.
+#define XRUN_SQL_PREVIOUS_EVENT_STATE                                                                       \
+  "(SELECT p.state FROM events p WHERE p.job_id = events.job_id AND p.seq < events.seq " \
+  "ORDER BY p.seq DESC LIMIT 1)"
 
 // A change to apply to a job together with its state transition.
 // Reasons and event messages are kept up to this many bytes (cap_text).

@@ -293,13 +293,18 @@ static void test_list_and_events(void **state) {
         if (strcmp(xrun_events_job_id(events, i), xrun_job_id(ok)) == 0) {
             assert_true(next < 5);
             assert_int_equal(xrun_events_state(events, i), expected[next++]);
+            /* Each of these changed the state (none is reason-only). */
+            assert_string_equal(xrun_events_kind(events, i), "state");
         }
     }
     assert_int_equal(next, 5);
     assert_int_equal(xrun_events_state(events, n), -1); /* out of range */
+    assert_string_equal(xrun_events_kind(events, n), "");
+    assert_string_equal(xrun_events_kind(NULL, 0), "");
     char *json = NULL;
     assert_int_equal(xrun_events_json(&json, events), XRUN_OK);
     assert_non_null(strstr(json, "\"state\":\"completed\""));
+    assert_non_null(strstr(json, "\"kind\":\"state\""));
     xrun_free(json);
     xrun_events_free(events);
     /* Paging from the last seq gives nothing new. */

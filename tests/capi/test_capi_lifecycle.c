@@ -182,12 +182,31 @@ static void test_deferred_job_of_a_removed_machine_fails(void **state) {
     xrun_ctx_close(ctx);
 }
 
+/* A job that started and ended between two polls still has a started_at
+ * (for a batch job it comes from the started_at file its script writes,
+ * read beside the exit record). */
+static void test_job_ended_before_the_first_poll_has_started_at(void **state) {
+    (void)state;
+    xrun_ctx *ctx = open_temp_ctx("started-at", NULL);
+    xrun_job *job = submit_ok(ctx, "{\"command\": \"true\"}");
+    usleep(1500000); /* `true` has ended: the first poll finds its exit record */
+    int64_t next = 0;
+    assert_int_equal(xrun_poll(ctx, &next), XRUN_OK);
+    assert_int_equal(xrun_job_refresh(job), XRUN_OK);
+    assert_int_equal(xrun_job_state(job), XRUN_STATE_COMPLETED);
+    assert_false(info_has(job, "\"started_at\":null"));
+    assert_true(info_has(job, "\"started_at\":\""));
+    xrun_job_free(job);
+    xrun_ctx_close(ctx);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_send_refuses_other_states),
         cmocka_unit_test(test_failed_send_keeps_the_job_then_send_sends_it),
         cmocka_unit_test(test_deferred_jobs_are_sent_by_the_next_round),
         cmocka_unit_test(test_deferred_job_of_a_removed_machine_fails),
+        cmocka_unit_test(test_job_ended_before_the_first_poll_has_started_at),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,4 +1,5 @@
 // The machine loader against real files in a temporary XRUN_HOME.
+#include <filesystem>
 #include <cstdlib>
 #include <string>
 
@@ -117,6 +118,14 @@ void modular_file_wins_over_machines_json(void**) {
   assert_string_equal(config.machines.at("c1").source.c_str(), modular.c_str());
   assert_string_equal(config.machines.at("c2").source.c_str(), main_file.c_str());
   assert_string_equal(config.default_name.c_str(), "local");
+  // Not silently: one warning naming the machine and both files (the
+  // context logs it through the log callback).
+  assert_int_equal(config.warnings.size(), 1);
+  assert_contains(config.warnings[0], "\"c1\"");
+  assert_contains(config.warnings[0], main_file);
+  assert_contains(config.warnings[0], "using " + modular);
+  std::filesystem::remove(modular);
+  assert_int_equal(load_machines(home.dir).warnings.size(), 0);
 }
 
 void default_json_and_environment(void**) {

@@ -241,6 +241,7 @@ static void test_transition_rules(void**) {
   assert_string_equal(ev[0].message.c_str(), "sbatch accepted");
   assert_string_equal(ev[0].job_id.c_str(), "J");
   assert_true(ev[0].time_ms > 0);
+  assert_false(ev[0].reason_only);  // the state changed
 
   // Same state, same (empty) reason: fields only, no event.
   JobUpdate dir;
@@ -257,6 +258,15 @@ static void test_transition_rules(void**) {
   assert_int_equal(ev.size(), 1);
   assert_int_equal(ev[0].state, XRUN_STATE_SUBMITTED);
   assert_string_equal(ev[0].message.c_str(), "Priority");
+  assert_true(ev[0].reason_only);  // same state as the job's previous event
+  // Read again with the earlier events, and as a page of its own.
+  bool seen = false;
+  for (const auto& e : s.events_since(0, 0))
+    if (e.job_id == "J") {
+      assert_int_equal(e.reason_only, e.seq == ev[0].seq);
+      seen = seen || e.seq == ev[0].seq;
+    }
+  assert_true(seen);
   // ...and the same reason again adds nothing.
   assert_true(s.transition("J", {}, XRUN_STATE_SUBMITTED, why, ""));
   assert_int_equal(s.last_event_seq(), ev[0].seq);

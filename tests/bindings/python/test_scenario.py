@@ -152,6 +152,9 @@ def test_events_follow_a_job(ctx):
     assert ctx.events(after_seq=0, max=2) == events[:2]
     as_json = ctx.events_json()
     assert [e["seq"] for e in as_json] == seqs and as_json[-1]["state"] == "completed"
+    # Every event of this job changed its state: none is reason-only.
+    assert all(e.kind == "state" for e in events if e.job_id == job.id)
+    assert [e["kind"] for e in as_json] == [e.kind for e in events]
 
 
 def test_parse_corpus_file(si_scf, si_scf_energy_ev):

@@ -258,6 +258,7 @@ class Context(Handle):
                     job_id=text(lib.xrun_events_job_id(events, i)),
                     state=_state(lib.xrun_events_state(events, i)),
                     message=text(lib.xrun_events_message(events, i)),
+                    kind=text(lib.xrun_events_kind(events, i)),
                 )
                 for i in range(lib.xrun_events_count(events))
             ]

@@ -50,8 +50,12 @@ def _state(value):
         return value
 
 
-Event = namedtuple("Event", "seq time_ms job_id state message")
-Event.__doc__ = "One journal entry: a job entered `state` at `time_ms` (ms since the epoch)."
+Event = namedtuple("Event", "seq time_ms job_id state message kind", defaults=("state",))
+Event.__doc__ = (
+    "One journal entry: a job entered `state` at `time_ms` (ms since the epoch). "
+    '`kind` is "state" when the state changed, "reason" when only the reason '
+    "changed (the job's previous event had the same state)."
+)
 
 
 def _milliseconds(timeout):

@@ -226,6 +226,7 @@ extern "C" {
     pub fn xrun_events_job_id(events: *mut xrun_events, i: i64) -> *const c_char;
     pub fn xrun_events_state(events: *mut xrun_events, i: i64) -> c_int;
     pub fn xrun_events_message(events: *mut xrun_events, i: i64) -> *const c_char;
+    pub fn xrun_events_kind(events: *mut xrun_events, i: i64) -> *const c_char;
     pub fn xrun_events_json(out_json: *mut *mut c_char, events: *mut xrun_events) -> c_int;
 
     pub fn xrun_parse_file(

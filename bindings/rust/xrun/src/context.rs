@@ -123,6 +123,9 @@ pub struct Event {
     pub job_id: String,
     pub state: State,
     pub message: String,
+    /// "state" (the state changed) or "reason" (same state as the job's
+    /// previous event: only the reason changed).
+    pub kind: String,
 }
 
 /// Frees an xrun_events handle however the scope is left.
@@ -337,6 +340,7 @@ impl Context {
                     job_id: borrowed(sys::xrun_events_job_id(events.0, i)),
                     state: State::from_raw(sys::xrun_events_state(events.0, i)),
                     message: borrowed(sys::xrun_events_message(events.0, i)),
+                    kind: borrowed(sys::xrun_events_kind(events.0, i)),
                 }
             })
             .collect())
