@@ -19,6 +19,7 @@
 #include "util/clock.h"
 #include "util/error.h"
 #include "util/strings.h"
+#include "store/transition_event.h"
 
 namespace xrun {
 
@@ -573,12 +574,8 @@ bool PgStore::transition(const std::string& id, const std::vector<xrun_state>& a
 
     const int64_t now = wall_ms();
     apply_update(c, id, to, update, now);
-    const bool reason_changed = update.reason && *update.reason != old_reason;
-    if (from != to || reason_changed) {
-      std::string text = message;
-      if (text.empty() && update.reason) text = *update.reason;
-      append_event(c, now, id, to, text);
-    }
+    if (auto text = transition_event_text(from, to, old_reason, update, message))
+      append_event(c, now, id, to, *text);
     return true;
   });
 }

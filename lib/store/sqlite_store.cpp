@@ -18,6 +18,7 @@
 #include "util/clock.h"
 #include "util/error.h"
 #include "util/strings.h"
+#include "store/transition_event.h"
 
 namespace xrun {
 
@@ -481,12 +482,8 @@ bool SqliteStore::transition(const std::string& id, const std::vector<xrun_state
 
     const int64_t now = wall_ms();
     apply_update(db, id, to, update, now);
-    const bool reason_changed = update.reason && *update.reason != old_reason;
-    if (from != to || reason_changed) {
-      std::string text = message;
-      if (text.empty() && update.reason) text = *update.reason;
-      append_event(db, now, id, to, text);
-    }
+    if (auto text = transition_event_text(from, to, old_reason, update, message))
+      append_event(db, now, id, to, *text);
     return true;
   });
 }
