@@ -16,10 +16,10 @@
 
 #include "store/pg_handle.h"
 #include "store/pg_schema.h"
+#include "store/transition_event.h"
 #include "util/clock.h"
 #include "util/error.h"
 #include "util/strings.h"
-#include "store/transition_event.h"
 
 namespace xrun {
 

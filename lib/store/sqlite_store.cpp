@@ -15,10 +15,10 @@
 
 #include "store/schema.h"
 #include "store/sqlite_handle.h"
+#include "store/transition_event.h"
 #include "util/clock.h"
 #include "util/error.h"
 #include "util/strings.h"
-#include "store/transition_event.h"
 
 namespace xrun {
 
