@@ -74,6 +74,27 @@ std::map<std::string, JobStatus> parse_exit_files(const CommandResult& result) {
   return out;
 }
 
+// "<id> <unix s>" for each job directory that has a started_at.
+std::string started_files_command(const std::vector<ExitFile>& files) {
+  std::string s = "__xrun_t() { " + job_files::shell_pick("__xrun_s", "2", "started_at") +
+                  "; [ -f \"$__xrun_s\" ] && echo \"$1 $(head -c 32 \"$__xrun_s\" | tr -d '\\n')\"; true; }";
+  for (const auto& f : files) s += "; __xrun_t " + quote_for_shell(f.id) + " " + quote_for_shell(f.job_dir);
+  return s;
+}
+
+// Only started_ms is set in the statuses returned.
+std::map<std::string, JobStatus> parse_started_files(const CommandResult& result) {
+  std::map<std::string, JobStatus> out;
+  for (const auto& line : split_lines(result.out)) {
+    size_t space = line.find(' ');
+    if (space == std::string::npos) continue;
+    std::string secs(trim(line.substr(space + 1)));
+    if (secs.empty() || secs.size() > 12 || secs.find_first_not_of("0123456789") != std::string::npos) continue;
+    out[line.substr(0, space)].started_ms = std::stoll(secs) * 1000;
+  }
+  return out;
+}
+
 // What the scheduler is asked about a job, with what its records must show
 // to be evidence for it (the name carries the array carrier's id for a task).
 TrackedJob tracked_job(const JobRecord& job) {
@@ -154,6 +175,25 @@ void Polling::round(const Machine& m) {
                                  [](const std::vector<ExitFile>&, const CommandResult& r) { return parse_exit_files(r); });
     for (auto& [id, status] : recorded) statuses[id] = status;
   }
+
+  // Jobs that ended before any round saw them run (the scheduler's record
+  // says so, or their exit record did without a start): the time their
+  // script wrote when it started, for all of them in ONE command.
+  std::vector<ExitFile> unstarted;
+  for (const auto& job : jobs) {
+    auto found = statuses.find(job.id);
+    if (job.started_ms || found == statuses.end() || found->second.started_ms ||
+        !is_terminal(found->second.state) || found->second.state == XRUN_STATE_LOST)
+      continue;
+    JobSpec spec = parse_job_spec(job.spec_json);
+    if (!spec.array.empty()) continue;  // tasks share one directory and one started_at
+    unstarted.push_back({job.id, job.job_dir, "", ""});
+  }
+  for (auto& [id, started] : ask_in_parts(*t, unstarted, started_files_command,
+                                          [](const std::vector<ExitFile>&, const CommandResult& r) {
+                                            return parse_started_files(r);
+                                          }))
+    statuses[id].started_ms = started.started_ms;
 
   const int64_t now = wall_ms();
   for (const auto& job : jobs) {

@@ -163,6 +163,34 @@ static void test_cancel_running_and_held(void **state) {
     xrun_job_free(held);
 }
 
+/* A job that starts and ends between two polls still gets its started_at
+ * (issue 10 #6): from the time its script wrote beside its exit record. */
+static void test_started_between_polls(void **state) {
+    (void)state;
+    xrun_job *quick = submit("{\"name\": \"quick\", \"command\": \"true\"}");
+    /* No poll while it runs: it is submitted, then gone from the queue. */
+    for (int i = 0; i < 100; i++) {
+        FILE *p = popen("squeue -h -t all -o '%T %j' 2>/dev/null", "r");
+        assert_non_null(p);
+        char line[512];
+        int running = 0;
+        while (fgets(line, sizeof line, p))
+            if (strstr(line, xrun_job_id(quick)) && strncmp(line, "COMPLETED", 9) != 0) running = 1;
+        pclose(p);
+        if (!running) break;
+        usleep(200 * 1000);
+    }
+    wait_terminal(quick);
+    assert_int_equal(xrun_job_state(quick), XRUN_STATE_COMPLETED);
+    char *info = NULL;
+    assert_int_equal(xrun_job_info_json(&info, quick), XRUN_OK);
+    fprintf(stderr, "quick job: %.400s\n", info);
+    assert_null(strstr(info, "\"started_at\":null"));
+    assert_non_null(strstr(info, "\"started_at\":\"20"));
+    xrun_free(info);
+    xrun_job_free(quick);
+}
+
 /* A queued job held through the API stays held after what it waited for
  * ended, and runs once released. */
 static void test_hold_and_release_a_queued_job(void **state) {
@@ -269,6 +297,7 @@ int main(void) {
         cmocka_unit_test(test_complete_and_fail),
         cmocka_unit_test(test_cancel_running_and_held),
         cmocka_unit_test(test_hold_and_release_a_queued_job),
+        cmocka_unit_test(test_started_between_polls),
         cmocka_unit_test(test_dependency_and_array),
         cmocka_unit_test(test_one_squeue_per_round),
     };
