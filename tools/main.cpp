@@ -19,7 +19,7 @@ static const char kUsage[] =
           "  cancel [--json] ID\n"
           "  send [--all-created] [-m MACHINE] [--json] [ID...]  send jobs recorded but not on a scheduler\n"
           "  poll [--json]                               one poll round over all machines\n"
-          "  events [--after SEQ] [--json]\n"
+          "  events [--after SEQ] [--follow|-f] [--json]   the journal; --follow waits for new events\n"
           "  recover [--json]                            reconcile jobs left by a crash (a JSON report)\n"
           "  tail [-f] [-n LINES] ID [FILE]              end of a job's file (stdout); -f follows it\n"
           "  prune --older-than AGE [--json]             delete finished jobs (and events) older than AGE (30d)\n"
