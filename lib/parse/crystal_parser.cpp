@@ -71,7 +71,7 @@ class CrystalParser final : public CodeParser {
         if (starts(t, "SCF abnormal end")) {
           picker_.report("scf_abnormal_end", no, t);
         } else if (starts(t, "SHRINK.") && contains(t, "K POINTS IN THE IBZ")) {
-          if (auto n = number_after(t, "K POINTS IN THE IBZ")) d_.n_kpoints = static_cast<int64_t>(*n);
+          if (auto n = as_count(number_after(t, "K POINTS IN THE IBZ"))) d_.n_kpoints = *n;
         }
         break;
       case 'W':
@@ -198,7 +198,7 @@ class CrystalParser final : public CodeParser {
   void on_scf_ended(std::string_view t, int64_t no) {
     if (auto e = number_after(t, "E(AU)")) last_energy_ = *e;
     auto c = number_after(t, "CYCLES");
-    if (c) d_.n_scf_iterations = static_cast<int64_t>(*c);
+    if (auto n = as_count(c)) d_.n_scf_iterations = *n;
     after_scf_ended_ = true;
     scf_ended_had_count_ = c.has_value();
     if (contains(t, "CONVERGENCE")) {
@@ -224,13 +224,13 @@ class CrystalParser final : public CodeParser {
     if (after_scf_ended_ && !scf_ended_had_count_) {
       std::string_view count = t.substr(at + 5);
       double n;
-      if (next_number(count, &n)) d_.n_scf_iterations = static_cast<int64_t>(n);
+      if (next_number(count, &n) && as_count(n)) d_.n_scf_iterations = *as_count(n);
     }
     after_scf_ended_ = false;
   }
 
   void on_opt_end(std::string_view t, int64_t no) {
-    if (auto p = number_after(t, "POINTS")) opt_end_points_ = static_cast<int64_t>(*p);
+    if (auto p = as_count(number_after(t, "POINTS"))) opt_end_points_ = *p;
     if (contains(t, "CONVERGED")) {
       d_.geometry_converged = true;
     } else {

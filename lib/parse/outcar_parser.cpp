@@ -48,7 +48,7 @@ class OutcarParser final : public CodeParser {
         break;
       case 'k':
         if (starts(t, "k-points") && contains(t, "NKPTS")) {
-          if (auto v = number_after(t, "NKPTS =")) d_.n_kpoints = static_cast<int64_t>(*v);
+          if (auto v = as_count(number_after(t, "NKPTS ="))) d_.n_kpoints = *v;
         }
         break;
       case 'n':
@@ -70,7 +70,7 @@ class OutcarParser final : public CodeParser {
           size_t open = t.find('(');
           double n;
           std::string_view rest = open == std::string_view::npos ? std::string_view() : t.substr(open + 1);
-          if (next_number(rest, &n)) electronic_in_step_ = static_cast<int64_t>(n);
+          if (next_number(rest, &n) && as_count(n)) electronic_in_step_ = *as_count(n);
         } else if (contains(t, "aborting loop because EDIFF is reached")) {
           ediff_reached_ = true;
         } else if (contains(t, "EDIFF was not reached")) {
@@ -212,7 +212,8 @@ class OutcarParser final : public CodeParser {
     std::string_view rest = t.substr(eq + 1);
     ions_per_type_.clear();
     double n;
-    while (ions_per_type_.size() < kMaxTypes && next_number(rest, &n)) ions_per_type_.push_back(static_cast<size_t>(n));
+    while (ions_per_type_.size() < kMaxTypes && next_number(rest, &n) && as_count(n))
+      ions_per_type_.push_back(static_cast<size_t>(*as_count(n)));
   }
 
   // "number of electron  28.0000000 magnetization  1.2000000" (three

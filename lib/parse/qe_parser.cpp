@@ -131,7 +131,7 @@ class QeParser final : public CodeParser {
         break;
       case 'n':
         if (starts(t, "number of k points=")) {
-          if (auto v = number_after(t, "=")) d_.n_kpoints = static_cast<int64_t>(*v);
+          if (auto v = as_count(number_after(t, "="))) d_.n_kpoints = *v;
         }
         break;
       case 'J':
@@ -473,7 +473,7 @@ class QeParser final : public CodeParser {
 
   void on_scf_done(std::string_view t) {
     d_.scf_converged = true;
-    if (auto n = number_after(t, "in")) d_.n_scf_iterations = static_cast<int64_t>(*n);
+    if (auto n = as_count(number_after(t, "in"))) d_.n_scf_iterations = *n;
   }
 
   void on_cell_header(std::string_view t) {

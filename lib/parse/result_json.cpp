@@ -2,6 +2,7 @@
 #include <cmath>
 #include <set>
 
+#include "parse/text_scan.h"
 #include "parse/parse.h"
 #include "parse/result_data.h"
 #include "util/error.h"
@@ -69,7 +70,7 @@ Diagnosis diagnosis_from(const cJSON* node) {
   if (!node || !cJSON_IsObject(node)) return d;
   d.code = string_or_empty(node, "code");
   if (d.code.empty()) d.code = "ok";
-  if (auto l = number_or_null(node, "line")) d.line = static_cast<int64_t>(*l);
+  if (auto l = as_count(number_or_null(node, "line"))) d.line = *l;
   d.text = string_or_empty(node, "text");
   d.file = string_or_empty(node, "file");
   return d;
@@ -115,14 +116,14 @@ std::unique_ptr<Result> result_from_json(const std::string& text) {
   d.stress_kbar = matrix(o, present(o, "final_stress_kbar") ? "final_stress_kbar" : "stress_kbar");
   d.total_magnetization = number_or_null(o, "total_magnetization");
   d.absolute_magnetization = number_or_null(o, "absolute_magnetization");
-  if (auto n = number_or_null(o, "n_kpoints")) d.n_kpoints = static_cast<int64_t>(*n);
+  if (auto n = as_count(number_or_null(o, "n_kpoints"))) d.n_kpoints = *n;
   const char* species_key = present(o, "species") ? "species" : "symbols";
   if (const cJSON* sym = cJSON_GetObjectItemCaseSensitive(o, species_key); cJSON_IsArray(sym)) {
     const cJSON* s;
     cJSON_ArrayForEach(s, sym) d.symbols.push_back(cJSON_IsString(s) ? s->valuestring : "");
   }
-  if (auto n = number_or_null(o, "n_scf_iterations")) d.n_scf_iterations = static_cast<int64_t>(*n);
-  if (auto n = number_or_null(o, "n_ionic_steps")) d.n_ionic_steps = static_cast<int64_t>(*n);
+  if (auto n = as_count(number_or_null(o, "n_scf_iterations"))) d.n_scf_iterations = *n;
+  if (auto n = as_count(number_or_null(o, "n_ionic_steps"))) d.n_ionic_steps = *n;
   if (const cJSON* arr = cJSON_GetObjectItemCaseSensitive(o, "ionic_energies_ev"); cJSON_IsArray(arr)) {
     const cJSON* e;
     cJSON_ArrayForEach(e, arr) {

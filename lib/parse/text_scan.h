@@ -2,6 +2,7 @@
 // line of program output. Nothing here reads past the view it is given.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string_view>
 
@@ -34,6 +35,17 @@ bool next_number(std::string_view& s, double* out);
 
 // The first number after `marker` in `s`, if any.
 std::optional<double> number_after(std::string_view s, std::string_view marker);
+
+// A count read as a number ("NKPTS = 10", a line number, a type's ion
+// count): only a finite value in [0, 2^53] becomes an integer -- casting a
+// NaN, a negative or a huge double to an integer is undefined behaviour.
+inline std::optional<int64_t> as_count(double value) {
+  if (!(value >= 0.0 && value <= 9007199254740992.0)) return std::nullopt;
+  return static_cast<int64_t>(value);
+}
+inline std::optional<int64_t> as_count(std::optional<double> value) {
+  return value ? as_count(*value) : std::nullopt;
+}
 
 // Up to `max` numbers from `s`, skipping tokens that are not numbers.
 // Returns how many were read.

@@ -185,12 +185,12 @@ class VasprunParser final : public CodeParser {
     if (n < 5) return;
     double count;
     std::string_view c0 = cells[0];
-    if (!next_number(c0, &count) || count < 0) return;
+    if (!next_number(c0, &count) || !as_count(count)) return;
     std::string_view title = cells[4];  // "PAW_PBE Xe 07Sep2000"
     title = ltrim(title.substr(std::min(title.find(' '), title.size())));
     std::string_view element = title.substr(0, std::min({title.find(' '), title.find('_'), title.find('.'), title.size()}));
     if (element.empty()) element = cells[1];
-    for (size_t i = 0; i < static_cast<size_t>(count) && type_species_.size() < kMaxAtoms; ++i)
+    for (int64_t i = 0; i < *as_count(count) && type_species_.size() < kMaxAtoms; ++i)
       type_species_.emplace_back(element.substr(0, kMaxSymbol));
   }
 
