@@ -54,7 +54,13 @@ class Submission {
     std::vector<JobRecord> records;
   };
   const Machine& check(JobSpec& spec);
-  std::vector<JobRecord> make_records(const JobSpec& spec);
+  // Every job of a submission: one, or an array's tasks, records[0]
+  // carrying it. With `carrier`, only the tasks are new (an array sent
+  // again after its tasks were forgotten).
+  std::vector<JobRecord> make_records(const JobSpec& spec, const JobRecord* carrier = nullptr);
+  // An array the scheduler never took keeps only its carrier in the store:
+  // its tasks are deleted, and made again when it is sent again.
+  void forget_tasks(const Unit& unit);
   std::vector<SendOutcome> send_units(const Machine& m, std::vector<Unit>& units);
   bool claim(const Unit& unit);
   std::vector<std::string> parent_scheduler_ids(const JobSpec& spec);

@@ -95,13 +95,17 @@ const Machine& Submission::check(JobSpec& spec) {
   return m;
 }
 
-std::vector<JobRecord> Submission::make_records(const JobSpec& spec) {
+std::vector<JobRecord> Submission::make_records(const JobSpec& spec, const JobRecord* carrier) {
   // Every job (each array task is one) is recorded before anything is sent.
   const std::vector<int64_t> indexes = spec.array.empty() ? std::vector<int64_t>{} : array_indexes(spec.array);
   std::vector<JobRecord> records;
   size_t count = indexes.empty() ? 1 : indexes.size();
   const int64_t now = wall_ms();
   for (size_t i = 0; i < count; ++i) {
+    if (i == 0 && carrier) {
+      records.push_back(*carrier);
+      continue;
+    }
     JobRecord record;
     record.id = new_job_id();
     record.machine = spec.machine;

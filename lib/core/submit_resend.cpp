@@ -36,6 +36,11 @@ SendOutcome Submission::send(const std::string& id) {
     for (const auto& other : store_.list_jobs(m.name, -1, 0))
       if (other.id != id && is_unsent(other.state) && parse_job_spec(other.spec_json).array_parent == id)
         unit.records.push_back(other);
+    if (unit.records.size() == 1) {
+      // Its tasks were forgotten when the scheduler refused the array.
+      unit.records = make_records(unit.spec, &*record);
+      store_.insert_jobs(std::vector<JobRecord>(unit.records.begin() + 1, unit.records.end()));
+    }
   }
   unit.spec.array_index.reset();
   std::vector<Unit> units = {unit};

@@ -71,6 +71,15 @@ void Submission::remove_half_made(Transport& t, const std::string& job_dir, cons
   }
 }
 
+void Submission::forget_tasks(const Unit& unit) {
+  if (unit.records.size() < 2) return;
+  std::vector<std::string> tasks;
+  for (size_t i = 1; i < unit.records.size(); ++i) tasks.push_back(unit.records[i].id);
+  int64_t deleted = store_.delete_unsent_jobs(tasks);
+  logger_.info("array job " + unit.records[0].id + " was not sent: its " + std::to_string(deleted) +
+               " other task(s) are forgotten until it is sent again");
+}
+
 void Submission::move_all(const Unit& unit, xrun_state to, const JobUpdate& update, const std::string& message) {
   for (const auto& r : unit.records) store_.transition(r.id, {XRUN_STATE_SUBMITTING}, to, update, message);
 }
@@ -129,6 +138,7 @@ void Submission::not_sent(const Unit& unit, const Error& e, SendOutcome& outcome
   update.next_try_ms = 0;
   update.reason = std::string("not submitted: ") + e.what();
   move_all(unit, XRUN_STATE_CREATED, update, *update.reason);
+  forget_tasks(unit);
 }
 
 void Submission::outcome_unknown(const Unit& unit, const std::string& job_dir, const Error& e,
@@ -174,6 +184,7 @@ void Submission::settle(const Machine& m, const Unit& unit, const std::string& j
     update.waiting_for = WaitingFor::Nothing;
     update.job_dir = job_dir;
     move_all(unit, XRUN_STATE_CREATED, update, *update.reason);
+    forget_tasks(unit);
     outcome.status = e.status();
     outcome.error = e.what();
     return;

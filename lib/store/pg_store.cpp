@@ -468,6 +468,34 @@ void PgStore::insert_jobs(const std::vector<JobRecord>& jobs) {
   });
 }
 
+int64_t PgStore::delete_unsent_jobs(const std::vector<std::string>& ids) {
+  if (ids.empty()) return 0;
+  return impl_->transaction("deleting " + std::to_string(ids.size()) + " unsent jobs", [&] {
+    PGconn* c = impl_->conn.get();
+    int64_t deleted = 0;
+    // In parts: one statement's parameters stay few whatever the array's size.
+    constexpr size_t kPart = 500;
+    for (size_t first = 0; first < ids.size(); first += kPart) {
+      PgParams p;
+      p.add(int64_t{XRUN_STATE_CREATED});
+      std::string in;
+      for (size_t i = first; i < std::min(ids.size(), first + kPart); ++i) {
+        in += (in.empty() ? "" : ", ") + p.next();
+        p.add(ids[i]);
+      }
+      PgResult r = pg_exec(c,
+                           "WITH gone AS (SELECT id FROM jobs WHERE id IN (" + in +
+                               ") AND state = $1 FOR UPDATE), "
+                               "gone_events AS (DELETE FROM events WHERE job_id IN (SELECT id FROM gone)), "
+                               "gone_jobs AS (DELETE FROM jobs WHERE id IN (SELECT id FROM gone) RETURNING 1) "
+                               "SELECT count(*) FROM gone_jobs",
+                           p);
+      deleted += r.int64(0, 0);
+    }
+    return deleted;
+  });
+}
+
 std::optional<JobRecord> PgStore::get_job(const std::string& id) const {
   return impl_->single("reading job " + id, [&]() -> std::optional<JobRecord> {
     PgParams p;

@@ -389,6 +389,31 @@ void SqliteStore::insert_jobs(const std::vector<JobRecord>& jobs) {
   });
 }
 
+int64_t SqliteStore::delete_unsent_jobs(const std::vector<std::string>& ids) {
+  if (ids.empty()) return 0;
+  return impl_->write("deleting " + std::to_string(ids.size()) + " unsent jobs", [&] {
+    sqlite3* db = impl_->db.get();
+    int64_t deleted = 0;
+    // In parts: one statement's parameters stay few whatever the array's size.
+    constexpr size_t kPart = 500;
+    for (size_t first = 0; first < ids.size(); first += kPart) {
+      const size_t last = std::min(ids.size(), first + kPart);
+      std::string in;
+      for (size_t i = first; i < last; ++i) in += i == first ? "?" : ", ?";
+      const std::string unsent = "SELECT id FROM jobs WHERE id IN (" + in + ") AND state = " +
+                                 std::to_string(static_cast<int>(XRUN_STATE_CREATED));
+      Statement events(db, ("DELETE FROM events WHERE job_id IN (" + unsent + ")").c_str());
+      for (size_t i = first; i < last; ++i) events.bind(ids[i]);
+      events.run();
+      Statement jobs(db, ("DELETE FROM jobs WHERE id IN (" + unsent + ")").c_str());
+      for (size_t i = first; i < last; ++i) jobs.bind(ids[i]);
+      jobs.run();
+      deleted += sqlite3_changes(db);
+    }
+    return deleted;
+  });
+}
+
 std::optional<JobRecord> SqliteStore::get_job(const std::string& id) const {
   return impl_->read("reading job " + id, [&]() -> std::optional<JobRecord> {
     Statement s(impl_->db.get(), (std::string("SELECT ") + kJobColumns + " FROM jobs WHERE id = ?").c_str());

@@ -29,6 +29,7 @@ class SqliteStore final : public Store {
 
   void insert_job(const JobRecord& job) override;
   void insert_jobs(const std::vector<JobRecord>& jobs) override;
+  int64_t delete_unsent_jobs(const std::vector<std::string>& ids) override;
   std::optional<JobRecord> get_job(const std::string& id) const override;
   std::vector<JobRecord> list_jobs(const std::string& machine, int state, int64_t limit) const override;
   std::vector<JobRecord> active_jobs(const std::string& machine) const override;

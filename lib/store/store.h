@@ -130,6 +130,11 @@ class Store {
   // Inserts several jobs, each with its first event, in ONE transaction
   // (one commit for all: a driver may record thousands at once).
   virtual void insert_jobs(const std::vector<JobRecord>& jobs) = 0;
+  // Deletes those of `ids` that are still in XRUN_STATE_CREATED (never
+  // sent), with their events, in one transaction; returns how many. For
+  // the tasks of an array the scheduler refused: they are made again when
+  // the array is sent again.
+  virtual int64_t delete_unsent_jobs(const std::vector<std::string>& ids) = 0;
   virtual std::optional<JobRecord> get_job(const std::string& id) const = 0;
   // Newest first. machine "" = all; state < 0 = all; limit <= 0 = all.
   virtual std::vector<JobRecord> list_jobs(const std::string& machine, int state, int64_t limit) const = 0;

@@ -17,7 +17,16 @@ static xrun_ctx *ctx;
 static void write_wrapper(const char *name) {
     char path[600], text[1200];
     snprintf(path, sizeof path, "%s/%s", bin, name);
-    snprintf(text, sizeof text, "#!/bin/sh\necho %s >> '%s/calls'\nexec /usr/bin/%s \"$@\"\n", name, bin, name);
+    /* sbatch refuses everything while "refuse" exists (as a site's sbatch
+     * refuses over a quota), to show what a refused submission leaves. */
+    if (strcmp(name, "sbatch") == 0)
+        snprintf(text, sizeof text,
+                 "#!/bin/sh\necho %s >> '%s/calls'\n"
+                 "if [ -e '%s/refuse' ]; then echo 'sbatch: error: refused by the test' >&2; exit 1; fi\n"
+                 "exec /usr/bin/%s \"$@\"\n",
+                 name, bin, bin, name);
+    else
+        snprintf(text, sizeof text, "#!/bin/sh\necho %s >> '%s/calls'\nexec /usr/bin/%s \"$@\"\n", name, bin, name);
     xrun_test_write_file(path, text);
     assert_int_equal(chmod(path, 0755), 0);
 }
@@ -265,6 +274,73 @@ static void test_dependency_and_array(void **state) {
     xrun_job_free(task0);
 }
 
+/* Tasks of the array named `name` in the store (each task is a job named
+ * "name[index]"). */
+static int count_tasks(const char *name) {
+    char *list = NULL;
+    assert_int_equal(xrun_jobs_list(&list, ctx, "tb", -1, 0), XRUN_OK);
+    char needle[128];
+    snprintf(needle, sizeof needle, "%s[", name);
+    int n = 0;
+    for (const char *p = list; (p = strstr(p, needle)) != NULL; p++) n++;
+    xrun_free(list);
+    return n;
+}
+
+/* An array the scheduler refuses leaves only its carrier (in created, with
+ * the refusal as its reason), not one record per task; sent again once the
+ * scheduler takes it, its tasks are made again and all of them run. */
+static void test_refused_array_keeps_only_its_carrier(void **state) {
+    (void)state;
+    /* Slurm itself refuses 5,000 tasks (MaxArraySize is 1001). */
+    xrun_job *big = NULL;
+    assert_int_not_equal(xrun_job_submit(&big, ctx, "{\"name\": \"arr5k\", \"array\": \"0-4999\", \"command\": \"true\"}"),
+                         XRUN_OK);
+    assert_non_null(strstr(xrun_last_error(), "sbatch"));
+    assert_int_equal(count_tasks("arr5k"), 1);
+    char *list = NULL;
+    assert_int_equal(xrun_jobs_list(&list, ctx, "tb", XRUN_STATE_CREATED, 0), XRUN_OK);
+    assert_non_null(strstr(list, "refused by the scheduler"));
+    xrun_free(list);
+    xrun_job_free(big);
+
+    /* Refused once, then accepted: xrun_job_send makes the tasks again. */
+    char refuse[600];
+    snprintf(refuse, sizeof refuse, "%s/refuse", bin);
+    xrun_test_write_file(refuse, "");
+    xrun_job *arr = NULL;
+    assert_int_not_equal(xrun_job_submit(&arr, ctx, "{\"name\": \"arr3\", \"array\": \"0-2\", \"command\": \"echo t$SLURM_ARRAY_TASK_ID\"}"),
+                         XRUN_OK);
+    assert_int_equal(count_tasks("arr3"), 1);
+    char *id = NULL;
+    assert_int_equal(xrun_jobs_list(&list, ctx, "tb", XRUN_STATE_CREATED, 0), XRUN_OK);
+    const char *at = strstr(list, "arr3");
+    assert_non_null(at);
+    xrun_free(list);
+    /* The carrier's id: the newest created job named arr3. */
+    assert_int_equal(xrun_jobs_list(&list, ctx, "tb", XRUN_STATE_CREATED, 1), XRUN_OK);
+    const char *key = strstr(list, "\"id\"");
+    assert_non_null(key);
+    const char *q = strchr(key + 4, '"');
+    assert_non_null(q);
+    id = strndup(q + 1, 26);
+    xrun_free(list);
+    assert_int_equal(remove(refuse), 0);
+    assert_int_equal(xrun_job_open(&arr, ctx, id), XRUN_OK);
+    assert_int_equal(xrun_job_send(arr), XRUN_OK);
+    assert_int_equal(count_tasks("arr3"), 3);
+    wait_terminal(arr);
+    assert_int_equal(xrun_job_state(arr), XRUN_STATE_COMPLETED);
+    wait_all_settled();
+    assert_int_equal(xrun_jobs_list(&list, ctx, "tb", XRUN_STATE_COMPLETED, 0), XRUN_OK);
+    int done = 0;
+    for (const char *p = list; (p = strstr(p, "arr3[")) != NULL; p++) done++;
+    xrun_free(list);
+    assert_int_equal(done, 3);
+    free(id);
+    xrun_job_free(arr);
+}
+
 static void test_one_squeue_per_round(void **state) {
     (void)state;
     enum { N = 60 };
@@ -299,6 +375,7 @@ int main(void) {
         cmocka_unit_test(test_hold_and_release_a_queued_job),
         cmocka_unit_test(test_started_between_polls),
         cmocka_unit_test(test_dependency_and_array),
+        cmocka_unit_test(test_refused_array_keeps_only_its_carrier),
         cmocka_unit_test(test_one_squeue_per_round),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

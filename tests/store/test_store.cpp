@@ -452,6 +452,27 @@ static void test_waiting_jobs_and_machines_with_work(void**) {
   assert_string_equal(machines[1].c_str(), "beta");
 }
 
+// Deletes only jobs never sent (created), with their events; in parts, so
+// an array's thousands of tasks fit.
+static void test_delete_unsent_jobs(void**) {
+  auto owned = open(fresh_location("store-delete-unsent"));
+  Store& s = *owned;
+  std::vector<JobRecord> tasks;
+  std::vector<std::string> ids;
+  for (int i = 0; i < 1200; ++i) {
+    tasks.push_back(make_job("T" + std::to_string(10000 + i), "m", 10));
+    ids.push_back(tasks.back().id);
+  }
+  s.insert_jobs(tasks);
+  assert_true(s.transition("T10000", {}, XRUN_STATE_SUBMITTING, {}, "submitting"));
+  ids.push_back("NO-SUCH-JOB");
+  assert_int_equal(s.delete_unsent_jobs(ids), 1199);
+  assert_int_equal(s.job_count(), 1);
+  assert_true(s.get_job("T10000").has_value());  // no longer created: kept
+  for (const auto& e : s.events_since(0, 0)) assert_string_equal(e.job_id.c_str(), "T10000");
+  assert_int_equal(s.delete_unsent_jobs({}), 0);
+}
+
 static void test_prune_jobs(void**) {
   auto owned = open(fresh_location("store-prune"));
   Store& s = *owned;
@@ -639,6 +660,7 @@ int main(int argc, char** argv) {
       cmocka_unit_test(test_insert_jobs_in_one_go),
       cmocka_unit_test(test_waiting_jobs_and_machines_with_work),
       cmocka_unit_test(test_prune_jobs),
+      cmocka_unit_test(test_delete_unsent_jobs),
       cmocka_unit_test(test_read_only_mode),
       cmocka_unit_test(test_other_connections_commits_are_noticed),
   };
