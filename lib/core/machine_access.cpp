@@ -1,6 +1,7 @@
 #include "core/machine_access.h"
 
 #include "transport/local.h"
+#include "transport/ssh/openssh_transport.h"
 #include "transport/ssh/ssh_pool.h"
 #include "util/error.h"
 #include "util/strings.h"
@@ -12,6 +13,7 @@ MachineAccess::MachineAccess(MachineConfig machines, std::string home, const Ssh
     : machines_(std::move(machines)),
       home_(std::move(home)),
       config_error_(std::move(config_error)),
+      logger_(callbacks.logger),
       ssh_pool_(std::make_unique<SshPool>(callbacks)) {}
 
 MachineAccess::~MachineAccess() = default;
@@ -38,6 +40,8 @@ std::shared_ptr<Transport> MachineAccess::transport(const Machine& machine) {
   std::shared_ptr<Transport> transport;
   if (machine.execution == Execution::Local)
     transport = std::make_shared<LocalTransport>(machine.command_timeout_s * 1000);
+  else if (machine.transport == "openssh")
+    transport = std::make_shared<ssh::OpenSshTransport>(machine, logger_);
   else
     transport = ssh_pool_->transport_for(machine);
   transports_[machine.name] = transport;

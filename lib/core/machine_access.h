@@ -44,6 +44,7 @@ class MachineAccess {
   MachineConfig machines_;
   std::string home_;
   std::string config_error_;
+  Logger logger_;  // for transports made here (the OpenSSH one)
   std::unique_ptr<SshPool> ssh_pool_;
   std::mutex mutex_;  // guards the maps below
   std::map<std::string, std::shared_ptr<Transport>> transports_;

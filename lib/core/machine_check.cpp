@@ -41,8 +41,14 @@ MachineCheck check_machine(MachineAccess& machines, const std::string& name) {
   std::shared_ptr<Transport> transport;
   bool ok = timed("configuration", [&] {
     transport = machines.transport(m);
-    return std::string("execution ") + (m.execution == Execution::Local ? "local" : "remote") + ", scheduler " +
-           m.scheduler;
+    std::string how = std::string("execution ") + (m.execution == Execution::Local ? "local" : "remote") +
+                      ", scheduler " + m.scheduler;
+    if (m.execution == Execution::Remote)
+      how += m.transport == "openssh"
+                 ? ", transport openssh (the machine's \"transport\": your ssh and its ControlMaster)"
+                 : ", transport libssh (the default; \"transport\": \"openssh\" uses your ssh, its config and "
+                   "one ControlMaster connection shared by every process)";
+    return how;
   });
   if (ok) {
     for (auto& step : transport->check()) {

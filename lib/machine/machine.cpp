@@ -30,13 +30,13 @@ bool operator==(const Auth& a, const Auth& b) {
 
 bool operator==(const Machine& a, const Machine& b) {
   return std::tie(a.name, a.source, a.execution, a.scheduler, a.host, a.port, a.username, a.auth,
-                  a.host_key_policy, a.known_hosts, a.proxy_jump, a.ssh_config, a.workdir,
+                  a.host_key_policy, a.known_hosts, a.proxy_jump, a.ssh_config, a.transport, a.workdir,
                   a.prepend, a.env, a.launcher, a.resources, a.max_sessions,
                   a.max_handshakes_per_minute, a.idle_timeout_s, a.keepalive_s,
                   a.connect_timeout_s, a.command_timeout_s, a.min_poll_interval_s, a.cleanup,
                   a.use_sftp) ==
          std::tie(b.name, b.source, b.execution, b.scheduler, b.host, b.port, b.username, b.auth,
-                  b.host_key_policy, b.known_hosts, b.proxy_jump, b.ssh_config, b.workdir,
+                  b.host_key_policy, b.known_hosts, b.proxy_jump, b.ssh_config, b.transport, b.workdir,
                   b.prepend, b.env, b.launcher, b.resources, b.max_sessions,
                   b.max_handshakes_per_minute, b.idle_timeout_s, b.keepalive_s,
                   b.connect_timeout_s, b.command_timeout_s, b.min_poll_interval_s, b.cleanup,

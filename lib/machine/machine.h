@@ -54,6 +54,9 @@ struct Machine {
   std::optional<std::string> known_hosts;  // nullopt: ~/.ssh/known_hosts
   std::optional<std::string> proxy_jump;   // "user@bastion:22"
   std::optional<std::string> ssh_config;   // nullopt: ~/.ssh/config; "none" disables
+  // "libssh" (built in, the default) or "openssh" (the user's ssh through a
+  // ControlMaster socket shared by every process).
+  std::string transport = "libssh";
   // Common.
   std::string workdir = "~/.xrun/jobs";    // "~" means the home on that machine
   std::vector<std::string> prepend;        // lines before the command

@@ -60,6 +60,7 @@ std::string machine_to_json(const Machine& m) {
   json::set_optional_string(o, "known_hosts", m.known_hosts);
   json::set_optional_string(o, "proxy_jump", m.proxy_jump);
   json::set_optional_string(o, "ssh_config", m.ssh_config);
+  if (m.execution == Execution::Remote) json::set_string(o, "transport", m.transport);
   json::set_string(o, "workdir", m.workdir);
   json::Ptr prepend = json::array();
   for (const auto& line : m.prepend)

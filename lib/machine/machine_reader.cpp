@@ -17,7 +17,7 @@ const std::vector<std::string> kMachineKeys = {
 const std::vector<std::string> kResolvedKeys = {"name", "source"};
 const std::vector<std::string> kRemoteOnlyKeys = {"host", "port", "username", "auth",
                                                   "host_key_policy", "known_hosts", "proxy_jump",
-                                                  "ssh_config"};
+                                                  "ssh_config", "transport"};
 const std::vector<std::string> kAuthKeys = {"method", "key_file"};
 const std::vector<std::string> kResourceKeys = {"nodes", "tasks_per_node", "cpus_per_task",
                                                 "memory", "walltime", "partition", "account",
@@ -198,6 +198,7 @@ Machine read_machine(const ConfigObject& o, const std::string& name, bool accept
     m.proxy_jump = read_word(o, "proxy_jump");
     auto ssh_config = o.string("ssh_config");
     m.ssh_config = ssh_config == "none" ? ssh_config : read_path(o, "ssh_config");
+    m.transport = o.choice("transport", {"libssh", "openssh"}).value_or(m.transport);
   } else {
     for (const auto& key : kRemoteOnlyKeys)
       if (o.member(key.c_str()))

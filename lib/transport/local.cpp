@@ -1,14 +1,11 @@
 #include "transport/local.h"
 #include "transport/nul_guard.h"
 #include "transport/fetch_tree.h"
+#include "transport/process.h"
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -19,8 +16,6 @@
 #include "util/deadline.h"
 #include "util/error.h"
 #include "util/strings.h"
-
-extern char** environ;
 
 namespace xrun {
 
@@ -40,23 +35,6 @@ struct Fd {
     fd = -1;
   }
 };
-
-void make_pipe(Fd& read_end, Fd& write_end) {
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) throw Error(XRUN_E_IO, "pipe: " + errno_text());
-  read_end.fd = fds[0];
-  write_end.fd = fds[1];
-}
-
-int wait_child(pid_t pid) {
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) return -1;
-  }
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return -1;
-}
 
 void mkdir_p(const std::string& path, mode_t mode) {
   if (path.empty()) return;
@@ -256,94 +234,10 @@ CommandResult LocalTransport::run(const std::string& command, const std::string&
   refuse_nul(command, "command");
   if (timeout_ms <= 0) timeout_ms = default_timeout_ms_;
   ++commands_;
-  Fd in_read, in_write, out_read, out_write, err_read, err_write;
-  make_pipe(in_read, in_write);
-  make_pipe(out_read, out_write);
-  make_pipe(err_read, err_write);
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, in_read.fd, 0);
-  posix_spawn_file_actions_adddup2(&actions, out_write.fd, 1);
-  posix_spawn_file_actions_adddup2(&actions, err_write.fd, 2);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  // Own process group: a timeout kills the command and all it started.
-  posix_spawnattr_setpgroup(&attr, 0);
-  sigset_t defaults;
-  sigemptyset(&defaults);
-  sigaddset(&defaults, SIGPIPE);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF);
-  const char* argv[] = {"/bin/sh", "-c", command.c_str(), nullptr};
-  pid_t pid = -1;
-  int rc = posix_spawn(&pid, "/bin/sh", &actions, &attr, const_cast<char**>(argv), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0) throw Error(XRUN_E_IO, std::string("cannot start /bin/sh: ") + strerror(rc));
-  in_read.close();
-  out_write.close();
-  err_write.close();
-
-  CommandResult result;
-  size_t written = 0;
-  if (stdin_data.empty()) in_write.close();
-  const int64_t deadline = bounded_deadline(monotonic_ms() + timeout_ms);
-  bool timed_out = false;
-  bool capped = false;
-  while (!capped && (out_read.fd >= 0 || err_read.fd >= 0 || in_write.fd >= 0)) {
-    struct pollfd fds[3];
-    int count = 0;
-    if (out_read.fd >= 0) fds[count++] = {out_read.fd, POLLIN, 0};
-    if (err_read.fd >= 0) fds[count++] = {err_read.fd, POLLIN, 0};
-    if (in_write.fd >= 0) fds[count++] = {in_write.fd, POLLOUT, 0};
-    int64_t left = deadline - monotonic_ms();
-    if (left <= 0) {
-      timed_out = true;
-      break;
-    }
-    int n = ::poll(fds, static_cast<nfds_t>(count), static_cast<int>(std::min<int64_t>(left, 1000)));
-    if (n < 0 && errno != EINTR) break;
-    for (int i = 0; i < count && n > 0; ++i) {
-      if (fds[i].revents == 0) continue;
-      if (fds[i].fd == in_write.fd) {
-        ssize_t w = ::write(in_write.fd, stdin_data.data() + written, stdin_data.size() - written);
-        if (w > 0) written += static_cast<size_t>(w);
-        if (w < 0 && errno != EINTR && errno != EAGAIN) in_write.close();
-        if (written == stdin_data.size()) in_write.close();
-        continue;
-      }
-      char buf[65536];
-      ssize_t r = ::read(fds[i].fd, buf, sizeof buf);
-      std::string& sink = (fds[i].fd == out_read.fd) ? result.out : result.err;
-      if (r > 0) {
-        sink.append(buf, static_cast<size_t>(r));
-        const size_t cap = fds[i].fd == out_read.fd ? kMaxCommandStdout : kMaxCommandStderr;
-        if (sink.size() > cap) {
-          sink.resize(cap);
-          capped = true;
-        }
-      } else if (r == 0 || (errno != EINTR && errno != EAGAIN)) {
-        if (fds[i].fd == out_read.fd) out_read.close(); else err_read.close();
-      }
-    }
-  }
-  if (timed_out) {
-    kill(-pid, SIGKILL);
-    wait_child(pid);
-    throw Error(XRUN_E_TIMEOUT, "local command timed out (its timeout " + std::to_string(timeout_ms) +
-                                    " ms, or its caller's earlier deadline)");
-  }
-  if (capped) {
-    // Its output is not worth more memory: stop it and everything it started.
-    kill(-pid, SIGKILL);
-    wait_child(pid);
-    result.exit_status = 128 + 9;
-    result.output_capped = true;
-    return result;
-  }
-  result.exit_status = wait_child(pid);
-  return result;
+  ProcessIo io;
+  io.stdin_data = stdin_data;
+  return run_process({"/bin/sh", "-c", command}, io, bounded_deadline(monotonic_ms() + timeout_ms),
+                     "local command (timeout " + std::to_string(timeout_ms) + " ms)");
 }
 
 void LocalTransport::write_file(const std::string& path, const std::string& content, uint32_t mode) {

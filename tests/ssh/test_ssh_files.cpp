@@ -8,6 +8,7 @@
 
 #include "ssh_testbed.h"
 #include "test_common.h"
+#include "transport/ssh/openssh_transport.h"
 #include "transport/ssh/ssh_pool.h"
 #include "util/error.h"
 
@@ -39,11 +40,18 @@ static int setup_mode(void** state, const char* name) {
   Machine mc;
   if (std::string(name) == "no-sftp-server") {
     mc = no_sftp_sshd->machine();
+  } else if (std::string(name) == "openssh") {
+    // The user's ssh over a ControlMaster: files stream over exec.
+    mc = sshtest::testbed_machine(tb);
+    mc.transport = "openssh";
   } else {
     mc = sshtest::testbed_machine(tb);
     mc.use_sftp = std::string(name) == "sftp";
   }
-  m->t = m->pool->transport_for(mc);
+  if (mc.transport == "openssh")
+    m->t = std::make_shared<ssh::OpenSshTransport>(mc, cb.logger);
+  else
+    m->t = m->pool->transport_for(mc);
   m->remote_root = std::string("~/xrun-files-test-") + name;
   m->t->remove(m->remote_root, true);
   m->t->make_dirs(m->remote_root + "/sub dir", 0755);
@@ -62,9 +70,11 @@ static int guarded_setup(void** s, const char* name) {
 static int setup_sftp(void** s) { return guarded_setup(s, "sftp"); }
 static int setup_exec(void** s) { return guarded_setup(s, "exec"); }
 static int setup_fallback(void** s) { return guarded_setup(s, "no-sftp-server"); }
+static int setup_openssh(void** s) { return guarded_setup(s, "openssh"); }
 static int teardown(void** state) {
   Mode* m = mode_of(state);
   m->t->remove(m->remote_root, true);
+  if (auto* openssh = dynamic_cast<ssh::OpenSshTransport*>(m->t.get())) openssh->stop_master();
   sshtest::sh("rm -rf '" + m->local_root + "'");
   delete m;
   return 0;
@@ -190,6 +200,10 @@ static void stat_list_remove_and_errors(void** state) {
 
 int main(void) {
   tb = sshtest::load_testbed();
+  char control[] = "/tmp/xcm-XXXXXX";  // the openssh mode's ControlMaster sockets
+  if (!mkdtemp(control)) sshtest::die("mkdtemp failed");
+  sshtest::private_dirs().push_back(control);
+  setenv("XRUN_SSH_CONTROL_DIR", control, 1);
   no_sftp_sshd = std::make_unique<sshtest::PrivateSshd>(tb, "no sftp", "", /*sftp=*/false);
   const struct CMUnitTest tests[] = {
       SSH_TEST_ST(write_read_binary_and_names, setup_sftp, teardown),
@@ -204,6 +218,10 @@ int main(void) {
       SSH_TEST_ST(large_file_round_trip, setup_fallback, teardown),
       SSH_TEST_ST(directories_both_ways, setup_fallback, teardown),
       SSH_TEST_ST(stat_list_remove_and_errors, setup_fallback, teardown),
+      SSH_TEST_ST(write_read_binary_and_names, setup_openssh, teardown),
+      SSH_TEST_ST(large_file_round_trip, setup_openssh, teardown),
+      SSH_TEST_ST(directories_both_ways, setup_openssh, teardown),
+      SSH_TEST_ST(stat_list_remove_and_errors, setup_openssh, teardown),
   };
   int rc = cmocka_run_group_tests(tests, nullptr, nullptr);
   no_sftp_sshd.reset();

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "transport/ssh/command_channel.h"
 #include "transport/ssh/dialer.h"
 #include "transport/ssh/libssh_handles.h"
 #include "transport/ssh/prompter.h"
@@ -37,7 +38,7 @@ class StepLog {
 constexpr const char* kShellProbe = "printf 'xrun-probe:%s:%s\\n' \"$((6*7))\" \"${SHELL:-?}\"";
 constexpr const char* kShellProbeAnswerPrefix = "xrun-probe:42:";
 
-class Connection {
+class Connection final : public CommandChannel {
  public:
   // Connects, verifies the host key, authenticates, within the machine's
   // connect timeout and the caller's deadline. `before_handshake` runs once
@@ -59,17 +60,16 @@ class Connection {
   // Past `max_stdout` collected bytes (or kMaxCommandStderr of stderr) the
   // command is killed and the result says output_capped.
   CommandResult exec(const std::string& command, const std::string& stdin_data, int64_t deadline_ms,
-                     bool& started, size_t max_stdout = kMaxCommandStdout);
+                     bool& started, size_t max_stdout = kMaxCommandStdout) override;
 
   // The same, streaming: stdin is pulled from `stdin_source` (returns the
   // bytes it put in the buffer, 0 at the end; may be empty), stdout is
   // pushed to `stdout_sink` (empty: collected into the result). Either
   // may throw to abandon the command.
-  using StdinSource = std::function<size_t(char* buffer, size_t capacity)>;
-  using StdoutSink = std::function<void(const char* data, size_t size)>;
   CommandResult exec_streaming(const std::string& command, const StdinSource& stdin_source,
                                const StdoutSink& stdout_sink, int64_t deadline_ms, bool& started,
-                               size_t max_stdout = kMaxCommandStdout);
+                               size_t max_stdout = kMaxCommandStdout) override;
+  std::string name() const override { return target_.key(); }
 
   // The SFTP session, opened on first use; nullptr if the server has no
   // sftp subsystem. Throws XRUN_E_TRANSPORT if the connection fails.

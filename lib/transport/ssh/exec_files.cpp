@@ -14,6 +14,7 @@
 
 #include "transport/ssh/temp_name.h"
 #include "transport/ssh/remote_files.h"
+#include "util/error.h"
 #include "transport/ssh/sha256.h"
 #include "util/shell_quote.h"
 #include "util/strings.h"
@@ -50,7 +51,7 @@ std::string octal(uint32_t mode) {
 
 class ExecFiles final : public RemoteFiles {
  public:
-  ExecFiles(Connection& conn, int64_t deadline_ms) : conn_(conn), deadline_ms_(deadline_ms) {}
+  ExecFiles(CommandChannel& conn, int64_t deadline_ms) : conn_(conn), deadline_ms_(deadline_ms) {}
 
   void write_file(const std::string& path, const std::string& content, uint32_t mode) override {
     const std::string sum = sha256_hex(content);
@@ -64,11 +65,11 @@ class ExecFiles final : public RemoteFiles {
         "&& echo \"$s\"";
     CommandResult r = run(script, content);
     if (r.exit_status == kMismatch)
-      throw Error(XRUN_E_TRANSPORT, "upload of " + path + " to " + conn_.target().key() +
+      throw Error(XRUN_E_TRANSPORT, "upload of " + path + " to " + conn_.name() +
                                         " arrived damaged (checksum mismatch): " + std::string(trim(r.err)));
     check(r, "cannot write", path);
     if (trim(r.out) != sum)
-      throw Error(XRUN_E_TRANSPORT, "upload of " + path + " to " + conn_.target().key() +
+      throw Error(XRUN_E_TRANSPORT, "upload of " + path + " to " + conn_.name() +
                                         ": the remote checksum did not come back");
   }
 
@@ -84,10 +85,10 @@ class ExecFiles final : public RemoteFiles {
     CommandResult r = conn_.exec(script, "", deadline_ms_, started, SIZE_MAX);
     check(r, "cannot read", path);
     if (r.out.size() < 65 || r.out[64] != '\n')
-      throw Error(XRUN_E_TRANSPORT, "reading " + path + " from " + conn_.target().key() + ": malformed stream");
+      throw Error(XRUN_E_TRANSPORT, "reading " + path + " from " + conn_.name() + ": malformed stream");
     std::string data = r.out.substr(65);
     if (sha256_hex(data) != r.out.substr(0, 64))
-      throw Error(XRUN_E_TRANSPORT, "download of " + path + " from " + conn_.target().key() +
+      throw Error(XRUN_E_TRANSPORT, "download of " + path + " from " + conn_.name() +
                                         " arrived damaged (checksum mismatch)");
     return data;
   }
@@ -121,10 +122,10 @@ class ExecFiles final : public RemoteFiles {
     auto nl = r.out.find('\n');
     const std::string tmp = nl == std::string::npos ? "" : r.out.substr(nl + 1);
     if (nl == std::string::npos || tmp.empty())
-      throw Error(XRUN_E_TRANSPORT, "upload of " + local + " to " + conn_.target().key() + ": no checksum came back");
+      throw Error(XRUN_E_TRANSPORT, "upload of " + local + " to " + conn_.name() + ": no checksum came back");
     if (r.out.substr(0, nl) != expected) {
       run("rm -f -- " + quote_for_shell(tmp), "");
-      throw Error(XRUN_E_TRANSPORT, "upload of " + local + " to " + remote + " on " + conn_.target().key() +
+      throw Error(XRUN_E_TRANSPORT, "upload of " + local + " to " + remote + " on " + conn_.name() +
                                         " arrived damaged (checksum mismatch)");
     }
     check(run("chmod " + octal(mode) + " -- " + quote_for_shell(tmp) + " && mv -f -- " + quote_for_shell(tmp) +
@@ -152,7 +153,7 @@ class ExecFiles final : public RemoteFiles {
     std::string err(trim(r.err));
     std::string remote_sum = err.substr(err.find_last_of('\n') == std::string::npos ? 0 : err.find_last_of('\n') + 1);
     if (remote_sum != sum.hex_digest())
-      throw Error(XRUN_E_TRANSPORT, "download of " + remote + " from " + conn_.target().key() +
+      throw Error(XRUN_E_TRANSPORT, "download of " + remote + " from " + conn_.name() +
                                         " arrived damaged (checksum mismatch)");
     out.commit(mode);
   }
@@ -170,7 +171,7 @@ class ExecFiles final : public RemoteFiles {
     check(r, "cannot resolve", path);
     std::string out(trim(r.out));
     if (out.empty() || out[0] != '/')
-      throw Error(XRUN_E_TRANSPORT, "realpath of " + path + " on " + conn_.target().key() + ": unexpected output");
+      throw Error(XRUN_E_TRANSPORT, "realpath of " + path + " on " + conn_.name() + ": unexpected output");
     return out;
   }
 
@@ -217,7 +218,7 @@ class ExecFiles final : public RemoteFiles {
     unsigned long raw = 0;
     unsigned long long size = 0;
     if (sscanf(line.c_str(), "%lx %llu", &raw, &size) != 2)
-      throw Error(XRUN_E_TRANSPORT, "stat of " + path + " on " + conn_.target().key() + ": unexpected output \"" +
+      throw Error(XRUN_E_TRANSPORT, "stat of " + path + " on " + conn_.name() + ": unexpected output \"" +
                                         line + "\"");
     info.exists = true;
     info.is_dir = S_ISDIR(raw);
@@ -235,18 +236,18 @@ class ExecFiles final : public RemoteFiles {
 
   void check(const CommandResult& r, const std::string& what, const std::string& path) {
     if (r.exit_status == 0) return;
-    std::string msg = what + " " + path + " on " + conn_.target().key() + ": " +
+    std::string msg = what + " " + path + " on " + conn_.name() + ": " +
                       (r.err.empty() ? "exit status " + std::to_string(r.exit_status) : std::string(trim(r.err)));
     throw Error(r.exit_status == kMissing ? XRUN_E_NOT_FOUND : XRUN_E_IO, msg);
   }
 
-  Connection& conn_;
+  CommandChannel& conn_;
   int64_t deadline_ms_;
 };
 
 }  // namespace
 
-std::unique_ptr<RemoteFiles> exec_files(Connection& conn, int64_t deadline_ms) {
+std::unique_ptr<RemoteFiles> exec_files(CommandChannel& conn, int64_t deadline_ms) {
   return std::make_unique<ExecFiles>(conn, deadline_ms);
 }
 

@@ -9,9 +9,14 @@
 #include <vector>
 
 #include "transport/confined_dir.h"
-#include "transport/ssh/connection.h"
+#include "transport/ssh/command_channel.h"
+
+// libssh's handle, declared as libssh does: no libssh header here.
+typedef struct sftp_session_struct* sftp_session;
 
 namespace xrun::ssh {
+
+class Connection;
 
 class RemoteFiles {
  public:
@@ -37,7 +42,7 @@ class RemoteFiles {
 };
 
 std::unique_ptr<RemoteFiles> sftp_files(Connection& conn, sftp_session sftp, int64_t deadline_ms);
-std::unique_ptr<RemoteFiles> exec_files(Connection& conn, int64_t deadline_ms);
+std::unique_ptr<RemoteFiles> exec_files(CommandChannel& conn, int64_t deadline_ms);
 
 // For the shell: "~/a b" -> "$HOME"/'a b'.
 std::string shell_path(const std::string& path);

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "transport/ssh/temp_name.h"
+#include "transport/ssh/connection.h"
 #include "transport/ssh/remote_files.h"
 #include "util/shell_quote.h"
 #include "util/strings.h"
