@@ -71,8 +71,16 @@ void Incar::parse() {
       value_end = pos = close + 1;
       while (pos < text_.size() && is_blank(text_[pos])) ++pos;
     } else {
-      while (pos < text_.size() && text_[pos] != '\n' && text_[pos] != ';' && text_[pos] != '#' && text_[pos] != '!')
+      while (pos < text_.size() && text_[pos] != ';' && text_[pos] != '#' && text_[pos] != '!') {
+        if (text_[pos] == '\n') {
+          // A line ending in '\' continues on the next.
+          size_t back = pos;
+          while (back > value_begin && is_blank(text_[back - 1])) --back;
+          if (back == value_begin || text_[back - 1] != '\\') break;
+          ++line;
+        }
         ++pos;
+      }
       value_end = pos;
       while (value_end > value_begin && is_blank(text_[value_end - 1])) --value_end;
     }
@@ -116,6 +124,9 @@ bool Incar::remove(std::string_view key) {
     if (end < text_.size() && text_[end] == ';') {  // `A = 1; B = 2` -> `B = 2`
       ++end;
       while (end < text_.size() && is_blank(text_[end])) ++end;
+      if (end == text_.size() || text_[end] == '\n') {  // nothing after it: no blanks left behind
+        while (begin > 0 && is_blank(text_[begin - 1])) --begin;
+      }
     } else {  // `A = 1; B = 2` -> `A = 1`: take the separator before it
       size_t b = begin;
       while (b > 0 && is_blank(text_[b - 1])) --b;
