@@ -265,9 +265,11 @@ void unconverged_algo(VaspFiles& v, AppliedCorrection& o) {
   } else {
     const std::pair<const char*, double> mixing[] = {
         {"ISTART", 1}, {"NELMDL", -6}, {"BMIX", 0.001}, {"AMIX_MAG", 0.8}, {"BMIX_MAG", 0.001}};
-    bool same = algo == "normal";
+    // Once the mixing is in place the ladder ends (custodian would go back to
+    // ALGO=Normal and climb to All again until its error count runs out).
+    bool same = true;
     for (const auto& [key, value] : mixing) same = same && v.has(key) && v.number(key, 0) == value;
-    if (same) return;  // the last resort was tried
+    if (same) return;
     v.set("ISTART", "1", o);
     if (algo != "normal") v.set("ALGO", "Normal", o);
     for (const auto& [key, value] : mixing) {
