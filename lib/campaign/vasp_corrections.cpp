@@ -73,7 +73,7 @@ bool brmix(Request& r, AppliedCorrection& out) {
             [](VaspFiles& f, Request&, AppliedCorrection& a) {  // the other k-mesh centring
               const char style = f.kpoints_style();
               if (style) {
-                f.set_kpoints_style(style == 'g' ? 'm' : 'g', a);
+                f.set_kpoints_style(style == 'g' ? 'm' : 'g', a, true);
                 f.remove("IMIX", a);
                 return true;
               }

@@ -108,7 +108,7 @@ char VaspFiles::kpoints_style() const {
   return c == 'g' || c == 'm' ? c : 0;
 }
 
-void VaspFiles::set_kpoints_style(char style, AppliedCorrection& out) {
+void VaspFiles::set_kpoints_style(char style, AppliedCorrection& out, bool odd_mesh) {
   std::string& text = files_.text["KPOINTS"];
   const auto lines = lines_of(text);
   const std::string old_style(trim(lines[2].second));
@@ -116,7 +116,7 @@ void VaspFiles::set_kpoints_style(char style, AppliedCorrection& out) {
   std::string mesh_edit;
   std::vector<long> mesh = integers(lines[3].second);
   std::string new_mesh;
-  if (style == 'g' && mesh.size() == 3 && mesh[0] % 2 == 0 && mesh[1] % 2 == 0 && mesh[2] % 2 == 0) {
+  if (odd_mesh && style == 'g' && mesh.size() == 3 && mesh[0] % 2 == 0 && mesh[1] % 2 == 0 && mesh[2] % 2 == 0) {
     new_mesh = std::to_string(mesh[0] + 1) + " " + std::to_string(mesh[1] + 1) + " " + std::to_string(mesh[2] + 1);
     mesh_edit = ", mesh " + std::string(trim(lines[3].second)) + " -> " + new_mesh;
   }

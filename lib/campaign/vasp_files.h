@@ -29,9 +29,9 @@ class VaspFiles {
   // An automatic mesh KPOINTS (line 2 is 0): 'g' Gamma, 'm' Monkhorst-Pack,
   // 0 for anything else or no KPOINTS.
   char kpoints_style() const;
-  // Rewrites the style line; from Monkhorst to Gamma an even mesh becomes
-  // the next odd one (custodian's brmix step).
-  void set_kpoints_style(char style, AppliedCorrection& out);
+  // Rewrites the style line; with `odd_mesh`, an all-even mesh going to
+  // Gamma becomes the next odd one (custodian's brmix step).
+  void set_kpoints_style(char style, AppliedCorrection& out, bool odd_mesh = false);
 
   // Ions in POSCAR (the counts line), 0 if unknown.
   int atoms() const;

@@ -251,7 +251,7 @@ const Case kCases[] = {
     {"inv_rot_mat", "custodian_INCAR", 1, "vasp_inv_rot_mat", "INCAR: SYMPREC 1e-5 -> 1e-08"},
     {"ibzkpt", "custodian_INCAR", 1, "vasp_ibzkpt", "INCAR: ISYM (unset) -> 0"},
     {"ibzkpt", "custodian_INCAR", 2, "vasp_ibzkpt", "INCAR: SYMPREC 1e-5 -> 1e-06"},
-    {"rot_matrix", "custodian_INCAR", 1, "vasp_rot_matrix", "KPOINTS: Monkhorst -> Gamma, mesh 8 2 2 -> 9 3 3"},
+    {"rot_matrix", "custodian_INCAR", 1, "vasp_rot_matrix", "KPOINTS: Monkhorst -> Gamma"},
     {"tetirr", "custodian_INCAR", 1, "vasp_gamma_mesh", "KPOINTS: Monkhorst -> Gamma"},
     {"incorrect_shift", "custodian_INCAR", 1, "vasp_gamma_mesh", "KPOINTS: Monkhorst -> Gamma"},
     {"pssyevx", "custodian_INCAR", 1, "vasp_algo_normal", "INCAR: ALGO Fast -> Normal"},
