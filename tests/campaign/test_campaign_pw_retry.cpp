@@ -1,9 +1,9 @@
 // Built-in corrections end to end with a real pw.x (Debian's
 // quantum-espresso), no scheduler: a silicon SCF made to fail (3 SCF steps,
-// mixing_beta 0.9; tests/fixtures/campaign/qe/si_scf_unstable.in) is
-// parsed by the project's parser (scf_not_converged), corrected, and run
-// again until it converges; its energy must equal a converged reference run
-// (si_scf_reference.in) within 1e-5 Ry.
+// mixing_beta 0.9; tests/fixtures/campaign/qe/si_scf_unstable.in) and a
+// relaxation stopped by nstep (si_relax_short.in) are parsed by the
+// project's parser, corrected, and run again until they converge; each
+// energy must equal a converged reference run within 1e-5 Ry.
 #include <chrono>
 #include <cmath>
 #include <fstream>
@@ -48,28 +48,34 @@ double energy_ry(const xrun::parse::Result& r) {
   return e;
 }
 
-void test_pw_scf_corrected_until_converged(void** state) {
-  (void)state;
+void require_pw_x() {
   if (system("command -v pw.x > /dev/null") != 0) {
     fprintf(stderr, "pw.x is not installed: install Debian's quantum-espresso (scripts/install-deps.sh --test)\n");
     fail();
   }
+}
+
+// Runs `input` (a fixture), which must fail with `diagnosis`; corrects it
+// and runs again in the same directory until it converges (at most three
+// corrections); its energy must equal that of `reference` within 1e-5 Ry.
+// Returns the last output's text.
+std::string corrected_until_converged(const char* input, const char* diagnosis, const char* reference) {
+  require_pw_x();
   const auto t0 = std::chrono::steady_clock::now();
-  // The reference: same system, pw.x's default mixing and enough steps.
-  const std::string ref_dir = job_dir("pwref", fixture("qe/si_scf_reference.in"));
+  const std::string ref_dir = job_dir("pwref", fixture(reference));
   assert_int_equal(run_pw(ref_dir, "pw.out"), 0);
   auto ref = xrun::parse::parse_file(ref_dir + "/pw.out", "qe");
   assert_string_equal(ref->diagnosis().c_str(), "ok");
 
-  const std::string dir = job_dir("pwretry", fixture("qe/si_scf_unstable.in"));
+  const std::string dir = job_dir("pwretry", fixture(input));
   InputFiles files;
-  files.text["pw.in"] = fixture("qe/si_scf_unstable.in");
+  files.text["pw.in"] = fixture(input);
   files.text["run.sh"] = "pw.x -in pw.in > pw.out\n";  // a candidate that is not the input
   int attempt = 0;
   std::string output = "pw.out.0";
-  assert_int_not_equal(run_pw(dir, output), 0);  // pw.x exits 2 when the SCF does not converge
+  assert_int_not_equal(run_pw(dir, output), 0);  // pw.x exits non-zero on either failure
   auto result = xrun::parse::parse_file(dir + "/" + output, "qe");
-  assert_string_equal(result->diagnosis().c_str(), "scf_not_converged");
+  assert_string_equal(result->diagnosis().c_str(), diagnosis);
   bool restarted = false;
   while (result->diagnosis() != "ok") {
     assert_true(++attempt <= 3);
@@ -85,20 +91,37 @@ void test_pw_scf_corrected_until_converged(void** state) {
   }
   assert_true(attempt >= 1);
   assert_true(restarted);
-  // The corrected run used the corrected input: it read the previous run's files and mixed less.
   const std::string out = read_text(dir + "/" + output);
-  assert_contains(out, "beta= 0.72");
-  assert_true(out.find("restart disabled") == std::string::npos);
+  assert_true(out.find("restart disabled") == std::string::npos);  // it did continue from the files
   const double diff = std::fabs(energy_ry(*result) - energy_ry(*ref));
-  fprintf(stderr, "final %.8f Ry, reference %.8f Ry, |diff| %.2e Ry, %d attempt(s), %.1f s\n", energy_ry(*result),
-          energy_ry(*ref), diff, attempt,
+  fprintf(stderr, "%s: final %.8f Ry, reference %.8f Ry, |diff| %.2e Ry, %d correction(s), %.1f s\n", input,
+          energy_ry(*result), energy_ry(*ref), diff, attempt,
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   assert_true(diff < 1e-5);
+  return out;
+}
+
+// 3 SCF steps at mixing_beta 0.9: scf_not_converged, then gentler mixing, more steps, a restart.
+void test_pw_scf_corrected_until_converged(void** state) {
+  (void)state;
+  const std::string out =
+      corrected_until_converged("qe/si_scf_unstable.in", "scf_not_converged", "qe/si_scf_reference.in");
+  assert_contains(out, "beta= 0.72");
+}
+
+// A relaxation stopped by nstep = 2: geometry_not_converged, then more steps from where it stopped.
+void test_pw_relax_continued_until_converged(void** state) {
+  (void)state;
+  const std::string out =
+      corrected_until_converged("qe/si_relax_short.in", "geometry_not_converged", "qe/si_relax_reference.in");
+  assert_contains(out, "Atomic positions from file used, from input discarded");
+  assert_contains(out, "bfgs converged");
 }
 
 }  // namespace
 
 int main(void) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(test_pw_scf_corrected_until_converged)};
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_pw_scf_corrected_until_converged),
+                                     cmocka_unit_test(test_pw_relax_continued_until_converged)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
