@@ -99,6 +99,24 @@ std::optional<std::string> Incar::get(std::string_view key) const {
 }
 
 void Incar::set(std::string_view key, const std::string& value) {
+  // A value must read back as written (no ';', comment or newline in it);
+  // otherwise the INCAR stays as it was.
+  const std::string saved = text_;
+  bool ok = false;
+  try {
+    set_unchecked(key, value);
+    ok = get(key) == value;
+  } catch (const Error&) {
+    ok = false;
+  }
+  if (!ok) {
+    text_ = saved;
+    parse();
+    throw Error(XRUN_E_INVALID, "INCAR: " + upper(key) + " = " + value + " would not read back as written");
+  }
+}
+
+void Incar::set_unchecked(std::string_view key, const std::string& value) {
   const std::string k = upper(key);
   bool found = false;
   for (auto it = entries_.rbegin(); it != entries_.rend(); ++it) {

@@ -22,7 +22,9 @@ class Incar {
   // last statement of a key given several times (the one VASP keeps).
   std::optional<std::string> get(std::string_view key) const;
   // Replaces the value in place, or appends `KEY = value` on a line of its
-  // own at the end.
+  // own at the end. Throws Error(XRUN_E_INVALID), leaving the INCAR
+  // unchanged, for a value that would not read back as written (with a
+  // `;`, a comment or a newline, or a key that is not one).
   void set(std::string_view key, const std::string& value);
   // Removes every statement of the key (its line when nothing else is left
   // on it); false if absent.
@@ -34,6 +36,7 @@ class Incar {
     size_t stmt_begin, key_begin, value_begin, value_end, stmt_end;  // stmt_end: at ';', comment, '\n' or end
   };
   void parse();
+  void set_unchecked(std::string_view key, const std::string& value);
 
   std::string text_;
   std::vector<Entry> entries_;

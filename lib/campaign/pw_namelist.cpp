@@ -115,7 +115,7 @@ void PwInput::parse() {
       pos = end;
       parse_body(namelists_.size() - 1, pos, line);
     } else {
-      cards_begin_ = line_start(text_, pos);
+      cards_begin_ = pos;
       break;
     }
   }
@@ -205,6 +205,25 @@ std::optional<std::string> PwInput::get(std::string_view namelist, std::string_v
 }
 
 void PwInput::set(std::string_view namelist, std::string_view key, const std::string& value) {
+  // A value must read back as written (no blank-separated words, comment or
+  // newline in it); otherwise the input stays as it was.
+  const std::string saved = text_;
+  bool ok = false;
+  try {
+    set_unchecked(namelist, key, value);
+    ok = get(namelist, key) == value;
+  } catch (const Error&) {
+    ok = false;
+  }
+  if (!ok) {
+    text_ = saved;
+    parse();
+    throw Error(XRUN_E_INVALID, "pw.x input: &" + lower(namelist) + " " + std::string(key) + " = " + value +
+                                    " would not read back as written");
+  }
+}
+
+void PwInput::set_unchecked(std::string_view namelist, std::string_view key, const std::string& value) {
   size_t nl = find_namelist(namelist);
   if (nl == std::string::npos) {
     add_namelist(lower(namelist));
@@ -252,27 +271,30 @@ void PwInput::add_namelist(const std::string& name) {
   }
   const std::string block = "&" + header + "\n/\n";
   const size_t rank = order_of(name);
-  size_t at = std::string::npos;  // after the last namelist that comes before it
+  size_t at = std::string::npos;  // after the line of the last namelist that comes before it
   for (const auto& n : namelists_) {
     if (order_of(n.name) < rank && (at == std::string::npos || n.slash > at)) at = n.slash;
   }
   if (at != std::string::npos) {
-    size_t end = line_end(text_, at);
-    if (end == text_.size()) {
-      text_ += '\n';
-      end = text_.size() - 1;
+    // After the '/' line, or right after the '/' when more follows it there ("/ &ELECTRONS").
+    const size_t end = line_end(text_, at);
+    std::string rest = text_.substr(at + 1, end - at - 1);
+    rest = rest.substr(0, rest.find('!'));
+    if (std::all_of(rest.begin(), rest.end(), is_blank)) {
+      at = end == text_.size() ? end : end + 1;
+    } else {
+      ++at;
     }
-    text_.insert(end + 1, block);
-  } else {  // before the first namelist that follows it, else before the cards
-    size_t before = cards_begin_;
-    for (const auto& n : namelists_) before = std::min(before, line_start(text_, n.begin));
-    if (before == text_.size() && !text_.empty() && text_.back() != '\n') {
-      text_ += '\n';
-      before = text_.size();
-    }
-    text_.insert(before, block);
+  } else {  // before the first namelist that follows it
+    at = text_.size();
+    for (const auto& n : namelists_) at = std::min(at, line_start(text_, n.begin));
   }
+  at = std::min(at, cards_begin_);  // namelists never go among the cards
+  const bool own_line = at == 0 || text_[at - 1] == '\n';
+  text_.insert(at, (own_line ? "" : "\n") + block);
   parse();
+  if (find_namelist(name) == std::string::npos)  // cannot happen for a file parse() accepted
+    throw Error(XRUN_E_INTERNAL, "pw.x input: adding &" + name + " failed");
 }
 
 bool PwInput::remove(std::string_view namelist, std::string_view key) {

@@ -29,7 +29,10 @@ class PwInput {
   // Replaces the value (every value of a list) in place, or appends
   // `key = value` before the namelist's closing `/`, adding the namelist
   // after its predecessors in pw.x's order when missing. `value` is
-  // Fortran text: use fortran_string() for strings.
+  // Fortran text: use fortran_string() for strings. Throws
+  // Error(XRUN_E_INVALID), leaving the input unchanged, for a value that
+  // would not read back as written (an unquoted value with a blank, a
+  // comment, a newline).
   void set(std::string_view namelist, std::string_view key, const std::string& value);
   // Removes every `key = value` of the key (its line when nothing else is
   // left on it); false if absent.
@@ -49,6 +52,7 @@ class PwInput {
   };
   void parse();
   void parse_body(size_t nl, size_t& pos, int& line);
+  void set_unchecked(std::string_view namelist, std::string_view key, const std::string& value);
   void insert_entry(size_t nl, std::string_view key, const std::string& value);
   size_t find_namelist(std::string_view name) const;  // npos if absent
   void add_namelist(const std::string& name);

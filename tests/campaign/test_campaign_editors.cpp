@@ -3,6 +3,7 @@
 // edit, and the errors for malformed inputs.
 #include <dirent.h>
 
+#include <random>
 #include <string>
 #include <vector>
 
@@ -258,6 +259,42 @@ void test_incar_edits(void** state) {
   assert_string_equal(bare.text().c_str(), "ALGO = Fast\nISYM = 0\n");
 }
 
+// A value that would not read back is refused and changes nothing.
+void test_unreadable_values(void** state) {
+  (void)state;
+  const std::string pw_text = corpus("qe/generated/si_scf.in");
+  PwInput pw(pw_text);
+  for (const char* bad : {"0.3 x", "0.3 ! c", "'a", "0.3\n  x = 1", ""}) {
+    try {
+      pw.set("electrons", "mixing_beta", bad);
+      fail();
+    } catch (const xrun::Error& e) {
+      assert_int_equal(e.status(), XRUN_E_INVALID);
+      assert_contains(e.what(), "would not read back as written");
+    }
+    assert_string_equal(pw.text().c_str(), pw_text.c_str());
+  }
+  pw.set("system", "starting_magnetization", "0.5, 0.3");  // a list reads back
+  const std::string incar_text = fixture("vasp/custodian_INCAR");
+  Incar in(incar_text);
+  for (const char* bad : {"Fast; ISYM = 0", "Fast # c", "", "\"x"}) {
+    try {
+      in.set("ALGO", bad);
+      fail();
+    } catch (const xrun::Error& e) {
+      assert_int_equal(e.status(), XRUN_E_INVALID);
+    }
+    assert_string_equal(in.text().c_str(), incar_text.c_str());
+  }
+  try {
+    in.set("EN CUT", "400");
+    fail();
+  } catch (const xrun::Error& e) {
+    assert_int_equal(e.status(), XRUN_E_INVALID);
+  }
+  assert_string_equal(in.text().c_str(), incar_text.c_str());
+}
+
 void test_incar_malformed(void** state) {
   (void)state;
   assert_contains(parse_error<Incar>("ALGO = Fast\nENCUT 400\n"), "line 2: 'ENCUT 400' is not KEY = value");
@@ -265,6 +302,76 @@ void test_incar_malformed(void** state) {
   assert_contains(parse_error<Incar>("ALGO = Fast\n\nISMEAR =  # none\n"), "line 3: no value for ISMEAR");
   assert_contains(parse_error<Incar>("A = 1\nX = \"abc\n"), "line 2: the quoted value of X is not closed");
   assert_contains(parse_error<Incar>("EN CUT = 400\n"), "line 1: 'EN CUT' is not a key");
+}
+
+
+// Mutated inputs (bytes cut, inserted, repeated; fixed seed): the editors
+// either refuse them with Error(XRUN_E_PARSE) or give them back unchanged,
+// and every edit of what they accept gives a file they accept again, with
+// the edit in it.
+template <typename Editor, typename Edit>
+void mutate_all(const std::vector<std::string>& texts, Edit edit) {
+  std::mt19937 rng(13);
+  const std::string alphabet = "&/=!#;,'\"()\\\n \tab1.-_dD*";
+  int accepted = 0, refused = 0;
+  for (int round = 0; round < 3000; ++round) {
+    std::string t = texts[rng() % texts.size()];
+    for (int m = 0, n = 1 + static_cast<int>(rng() % 3); m < n && !t.empty(); ++m) {
+      const size_t at = rng() % t.size();
+      switch (rng() % 3) {
+        case 0: t.erase(at, 1 + rng() % 8); break;
+        case 1: t.insert(at, 1, alphabet[rng() % alphabet.size()]); break;
+        default: t.insert(at, t.substr(rng() % t.size(), 1 + rng() % 12)); break;
+      }
+    }
+    try {
+      Editor e(t);
+      assert_true(e.text() == t);
+      ++accepted;
+      edit(e, rng);
+    } catch (const xrun::Error& err) {
+      assert_int_equal(err.status(), XRUN_E_PARSE);
+      ++refused;
+    }
+  }
+  fprintf(stderr, "mutations: %d accepted, %d refused\n", accepted, refused);
+  assert_true(accepted > 100 && refused > 100);
+}
+
+void test_mutated_inputs(void** state) {
+  (void)state;
+  std::vector<std::string> pw;
+  for (const auto& p : files_in(env_dir("XRUN_CORPUS_DIR") + "/qe/generated", ".in")) pw.push_back(read_text(p));
+  mutate_all<PwInput>(pw, [](PwInput& e, std::mt19937& rng) {
+    const char* nls[] = {"control", "system", "electrons", "ions", "cell"};
+    const char* keys[] = {"mixing_beta", "nstep", "celldm(1)", "ecutwfc", "conv_thr"};
+    const char* nl = nls[rng() % 5];
+    const char* key = keys[rng() % 5];
+    const std::string before = e.text();
+    e.set(nl, key, "0.25");
+    PwInput again(e.text());
+    if (again.get(nl, key).value_or("") != "0.25") {
+      fprintf(stderr, "set %s %s lost in:\n%s\n-- from:\n%s\n", nl, key, e.text().c_str(), before.c_str());
+      fail();
+    }
+    assert_true(again.remove(nl, key));
+    assert_false(PwInput(again.text()).get(nl, key).has_value());
+  });
+  std::vector<std::string> incars;
+  for (const auto& p : incar_fixtures()) incars.push_back(read_text(p));
+  mutate_all<Incar>(incars, [](Incar& e, std::mt19937& rng) {
+    const char* keys[] = {"ALGO", "NBANDS", "LREAL", "SIGMA", "ISYM"};
+    const char* key = keys[rng() % 5];
+    const std::string before = e.text();
+    e.set(key, "7");
+    Incar again(e.text());
+    if (again.get(key).value_or("") != "7") {
+      fprintf(stderr, "set %s lost in:\n%s\n-- from:\n%s\n", key, e.text().c_str(), before.c_str());
+      fail();
+    }
+    assert_true(again.remove(key));
+    assert_false(Incar(again.text()).get(key).has_value());
+  });
 }
 
 }  // namespace
@@ -276,6 +383,7 @@ int main(void) {
       cmocka_unit_test(test_pw_remove),            cmocka_unit_test(test_pw_malformed),
       cmocka_unit_test(test_incar_round_trip),     cmocka_unit_test(test_incar_layouts),
       cmocka_unit_test(test_incar_edits),          cmocka_unit_test(test_incar_malformed),
+      cmocka_unit_test(test_unreadable_values),    cmocka_unit_test(test_mutated_inputs),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
