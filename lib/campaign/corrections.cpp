@@ -58,9 +58,14 @@ std::optional<AppliedCorrection> apply_builtin_correction(const std::string& cod
     AppliedCorrection out;
     out.name = std::string(b.name);
     out.diagnosis = diagnosis;
-    // Work on a copy: a correction that gives up leaves the files as they were.
+    // A correction that gives up or throws leaves the files as they were.
     InputFiles before = files;
-    if (b.apply(request, out) && !out.edits.empty()) return out;
+    try {
+      if (b.apply(request, out) && !out.edits.empty()) return out;
+    } catch (...) {
+      files = std::move(before);
+      throw;
+    }
     files = std::move(before);
   }
   return std::nullopt;
@@ -77,7 +82,8 @@ std::string find_pw_input(const std::map<std::string, std::string>& candidates) 
     bool has_control = false;
     for (size_t at = text.find('&'); at != std::string::npos && !has_control; at = text.find('&', at + 1)) {
       std::string word;
-      for (size_t i = at + 1; i < text.size() && i < at + 8; ++i) word += static_cast<char>(std::tolower(static_cast<unsigned char>(text[i])));
+      for (size_t i = at + 1; i < text.size() && i < at + 8; ++i)
+        word += static_cast<char>(std::tolower(static_cast<unsigned char>(text[i])));
       has_control = word == "control";
     }
     if (!has_control) continue;

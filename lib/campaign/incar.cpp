@@ -67,7 +67,8 @@ void Incar::parse() {
     if (pos < text_.size() && text_[pos] == '"') {  // may span lines
       const size_t close = text_.find('"', pos + 1);
       if (close == std::string::npos) fail(line, "the quoted value of " + key + " is not closed");
-      line += static_cast<int>(std::count(text_.begin() + static_cast<long>(pos), text_.begin() + static_cast<long>(close), '\n'));
+      line += static_cast<int>(
+          std::count(text_.begin() + static_cast<long>(pos), text_.begin() + static_cast<long>(close), '\n'));
       value_end = pos = close + 1;
       while (pos < text_.size() && is_blank(text_[pos])) ++pos;
     } else {

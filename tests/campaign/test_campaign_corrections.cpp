@@ -220,7 +220,9 @@ InputFiles vasp_files(const char* incar = "custodian_INCAR") {
   return f;
 }
 
-std::string incar(const InputFiles& f, const char* key) { return Incar(f.text.at("INCAR")).get(key).value_or("(unset)"); }
+std::string incar(const InputFiles& f, const char* key) {
+  return Incar(f.text.at("INCAR")).get(key).value_or("(unset)");
+}
 
 struct Case {
   const char* diagnosis;
@@ -292,7 +294,8 @@ void test_vasp_table_cases(void** state) {
     assert_contains(all_edits(c), std::string(k.edit) + "\n");
     // Every edited INCAR still parses and keeps the untouched statements.
     Incar after(f.text["INCAR"]);
-    assert_string_equal(after.get("ENCUT").value_or("").c_str(), Incar(fixture(std::string("vasp/") + k.incar)).get("ENCUT").value_or("").c_str());
+    const Incar original(fixture(std::string("vasp/") + k.incar));
+    assert_string_equal(after.get("ENCUT").value_or("").c_str(), original.get("ENCUT").value_or("").c_str());
   }
 }
 
@@ -354,7 +357,8 @@ void test_vasp_bands_and_zpotrf(void** state) {
   must_apply("vasp", "too_few_bands", 1, f, "{\"code\":\"vasp\",\"nbands\":44}");
   assert_string_equal(incar(f, "NBANDS").c_str(), "48");
   InputFiles o = vasp_files("custodian_too_few_bands_INCAR");
-  o.text["OUTCAR"] = "   k-points           NKPTS =      1   k-points in BZ     NKDIM =      1   number of bands    NBANDS=     7\n";
+  o.text["OUTCAR"] =
+      "   k-points           NKPTS =      1   k-points in BZ     NKDIM =      1   number of bands    NBANDS=     7\n";
   must_apply("vasp", "too_few_bands", 1, o);
   assert_string_equal(incar(o, "NBANDS").c_str(), "8");  // at least one more
   InputFiles l = vasp_files("custodian_lobster_vasp_lobster_output_v51_INCAR");

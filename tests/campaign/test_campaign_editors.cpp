@@ -127,7 +127,8 @@ void test_pw_set_new_key_and_namelist(void** state) {
   PwInput in(text);
   in.set("electrons", "mixing_beta", "0.3");
   assert_string_equal(in.text().c_str(),
-                      replaced(text, "  conv_thr = 1.0d-8\n/\n", "  conv_thr = 1.0d-8\n  mixing_beta = 0.3\n/\n").c_str());
+                      replaced(text, "  conv_thr = 1.0d-8\n/\n", "  conv_thr = 1.0d-8\n  mixing_beta = 0.3\n/\n")
+                          .c_str());
   // &CELL without &IONS: after &ELECTRONS, before the cards; then &IONS between them.
   in.set("cell", "cell_dynamics", "'bfgs'");
   in.set("IONS", "ion_dynamics", "'bfgs'");
