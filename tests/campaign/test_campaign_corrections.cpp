@@ -435,6 +435,14 @@ void test_vasp_recorded_outputs(void** state) {
     AppliedCorrection c = must_apply("vasp", d.c_str(), 1, f, result->to_json());
     assert_contains(all_edits(c), std::string(r.edit) + "\n");
   }
+  // The OUTCAR parser gives the NBANDS VASP used; too_few_bands starts from it.
+  auto outcar = xrun::parse::parse_file(env_dir("XRUN_CORPUS_DIR") + "/vasp/custodian_postprocess_OUTCAR", "vasp");
+  double nbands = 0;
+  assert_true(outcar->number("nbands", &nbands));
+  assert_int_equal(static_cast<int>(nbands), 24);
+  InputFiles bands = vasp_files("custodian_too_few_bands_INCAR");
+  must_apply("vasp-outcar", "too_few_bands", 1, bands, outcar->to_json());
+  assert_string_equal(incar(bands, "NBANDS").c_str(), "26");
   // Out of memory is no input fix (the engine scales the memory).
   auto oom = xrun::parse::parse_file(env_dir("XRUN_CORPUS_DIR") + "/vasp/custodian_std_err.txt.oom", "vasp");
   assert_string_equal(oom->diagnosis().c_str(), "out_of_memory");
