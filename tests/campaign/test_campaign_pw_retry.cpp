@@ -98,6 +98,8 @@ std::string corrected_until_converged(const char* input, const char* diagnosis, 
           energy_ry(*result), energy_ry(*ref), diff, attempt,
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   assert_true(diff < 1e-5);
+  // Kept for inspection when an assertion above failed.
+  assert_int_equal(system(("rm -rf " + xrun::quote_for_shell(dir) + " " + xrun::quote_for_shell(ref_dir)).c_str()), 0);
   return out;
 }
 
