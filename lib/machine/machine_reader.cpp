@@ -13,7 +13,7 @@ const std::vector<std::string> kMachineKeys = {
     "execution", "scheduler", "host", "port", "username", "workdir", "auth", "host_key_policy",
     "known_hosts", "proxy_jump", "ssh_config", "prepend", "env", "launcher", "resources",
     "max_sessions", "max_handshakes_per_minute", "idle_timeout", "keepalive", "connect_timeout",
-    "command_timeout", "min_poll_interval", "cleanup", "sftp"};
+    "command_timeout", "min_poll_interval", "cleanup", "sftp", "transport"};
 const std::vector<std::string> kResolvedKeys = {"name", "source"};
 const std::vector<std::string> kRemoteOnlyKeys = {"host", "port", "username", "auth",
                                                   "host_key_policy", "known_hosts", "proxy_jump",

@@ -46,4 +46,11 @@ static inline const char *xrun_test_env(const char *name) {
     }
     return value;
 }
+
+/* The SSH transport a remote test's machines use: "libssh", or what
+ * tests/ssh/with_openssh.sh asks for (XRUN_TEST_TRANSPORT=openssh). */
+static inline const char *xrun_test_transport(void) {
+    const char *value = getenv("XRUN_TEST_TRANSPORT");
+    return value && *value ? value : "libssh";
+}
 #endif

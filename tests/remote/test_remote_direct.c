@@ -16,11 +16,11 @@ static void write_machines(const char *home, const char *known_hosts) {
     snprintf(path, sizeof path, "%s/machines.json", home);
     snprintf(text, sizeof text,
              "{\"default\": \"remote\", \"machines\": {\"remote\": {\"execution\": \"remote\","
-             " \"scheduler\": \"direct\", \"host\": \"127.0.0.1\", \"port\": %s, \"username\": \"xruntest\","
+             " \"scheduler\": \"direct\", \"host\": \"127.0.0.1\", \"port\": %s, \"username\": \"xruntest\", \"transport\": \"%s\","
              " \"auth\": {\"method\": \"key\", \"key_file\": \"%s/ssh/client_ed25519\"},"
              " \"known_hosts\": \"%s\", \"ssh_config\": \"none\", \"workdir\": \"~/xrun-remote-test\","
              " \"min_poll_interval\": 0, \"max_sessions\": 2}}}",
-             port, dir, known_hosts);
+             port, xrun_test_transport(), dir, known_hosts);
     xrun_test_write_file(path, text);
 }
 

@@ -28,11 +28,11 @@ static int setup(void **state) {
     /* The jobs directory is new for each run: job ids never collide. */
     snprintf(text, sizeof text,
              "{\"default\": \"cluster\", \"machines\": {\"cluster\": {\"execution\": \"remote\","
-             " \"scheduler\": \"slurm\", \"host\": \"127.0.0.1\", \"port\": %s, \"username\": \"xruntest\","
+             " \"scheduler\": \"slurm\", \"host\": \"127.0.0.1\", \"port\": %s, \"username\": \"xruntest\", \"transport\": \"%s\","
              " \"auth\": {\"method\": \"key\", \"key_file\": \"%s\"}, \"known_hosts\": \"%s\","
              " \"ssh_config\": \"none\", \"workdir\": \"~/xrun-slurm-ssh/%s\", \"min_poll_interval\": 1,"
              " \"resources\": {\"partition\": \"debug\"}}}}",
-             port, key, known, strrchr(home, '/') + 1);
+             port, xrun_test_transport(), key, known, strrchr(home, '/') + 1);
     xrun_test_write_file(machines, text);
     xrun_options opts = XRUN_OPTIONS_INIT;
     opts.home = home;

@@ -124,6 +124,8 @@ static void unknown_host_key_is_refused(void**) {
   } catch (const Error& e) {
     assert_int_equal(e.status(), XRUN_E_HOSTKEY);
     assert_non_null(strstr(e.what(), "ssh to "));
+    assert_non_null(strstr(e.what(), empty.c_str()));  // where ssh looked
+    assert_non_null(strstr(e.what(), "SHA256:"));      // what the server offers
   }
   struct stat st;
   assert_int_not_equal(::stat(t.control_path().c_str(), &st), 0);  // no master was left
@@ -184,7 +186,8 @@ static void check_names_the_transport(void**) {
   assert_int_equal(steps.size(), 5);
   assert_string_equal(names[0].c_str(), "transport");
   assert_non_null(strstr(steps[0].detail.c_str(), "ControlMaster"));
-  assert_string_equal(names[2].c_str(), "control_master");
+  assert_string_equal(names[2].c_str(), "authenticate");
+  assert_non_null(strstr(steps[2].detail.c_str(), "ControlMaster"));
   assert_non_null(strstr(steps[4].detail.c_str(), "commands under /bin/sh"));
   t.stop_master();
 }

@@ -108,6 +108,9 @@ OpenSshTransport::OpenSshTransport(const Machine& m, const Logger& logger)
   if (m.proxy_jump) target.insert(target.end(), {"-J", *m.proxy_jump});
   target.insert(target.end(), {"-o", std::string("StrictHostKeyChecking=") +
                                          (m.host_key_policy == HostKeyPolicy::AcceptNew ? "accept-new" : "yes")});
+  known_hosts_ = m.known_hosts ? expand_user(*m.known_hosts) : expand_user("~/.ssh/known_hosts");
+  port_ = m.port.value_or(22);
+  proxy_jump_ = m.proxy_jump.has_value();
   std::string identity = name_;
   for (const auto& a : target) identity += "\n" + a;
   control_dir_ = default_control_dir();
@@ -137,6 +140,23 @@ bool OpenSshTransport::master_alive(int64_t deadline_ms) {
   } catch (const Error&) {
     return false;
   }
+}
+
+std::string OpenSshTransport::offered_host_key(int64_t deadline_ms) {
+  std::string text = "; known_hosts: " + known_hosts_;
+  if (proxy_jump_) return text;  // the host is reached through another: no direct scan
+  // What the server offers, so the user can check it before trusting it.
+  const std::string scan = "ssh-keyscan -T 3 -p " + std::to_string(port_) + " -- " + quote_for_shell(destination_) +
+                           " 2>/dev/null | ssh-keygen -lf - 2>/dev/null";
+  try {
+    CommandResult r = run_process({"/bin/sh", "-c", scan}, ProcessIo{},
+                                  std::min(deadline_ms, monotonic_ms() + 4000), "ssh-keyscan");
+    std::string keys(trim(r.out));
+    if (!keys.empty()) text += "; the server offers: " + keys;
+  } catch (const Error&) {
+    // no scan: the message says where ssh looked
+  }
+  return text;
 }
 
 void OpenSshTransport::ensure_master(int64_t deadline_ms) {
@@ -182,10 +202,13 @@ void OpenSshTransport::ensure_master(int64_t deadline_ms) {
   }
   const std::string err(trim(read_small_file(io.stderr_file)));
   ::unlink(io.stderr_file.c_str());
-  if (r.exit_status != 0)
-    throw Error(classify_ssh_failure(err), "ssh to " + name_ + " failed (exit " + std::to_string(r.exit_status) +
-                                               "): " + (err.empty() ? "no message" : err) +
-                                               " (command: " + join_quoted(argv) + ")");
+  if (r.exit_status != 0) {
+    const xrun_status status = classify_ssh_failure(err);
+    std::string message = "ssh to " + name_ + " failed (exit " + std::to_string(r.exit_status) +
+                          "): " + (err.empty() ? "no message" : err);
+    if (status == XRUN_E_HOSTKEY) message += offered_host_key(start_deadline);
+    throw Error(status, message + " (command: " + join_quoted(argv) + ")");
+  }
   ++masters_started_;
   logger_.info("ssh master for " + name_ + " started (socket " + control_path_ + ")");
 }
@@ -213,7 +236,6 @@ CommandResult OpenSshTransport::through_ssh(
       throw Error(XRUN_E_TRANSPORT, std::string(e.what()) + " (the machine's transport is openssh)");
     throw;
   }
-  ++commands_;
   // 255 is ssh's own failure, or the command's status: the master tells.
   if (r.exit_status == 255 && !master_alive(std::max(deadline_ms, monotonic_ms() + 2000))) {
     // A master killed outright leaves its socket: remove it, so that the
@@ -228,6 +250,7 @@ CommandResult OpenSshTransport::through_ssh(
 CommandResult OpenSshTransport::run(const std::string& command, const std::string& stdin_data, int64_t timeout_ms) {
   refuse_nul(command, "command");
   const int64_t deadline = bounded_deadline(monotonic_ms() + (timeout_ms > 0 ? timeout_ms : command_timeout_ms_));
+  ++commands_;  // file operations are not counted: as over SFTP
   return through_ssh(command, [&](const std::vector<std::string>& argv) {
     ProcessIo io;
     io.stdin_data = stdin_data;
@@ -296,10 +319,11 @@ std::vector<CheckStep> OpenSshTransport::check() {
         CommandResult r = run_process({"ssh", "-V"}, ProcessIo{}, deadline, "ssh -V");
         return std::string(trim(r.err + r.out));
       }) &&
-      step("control_master", [&] {
+      step("authenticate", [&] {
         const bool was_running = is_socket(control_path_) && master_alive(deadline);
         ensure_master(deadline);
-        return std::string(was_running ? "already running: " : "started: ") + control_path_;
+        return std::string(was_running ? "the ControlMaster is already running: " : "ControlMaster started: ") +
+               control_path_;
       }) &&
       step("run_command", [&] {
         CommandResult r = run("true", "", deadline - monotonic_ms());

@@ -64,6 +64,8 @@ class OpenSshTransport final : public FilesTransport, private CommandChannel {
   // XRUN_E_HOSTKEY or XRUN_E_AUTH with ssh's own words.
   void ensure_master(int64_t deadline_ms);
   bool master_alive(int64_t deadline_ms);
+  // For a refused host key: where ssh looked and what the server offers.
+  std::string offered_host_key(int64_t deadline_ms);
   CommandResult through_ssh(const std::string& command, const std::function<CommandResult(const std::vector<std::string>&)>& spawn,
                             int64_t deadline_ms);
   std::vector<std::string> command_argv(const std::string& command) const;
@@ -72,6 +74,9 @@ class OpenSshTransport final : public FilesTransport, private CommandChannel {
   std::string destination_;  // the host argument of ssh
   std::vector<std::string> base_;
   std::string control_dir_, control_path_;
+  std::string known_hosts_;
+  int64_t port_ = 22;
+  bool proxy_jump_ = false;
   int64_t connect_timeout_ms_, command_timeout_ms_;
   Logger logger_;
   std::mutex master_mu_;
