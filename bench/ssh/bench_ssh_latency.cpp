@@ -11,6 +11,7 @@
 #include <functional>
 
 #include "ssh_testbed.h"
+#include "transport/ssh/openssh_transport.h"
 #include "transport/ssh/ssh_pool.h"
 
 extern char** environ;
@@ -129,12 +130,29 @@ int main(int argc, char** argv) {
   for (int i = 0; i < 50 && rmdir(cpdir) != 0; ++i) usleep(20000);
   if (access(cpdir, F_OK) == 0) sshtest::sh(std::string("rm -rf '") + cpdir + "'");
 
+  // xrun's "transport": "openssh": the same ControlMaster, driven by xrun.
+  char xcm[] = "/tmp/xrun-bench-xcm-XXXXXX";
+  if (!mkdtemp(xcm)) sshtest::die("mkdtemp");
+  setenv("XRUN_SSH_CONTROL_DIR", xcm, 1);
+  Machine om = m;
+  om.transport = "openssh";
+  ssh::OpenSshTransport openssh(om, Logger());
+  for (int i = 0; i < 5; ++i) openssh.run("true");
+  auto via_openssh = time_n(n_cm, [&] {
+    if (openssh.run("true").exit_status != 0) sshtest::die("xrun openssh run true failed");
+  });
+  TransportStats ost = openssh.stats();
+  openssh.stop_master();
+  for (int i = 0; i < 50 && access((openssh.control_path()).c_str(), F_OK) == 0; ++i) usleep(20000);
+  sshtest::sh(std::string("rm -rf '") + xcm + "'");
+
   auto local = time_n(1000, [&] { spawn({"/bin/true"}); });
 
   printf("SSH per-command latency on 127.0.0.1:%d (ms)\n", tb.port);
   printf("%-44s %5s %9s %9s %9s %9s\n", "", "N", "median", "p99", "min", "max");
   row("xrun pooled: run(\"true\")", summarize(pooled));
   row("OpenSSH ControlMaster: ssh host true", summarize(muxed));
+  row("xrun \"transport\": \"openssh\": run(\"true\")", summarize(via_openssh));
   row("OpenSSH fresh connection: ssh host true", summarize(fresh));
   row("local fork/exec /bin/true", summarize(local));
   row("xrun connect+host key+auth (fresh session)", summarize(connect));
@@ -142,5 +160,7 @@ int main(int argc, char** argv) {
   printf("xrun pooled counters: sessions_opened=%lld handshakes=%lld auths=%lld commands=%lld\n",
          static_cast<long long>(st.sessions_opened), static_cast<long long>(st.handshakes),
          static_cast<long long>(st.auths), static_cast<long long>(st.commands));
+  printf("xrun openssh counters: masters started (authentications)=%lld commands=%lld\n",
+         static_cast<long long>(ost.auths), static_cast<long long>(ost.commands));
   return 0;
 }
