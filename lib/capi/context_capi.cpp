@@ -195,6 +195,7 @@ XRUN_API int xrun_machine_stats(char** out_json, xrun_machine* machine) {
     json::set_int(root.get(), "commands", s.commands);
     json::set_int(root.get(), "reconnects", s.reconnects);
     json::set_int(root.get(), "transfers", s.transfers);
+    json::set_int(root.get(), "bulk_fetches", s.bulk_fetches);
     *out_json = owned_copy(json::print(root.get()));
   });
 }

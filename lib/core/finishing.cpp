@@ -16,6 +16,59 @@ namespace xrun {
 Finishing::Finishing(Store& store, MachineAccess& machines, const Logger& logger, std::string home)
     : store_(store), machines_(machines), logger_(logger), home_(std::move(home)) {}
 
+namespace {
+
+// The files a finished job wants here, as names in its job directory.
+std::vector<std::string> wanted_files(const JobSpec& spec) {
+  std::vector<std::string> wanted;
+  for (const auto& name : spec.retrieve) wanted.push_back(spec.own_file(name));
+  if (!spec.parser.empty()) wanted.push_back(spec.own_file(spec.parse_file));
+  return wanted;
+}
+
+std::string results_dir(const JobSpec& spec, const std::string& home, const std::string& id) {
+  return spec.retrieve_to ? expand_user(*spec.retrieve_to) : home + "/results/" + id;
+}
+
+}  // namespace
+
+bool Finishing::take_prefetched(const std::string& job_id, const std::string& name) {
+  std::lock_guard<std::mutex> lock(prefetched_mu_);
+  auto it = prefetched_.find(job_id);
+  if (it == prefetched_.end()) return false;
+  bool found = it->second.erase(name) > 0;
+  if (it->second.empty()) prefetched_.erase(it);
+  return found;
+}
+
+void Finishing::prefetch(const Machine& m, const std::vector<std::pair<JobRecord, JobStatus>>& ended) {
+  if (m.execution != Execution::Remote) return;  // the job directory is already here
+  std::vector<FileFetch> items;
+  std::vector<std::string> owner;
+  for (const auto& [job, status] : ended) {
+    if (status.state == XRUN_STATE_LOST || job.job_dir.empty()) continue;
+    JobSpec spec = parse_job_spec(job.spec_json);
+    for (const auto& name : wanted_files(spec)) {
+      if (name.find('/') != std::string::npos) continue;  // nested: retrieve walks it
+      items.push_back({job.job_dir, name, results_dir(spec, home_, job.id)});
+      owner.push_back(job.id);
+    }
+  }
+  if (items.size() < 2) return;  // one file: retrieve is one transfer anyway
+  std::vector<bool> fetched;
+  try {
+    fetched = machines_.transport(m)->fetch_files(items);
+  } catch (const Error& e) {
+    if (e.status() == XRUN_E_TIMEOUT && monotonic_ms() >= outer_deadline_ms()) throw;
+    logger_.warn("machine " + m.name + ": fetching the files of " + std::to_string(ended.size()) +
+                 " finished jobs in one transfer failed (each is fetched by itself): " + e.what());
+    return;
+  }
+  std::lock_guard<std::mutex> lock(prefetched_mu_);
+  for (size_t i = 0; i < items.size(); ++i)
+    if (fetched[i]) prefetched_[owner[i]].insert(items[i].name);
+}
+
 void Finishing::finish(const Machine& m, const JobRecord& job, JobStatus status) {
   JobSpec spec = parse_job_spec(job.spec_json);
   auto t = machines_.transport(m);
@@ -30,16 +83,15 @@ void Finishing::finish(const Machine& m, const JobRecord& job, JobStatus status)
   // destination was given: the job directory is already here.
   std::string local_dir = job.job_dir;
   bool remote = m.execution == Execution::Remote;
-  std::vector<std::string> wanted;
-  for (const auto& name : spec.retrieve) wanted.push_back(spec.own_file(name));
+  const std::vector<std::string> wanted = wanted_files(spec);
   const std::string parse_file = spec.own_file(spec.parse_file);
-  if (!spec.parser.empty()) wanted.push_back(parse_file);
   if ((remote || spec.retrieve_to) && !wanted.empty() && status.state != XRUN_STATE_LOST) {
-    local_dir = spec.retrieve_to ? expand_user(*spec.retrieve_to) : home_ + "/results/" + job.id;
+    local_dir = results_dir(spec, home_, job.id);
     // Confined on both sides (Transport::retrieve): nothing the remote
     // lists or links can make xrun write outside local_dir.
     std::string not_retrieved;
     for (const auto& name : wanted) {
+      if (take_prefetched(job.id, name)) continue;  // came with the round's bulk transfer
       try {
         t->retrieve(job.job_dir, name, local_dir);
       } catch (const Error& e) {

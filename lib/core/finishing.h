@@ -3,7 +3,12 @@
 // "completed" into "failed"), clean up its directory, and record the final
 // state with its event.
 #pragma once
+#include <map>
+#include <mutex>
+#include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/machine_access.h"
 #include "scheduler/scheduler.h"
@@ -16,12 +21,20 @@ class Finishing {
  public:
   Finishing(Store& store, MachineAccess& machines, const Logger& logger, std::string home);
   void finish(const Machine& m, const JobRecord& job, JobStatus status);
+  // Before finishing the jobs a poll round found ended on a remote
+  // machine: their wanted files (retrieve, parse_file) in ONE transfer
+  // (Transport::fetch_files); finish() then fetches only what this missed.
+  void prefetch(const Machine& m, const std::vector<std::pair<JobRecord, JobStatus>>& ended);
 
  private:
   Store& store_;
   MachineAccess& machines_;
   const Logger& logger_;
   std::string home_;
+  std::mutex prefetched_mu_;  // machines are polled concurrently
+  std::map<std::string, std::set<std::string>> prefetched_;  // job id -> names already here
+
+  bool take_prefetched(const std::string& job_id, const std::string& name);
 };
 
 }  // namespace xrun

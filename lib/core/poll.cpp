@@ -195,6 +195,14 @@ void Polling::round(const Machine& m) {
                                           }))
     statuses[id].started_ms = started.started_ms;
 
+  // The files of every job that ended, in one transfer before finishing them.
+  std::vector<std::pair<JobRecord, JobStatus>> ended;
+  for (const auto& job : jobs) {
+    auto found = statuses.find(job.id);
+    if (found != statuses.end() && is_terminal(found->second.state)) ended.emplace_back(job, found->second);
+  }
+  finishing_.prefetch(m, ended);
+
   const int64_t now = wall_ms();
   for (const auto& job : jobs) {
     auto found = statuses.find(job.id);

@@ -46,6 +46,13 @@ struct CheckStep {
 struct TransportStats {
   int64_t sessions_open = 0, sessions_opened = 0, handshakes = 0, auths = 0;
   int64_t commands = 0, reconnects = 0, transfers = 0;
+  int64_t bulk_fetches = 0;  // fetch_files calls that moved files in one stream
+};
+
+// One file of a bulk fetch: `remote_dir/name` (remote_dir absolute, name
+// one plain component) copied to `local_dir/name`.
+struct FileFetch {
+  std::string remote_dir, name, local_dir;
 };
 
 class Transport {
@@ -80,6 +87,16 @@ class Transport {
   // outside local_root (a symlink planted there is refused). Errors as
   // download.
   virtual void retrieve(const std::string& remote_root, const std::string& rel, const std::string& local_root) = 0;
+  // The regular files of `items` in as few round trips as the transport
+  // allows (SSH: ONE exec stream for all of them, each file's SHA-256
+  // checked, written confined like retrieve). Returns, per item, whether
+  // it was copied; anything else (missing, a directory, a symlink, a
+  // damaged stream, a local write error) is left for retrieve(), which
+  // says why. Throws only XRUN_E_TIMEOUT at the caller's deadline. The
+  // default copies nothing (this host: retrieve is a local copy anyway).
+  virtual std::vector<bool> fetch_files(const std::vector<FileFetch>& items) {
+    return std::vector<bool>(items.size(), false);
+  }
   virtual void make_dirs(const std::string& path, uint32_t mode = 0755) = 0;
   virtual FileInfo stat(const std::string& path) = 0;
   virtual std::vector<std::string> list_dir(const std::string& path) = 0;

@@ -281,6 +281,60 @@ static void test_batch_is_one_command(void **state) {
     xrun_ctx_close(ctx);
 }
 
+/* Issue 17 #3: the files of every job a poll round finds ended come in ONE
+ * transfer (a bulk stream, each file's SHA-256 checked), not one download
+ * per file; a name that is not a plain file still comes by itself. */
+static void test_ended_jobs_files_in_one_transfer(void **state) {
+    (void)state;
+    xrun_ctx *ctx = open_remote("remote-bulk");
+    enum { N = 12 };
+    char ids[N][32];
+    char out[8192];
+    char *submitted = NULL;
+    char specs[8192] = "[";
+    for (int i = 0; i < N; ++i) {
+        char one[512];
+        snprintf(one, sizeof one,
+                 "%s{\"command\": \"printf a-%d > a.txt; head -c 200000 /dev/urandom > b.dat; "
+                 "sha256sum b.dat | cut -c1-64 > b.sum; mkdir -p d; echo nested > d/n.txt\","
+                 " \"retrieve\": [\"a.txt\", \"b.dat\", \"b.sum\", \"d\"]}",
+                 i ? "," : "", i);
+        strcat(specs, one);
+    }
+    strcat(specs, "]");
+    assert_int_equal(xrun_jobs_submit(&submitted, ctx, specs), XRUN_OK);
+    const char *p = submitted;
+    for (int i = 0; i < N; ++i) {
+        p = strstr(p, "\"id\":\"");
+        assert_non_null(p);
+        p += 6;
+        snprintf(ids[i], 27, "%s", p);
+    }
+    xrun_free(submitted);
+    sleep(2); /* every job ends before the round that finds them */
+    int64_t transfers = stat_of(ctx, "transfers"), bulk = stat_of(ctx, "bulk_fetches");
+    int64_t next = 0;
+    assert_int_equal(xrun_poll(ctx, &next), XRUN_OK);
+    /* One bulk transfer for the 36 plain files; the 12 directories by themselves. */
+    assert_int_equal(stat_of(ctx, "bulk_fetches") - bulk, 1);
+    assert_true(stat_of(ctx, "transfers") - transfers >= 3 * N);
+    for (int i = 0; i < N; ++i) {
+        xrun_job *job = NULL;
+        assert_int_equal(xrun_job_open(&job, ctx, ids[i]), XRUN_OK);
+        assert_int_equal(xrun_job_state(job), XRUN_STATE_COMPLETED);
+        xrun_job_free(job);
+        char dir[1024], cmd[2300];
+        snprintf(dir, sizeof dir, "%s/results/%s", g_home, ids[i]);
+        snprintf(cmd, sizeof cmd,
+                 "cd '%s' && [ \"$(cat a.txt)\" = a-%d ] && [ \"$(sha256sum b.dat | cut -c1-64)\" = \"$(cat b.sum)\" ]"
+                 " && [ \"$(cat d/n.txt)\" = nested ] && [ $(stat -c %%s b.dat) = 200000 ]",
+                 dir, i);
+        if (system(cmd) != 0) fail_msg("job %d: its files did not arrive whole in %s", i, dir);
+    }
+    (void)out;
+    xrun_ctx_close(ctx);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_many_jobs_one_authentication),
@@ -292,6 +346,7 @@ int main(void) {
         cmocka_unit_test(test_hostile_arguments_over_ssh),
         cmocka_unit_test(test_machine_check),
         cmocka_unit_test(test_unknown_host_key_is_refused),
+        cmocka_unit_test(test_ended_jobs_files_in_one_transfer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -158,6 +158,10 @@ class ExecFiles final : public RemoteFiles {
     out.commit(mode);
   }
 
+  std::vector<bool> fetch_files(const std::vector<FileFetch>& items) override {
+    return bulk_fetch(conn_, items, deadline_ms_);
+  }
+
   void make_dirs(const std::string& path, uint32_t mode) override {
     CommandResult r = run("mkdir -p -m " + octal(mode) + " -- " + shell_path(path), "");
     check(r, "cannot create directory", path);

@@ -140,6 +140,16 @@ void FilesTransport::retrieve(const std::string& remote_root, const std::string&
   });
 }
 
+std::vector<bool> FilesTransport::fetch_files(const std::vector<FileFetch>& items) {
+  if (items.empty()) return {};
+  std::vector<bool> fetched = with_files([&](RemoteFiles& f) { return f.fetch_files(items); });
+  size_t moved = 0;
+  for (bool b : fetched) moved += b ? 1 : 0;
+  for (size_t i = 0; i < moved; ++i) note_transfer();
+  if (moved > 0) note_bulk_fetch();
+  return fetched;
+}
+
 void FilesTransport::make_dirs(const std::string& path, uint32_t mode) {
   refuse_nul(path, "path");
   with_files([&](RemoteFiles& f) { f.make_dirs(path, mode); });

@@ -21,6 +21,7 @@ class FilesTransport : public Transport {
   void upload(const std::string& local_path, const std::string& remote_path) override;
   void download(const std::string& remote_path, const std::string& local_path) override;
   void retrieve(const std::string& remote_root, const std::string& rel, const std::string& local_root) override;
+  std::vector<bool> fetch_files(const std::vector<FileFetch>& items) override;
   void make_dirs(const std::string& path, uint32_t mode = 0755) override;
   FileInfo stat(const std::string& path) override;
   std::vector<std::string> list_dir(const std::string& path) override;
@@ -33,6 +34,8 @@ class FilesTransport : public Transport {
   virtual void use_files(const std::function<void(RemoteFiles&)>& op) = 0;
   // One file moved (for the counters).
   virtual void note_transfer() = 0;
+  // One bulk fetch that moved files (for the counters).
+  virtual void note_bulk_fetch() = 0;
   // "user@host:port", for messages.
   virtual std::string target_name() const = 0;
 

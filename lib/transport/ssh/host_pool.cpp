@@ -270,6 +270,7 @@ TransportStats HostPool::stats() const {
   s.commands = commands_;
   s.reconnects = reconnects_;
   s.transfers = transfers_;
+  s.bulk_fetches = bulk_fetches_;
   return s;
 }
 

@@ -45,6 +45,7 @@ class HostPool {
   void note_dead_session() { reconnects_++; }
   void note_command() { commands_++; }
   void note_transfer() { transfers_++; }
+  void note_bulk_fetch() { bulk_fetches_++; }
 
   // Idle close and keepalive; called about once a second by SshPool.
   void maintain();
@@ -79,7 +80,7 @@ class HostPool {
 
   Watchdog watchdog_;
   std::atomic<int64_t> sessions_opened_{0}, handshakes_{0}, auths_{0}, commands_{0}, reconnects_{0},
-      transfers_{0};
+      transfers_{0}, bulk_fetches_{0};
 };
 
 }  // namespace xrun::ssh

@@ -348,6 +348,7 @@ TransportStats OpenSshTransport::stats() const {
   s.sessions_opened = masters_started_.load();
   s.commands = commands_.load();
   s.transfers = transfers_.load();
+  s.bulk_fetches = bulk_fetches_.load();
   return s;
 }
 

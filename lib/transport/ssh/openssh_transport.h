@@ -48,6 +48,7 @@ class OpenSshTransport final : public FilesTransport, private CommandChannel {
  protected:
   void use_files(const std::function<void(RemoteFiles&)>& op) override;
   void note_transfer() override { ++transfers_; }
+  void note_bulk_fetch() override { ++bulk_fetches_; }
   std::string target_name() const override { return name_; }
 
  private:
@@ -80,7 +81,7 @@ class OpenSshTransport final : public FilesTransport, private CommandChannel {
   int64_t connect_timeout_ms_, command_timeout_ms_;
   Logger logger_;
   std::mutex master_mu_;
-  std::atomic<int64_t> commands_{0}, masters_started_{0}, transfers_{0};
+  std::atomic<int64_t> commands_{0}, masters_started_{0}, transfers_{0}, bulk_fetches_{0};
 };
 
 }  // namespace xrun::ssh

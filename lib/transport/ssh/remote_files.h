@@ -39,7 +39,12 @@ class RemoteFiles {
   virtual std::vector<std::string> list_dir(const std::string& path) = 0;  // sorted, no . and ..
   virtual void remove(const std::string& path, bool recursive) = 0;        // missing: no-op
   virtual std::string home() = 0;                                          // absolute
+  // Transport::fetch_files over this connection: one exec stream.
+  virtual std::vector<bool> fetch_files(const std::vector<FileFetch>& items) = 0;
 };
+
+// ONE command streams every regular file of `items` (bulk_fetch.cpp).
+std::vector<bool> bulk_fetch(CommandChannel& conn, const std::vector<FileFetch>& items, int64_t deadline_ms);
 
 std::unique_ptr<RemoteFiles> sftp_files(Connection& conn, sftp_session sftp, int64_t deadline_ms);
 std::unique_ptr<RemoteFiles> exec_files(CommandChannel& conn, int64_t deadline_ms);

@@ -126,6 +126,10 @@ class SftpFiles final : public RemoteFiles {
     out.commit(mode);
   }
 
+  std::vector<bool> fetch_files(const std::vector<FileFetch>& items) override {
+    return bulk_fetch(conn_, items, deadline_ms_);
+  }
+
   void make_dirs(const std::string& path, uint32_t mode) override {
     std::string p = sftp_path(path);
     if (is_dir(p)) return;

@@ -83,6 +83,8 @@ void SshTransport::use_files(const std::function<void(RemoteFiles&)>& op) {
 
 void SshTransport::note_transfer() { pool_->note_transfer(); }
 
+void SshTransport::note_bulk_fetch() { pool_->note_bulk_fetch(); }
+
 std::string SshTransport::target_name() const { return target_.key(); }
 
 std::vector<CheckStep> SshTransport::check() { return pool_->check(); }

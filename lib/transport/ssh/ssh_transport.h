@@ -25,6 +25,7 @@ class SshTransport final : public FilesTransport {
   // is idempotent).
   void use_files(const std::function<void(RemoteFiles&)>& op) override;
   void note_transfer() override;
+  void note_bulk_fetch() override;
   std::string target_name() const override;
 
   // The error for a call the watchdog ended; breaks the connection.
