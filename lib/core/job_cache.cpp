@@ -73,13 +73,16 @@ json::Ptr upload_entry(const std::string& path) {
 
 }  // namespace
 
-std::string content_hash(const Machine& m, const JobSpec& spec) {
+void check_cacheable(const JobSpec& spec) {
   if (!spec.array.empty())
     throw Error(XRUN_E_INVALID, "job spec: $.cache: a job array cannot use the cache (one result per task)");
   if (!spec.depends_on.empty())
     throw Error(XRUN_E_INVALID,
                 "job spec: $.cache: a job with \"depends_on\" cannot use the cache (its parents' outputs are "
                 "inputs the hash does not see)");
+}
+
+std::string content_hash(const Machine& m, const JobSpec& spec) {
   // A canonical JSON text of every input (keys in a fixed order, env
   // sorted by std::map), hashed: unambiguous, and a version to change it.
   json::Ptr root = json::object();

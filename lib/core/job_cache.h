@@ -22,9 +22,11 @@
 
 namespace xrun {
 
-// Error(XRUN_E_INVALID) for a spec the cache cannot stand for: an array
-// (one result per task) or dependencies (a parent's output is an input no
-// hash sees). Error(XRUN_E_IO) if an upload cannot be read.
+// Error(XRUN_E_INVALID) for a "cache": true spec the cache cannot stand
+// for: an array (one result per task) or dependencies (a parent's output
+// is an input no hash sees).
+void check_cacheable(const JobSpec& spec);
+// Error(XRUN_E_IO) if an upload cannot be read.
 std::string content_hash(const Machine& m, const JobSpec& spec);
 
 // Ends `job` (just recorded, state created) as a copy of `source`'s

@@ -108,7 +108,7 @@ std::string MachineChooser::first_reachable(const std::vector<std::string>& cand
       }
     }
     if (failure.empty()) {
-      why = "first_reachable: " + name + (m.execution == Execution::Local ? " (local)" : " answered");
+      why = "first_reachable: " + name + (m.execution == Execution::Local ? " (a local machine)" : " answered");
       if (!skipped.empty()) why += "; skipped " + skipped;
       return name;
     }

@@ -137,6 +137,7 @@ std::vector<SendOutcome> Submission::submit(std::vector<JobSpec> specs, bool nam
   MachineChooser chooser(store_, machines_);
   for (size_t i = 0; i < specs.size(); ++i) {
     try {
+      if (specs[i].cache) check_cacheable(specs[i]);
       machine_of.push_back(&check(specs[i], chooser));
       if (specs[i].cache) hashes[i] = content_hash(*machine_of[i], specs[i]);
     } catch (const Error& e) {
