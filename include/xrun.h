@@ -1125,10 +1125,11 @@ XRUN_API int xrun_spec_set_parse_file(xrun_spec *spec, const char *name);
 XRUN_API int xrun_spec_add_dependency(xrun_spec *spec, const char *job_id);
 
 /** Set a yes/no setting of the spec: "hold" (submit the job held; batch
- *  schedulers only) or "defer" (only record the job and return at once:
- *  the next poll round of its machine sends it).
+ *  schedulers only), "defer" (only record the job and return at once:
+ *  the next poll round of its machine sends it) or "cache" (an identical
+ *  job that completed answers it at once; see xrun_job_submit).
  *  @param spec   the spec (BORROWED)
- *  @param flag   "hold" or "defer" (BORROWED)
+ *  @param flag   "hold", "defer" or "cache" (BORROWED)
  *  @param value  non-zero for true, 0 for false
  *  @return XRUN_OK, XRUN_E_INVALID (an argument is NULL or another flag
  *          name), XRUN_E_NOMEM */
