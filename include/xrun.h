@@ -423,7 +423,13 @@ typedef struct xrun_job xrun_job;
 /** Submit a job from a JSON spec (`spec_json`):
  *  @code{.unparsed}
  *  {"name": "si-scf",                 optional, free text
- *   "machine": "cluster1",            optional, default machine
+ *   "machine": "cluster1",            optional, default machine; or a group
+ *                                     of the machines file, or a list of
+ *                                     machines ["c1","c2"]: one is chosen
+ *   "strategy": "least_busy",         with several machines: "least_busy",
+ *                                     "round_robin" or "first_reachable";
+ *                                     the choice and why are in the job's
+ *                                     info ("machine_choice")
  *   "command": "pw.x -in si.in",      a shell command line, OR
  *   "argv": ["pw.x","-in","si.in"],   arguments, each quoted for the shell
  *   "workdir": "...",                 optional: run here instead of the
@@ -442,6 +448,12 @@ typedef struct xrun_job xrun_job;
  *                                     waiting_for "deferred") and return at
  *                                     once; the next poll round of its
  *                                     machine sends it, batched with others
+ *   "cache": false,                    true: an identical job (same
+ *                                     command/argv, env, uploads' contents,
+ *                                     machine, resources) that completed
+ *                                     answers it: it ends completed at once,
+ *                                     "cached_from" naming that job, with
+ *                                     its exit code and result; else it runs
  *   "cleanup": "keep"|"on_success"|"always",
  *   "array": "0-9"}                    a job array (batch schedulers): one
  *                                     submission, each task a job of its
