@@ -606,7 +606,11 @@ XRUN_API const char *xrun_job_reason(xrun_job *job);
  *  tried), waiting_for ("" or, in state waiting: "room", "connection",
  *  "dependencies", "retry_backoff", "deferred"), last_error (the last failed
  *  send, "" if none), next_try_at (when a poll round sends it again, null
- *  if at once), and "result" once a parser ran.
+ *  if at once), cached_from (the job whose result a "cache": true job took
+ *  without running, "" if none), content_hash ("" unless "cache": true),
+ *  machine_choice (only when xrun chose among several machines:
+ *  {"machine", "group", "strategy", "candidates", "why"}), and "result"
+ *  once a parser ran (a cached job's is the original's).
  *  @param out_json  set to the record, OWNED JSON (release with xrun_free)
  *  @param job       the job (BORROWED)
  *  @return XRUN_OK, XRUN_E_INVALID (NULL argument), XRUN_E_STORE. */

@@ -69,6 +69,7 @@ JobSpec parse_job_spec(const std::string& json_text);
 // each -- so a bad value is refused naming its path on every machine, not
 // only by the batch schedulers that render it. Stored specs were accepted
 // before these checks existed and are read back with parse_job_spec.
+// Refuses what only xrun sets: "machine_choice".
 JobSpec parse_job_request(const std::string& json_text);
 std::string job_spec_to_json(const JobSpec& spec);
 

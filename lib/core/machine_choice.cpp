@@ -17,8 +17,8 @@ std::string joined(const std::vector<std::string>& names) {
 }  // namespace
 
 void MachineChooser::choose(JobSpec& spec) {
-  if (spec.machine_choice)
-    throw Error(XRUN_E_INVALID, "job spec: \"machine_choice\" is set by xrun, not by callers");
+  // Chosen before (a stored spec sent again): it stays on its machine.
+  if (spec.machine_choice && spec.machine_candidates.empty()) return;
   MachineChoice choice;
   if (!spec.machine_candidates.empty()) {
     choice.candidates = spec.machine_candidates;

@@ -31,9 +31,10 @@ class MachineChooser {
   MachineChooser(Store& store, MachineAccess& machines) : store_(store), machines_(machines) {}
 
   // For a spec naming several machines: sets spec.machine to the chosen one
-  // and spec.machine_choice; otherwise changes nothing. Throws
-  // Error(XRUN_E_NOT_FOUND) for a listed name that is no machine,
-  // Error(XRUN_E_INVALID) when the spec sets "machine_choice" itself.
+  // and spec.machine_choice; otherwise (one machine, or a stored spec that
+  // has its choice) changes nothing. Throws Error(XRUN_E_NOT_FOUND) for a
+  // listed name that is no machine. (A caller's "machine_choice" is refused
+  // by parse_job_request.)
   void choose(JobSpec& spec);
 
  private:
