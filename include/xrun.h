@@ -423,7 +423,13 @@ typedef struct xrun_job xrun_job;
 /** Submit a job from a JSON spec (`spec_json`):
  *  @code{.unparsed}
  *  {"name": "si-scf",                 optional, free text
- *   "machine": "cluster1",            optional, default machine
+ *   "machine": "cluster1",            optional, default machine; or a group
+ *                                     of the machines file, or a list of
+ *                                     machines ["c1","c2"]: one is chosen
+ *   "strategy": "least_busy",         with several machines: "least_busy",
+ *                                     "round_robin" or "first_reachable";
+ *                                     the choice and why are in the job's
+ *                                     info ("machine_choice")
  *   "command": "pw.x -in si.in",      a shell command line, OR
  *   "argv": ["pw.x","-in","si.in"],   arguments, each quoted for the shell
  *   "workdir": "...",                 optional: run here instead of the
@@ -442,6 +448,12 @@ typedef struct xrun_job xrun_job;
  *                                     waiting_for "deferred") and return at
  *                                     once; the next poll round of its
  *                                     machine sends it, batched with others
+ *   "cache": false,                    true: an identical job (same
+ *                                     command/argv, env, uploads' contents,
+ *                                     machine, resources) that completed
+ *                                     answers it: it ends completed at once,
+ *                                     "cached_from" naming that job, with
+ *                                     its exit code and result; else it runs
  *   "cleanup": "keep"|"on_success"|"always",
  *   "array": "0-9"}                    a job array (batch schedulers): one
  *                                     submission, each task a job of its
@@ -594,7 +606,11 @@ XRUN_API const char *xrun_job_reason(xrun_job *job);
  *  tried), waiting_for ("" or, in state waiting: "room", "connection",
  *  "dependencies", "retry_backoff", "deferred"), last_error (the last failed
  *  send, "" if none), next_try_at (when a poll round sends it again, null
- *  if at once), and "result" once a parser ran.
+ *  if at once), cached_from (the job whose result a "cache": true job took
+ *  without running, "" if none), content_hash ("" unless "cache": true),
+ *  machine_choice (only when xrun chose among several machines:
+ *  {"machine", "group", "strategy", "candidates", "why"}), and "result"
+ *  once a parser ran (a cached job's is the original's).
  *  @param out_json  set to the record, OWNED JSON (release with xrun_free)
  *  @param job       the job (BORROWED)
  *  @return XRUN_OK, XRUN_E_INVALID (NULL argument), XRUN_E_STORE. */
@@ -1125,10 +1141,11 @@ XRUN_API int xrun_spec_set_parse_file(xrun_spec *spec, const char *name);
 XRUN_API int xrun_spec_add_dependency(xrun_spec *spec, const char *job_id);
 
 /** Set a yes/no setting of the spec: "hold" (submit the job held; batch
- *  schedulers only) or "defer" (only record the job and return at once:
- *  the next poll round of its machine sends it).
+ *  schedulers only), "defer" (only record the job and return at once:
+ *  the next poll round of its machine sends it) or "cache" (an identical
+ *  job that completed answers it at once; see xrun_job_submit).
  *  @param spec   the spec (BORROWED)
- *  @param flag   "hold" or "defer" (BORROWED)
+ *  @param flag   "hold", "defer" or "cache" (BORROWED)
  *  @param value  non-zero for true, 0 for false
  *  @return XRUN_OK, XRUN_E_INVALID (an argument is NULL or another flag
  *          name), XRUN_E_NOMEM */

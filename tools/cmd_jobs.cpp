@@ -65,11 +65,13 @@ void print_job_details(xrun_job* job) {
   std::vector<std::vector<std::string>> rows;
   for (const char* key : {"id", "name", "machine", "state", "reason", "scheduler_id", "exit_code", "job_dir",
                           "created_at", "submitted_at", "started_at", "ended_at", "queue_wait_s",
-                          "run_time_s"}) {
+                          "run_time_s", "cached_from"}) {
     std::string value = json_str(o, key);
     if (value.empty()) value = json_num(o, key);
     if (!value.empty()) rows.push_back({std::string(key) + ":", value});
   }
+  if (const cJSON* choice = cJSON_GetObjectItemCaseSensitive(o, "machine_choice"))
+    rows.push_back({"machine_choice:", json_str(choice, "why")});
   const cJSON* result = cJSON_GetObjectItemCaseSensitive(o, "result");
   if (result) {
     const cJSON* diagnosis = cJSON_GetObjectItemCaseSensitive(result, "diagnosis");

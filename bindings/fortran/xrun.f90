@@ -1887,8 +1887,9 @@ contains
     call report(status, stat)
   end subroutine spec_set_resource_i32
 
-  !> "hold" (submit held; batch schedulers) or "defer" (record only: the
-  !> next poll round sends it).
+  !> "hold" (submit held; batch schedulers), "defer" (record only: the
+  !> next poll round sends it) or "cache" (an identical completed job
+  !> answers it).
   subroutine xrun_spec_set_flag(spec, flag, value, stat, errmsg)
     type(xrun_spec), intent(in) :: spec
     character(len=*), intent(in) :: flag

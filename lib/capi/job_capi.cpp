@@ -75,6 +75,20 @@ std::string job_record_json(const JobRecord& r) {
   json::set_string(o, "last_error", r.last_error);
   json::set_optional_string(o, "next_try_at", r.next_try_ms ? std::optional<std::string>(iso8601_utc(r.next_try_ms))
                                                              : std::nullopt);
+  json::set_string(o, "cached_from", r.cached_from);
+  json::set_string(o, "content_hash", r.content_hash);
+  if (spec.machine_choice) {
+    json::Ptr choice = json::object();
+    const MachineChoice& c = *spec.machine_choice;
+    json::set_string(choice.get(), "machine", r.machine);
+    json::set_string(choice.get(), "group", c.group);
+    json::set_string(choice.get(), "strategy", c.strategy);
+    json::Ptr candidates = json::array();
+    for (const auto& name : c.candidates) cJSON_AddItemToArray(candidates.get(), cJSON_CreateString(name.c_str()));
+    json::set_node(choice.get(), "candidates", std::move(candidates));
+    json::set_string(choice.get(), "why", c.why);
+    json::set_node(o, "machine_choice", std::move(choice));
+  }
   json::set_node(o, "spec", json::parse(r.spec_json, "stored job spec", XRUN_E_STORE));
   if (!r.result_json.empty()) json::set_node(o, "result", json::parse(r.result_json, "stored result", XRUN_E_STORE));
   return json::print(o);

@@ -1,5 +1,7 @@
 #include "core/job_spec.h"
 
+#include <algorithm>
+
 #include "machine/units.h"
 #include "util/error.h"
 #include "util/json.h"
@@ -13,7 +15,8 @@ namespace {
 const std::vector<std::string> kSpecKeys = {
     "name", "machine", "command", "argv", "workdir", "env", "resources", "upload", "retrieve",
     "retrieve_to", "parser", "parse_file", "depends_on", "hold", "defer", "cleanup", "array",
-    "array_index", "array_parent"};
+    "array_index", "array_parent", "strategy", "cache", "machine_choice"};
+const std::vector<std::string> kStrategies = {"least_busy", "round_robin", "first_reachable"};
 const std::vector<std::string> kResourceKeys = {"nodes", "tasks_per_node", "cpus_per_task", "memory",
                                                 "walltime", "partition", "account", "qos"};
 
@@ -64,7 +67,12 @@ JobSpec parse_job_spec(const std::string& json_text) {
   JobSpec spec;
   try {
     spec.name = json::get_string(obj, "name", path).value_or("");
-    spec.machine = json::get_string(obj, "machine", path).value_or("");
+    if (cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(obj, "machine")))
+      spec.machine_candidates = json::get_string_array(obj, "machine", path).value_or(std::vector<std::string>{});
+    else
+      spec.machine = json::get_string(obj, "machine", path).value_or("");
+    spec.strategy = json::get_string(obj, "strategy", path).value_or("");
+    spec.cache = json::get_bool(obj, "cache", path).value_or(false);
     spec.command = json::get_string(obj, "command", path);
     spec.argv = json::get_string_array(obj, "argv", path).value_or(std::vector<std::string>{});
     spec.workdir = json::get_string(obj, "workdir", path);
@@ -84,6 +92,37 @@ JobSpec parse_job_spec(const std::string& json_text) {
     throw Error(XRUN_E_INVALID, std::string("job spec: ") + e.what());
   }
 
+  if (const cJSON* m = cJSON_GetObjectItemCaseSensitive(obj, "machine"); cJSON_IsArray(m)) {
+    if (spec.machine_candidates.empty())
+      throw Error(XRUN_E_INVALID, "job spec: $.machine: an empty list names no machine");
+    for (size_t i = 0; i < spec.machine_candidates.size(); ++i)
+      for (size_t k = 0; k < i; ++k)
+        if (spec.machine_candidates[i] == spec.machine_candidates[k])
+          throw Error(XRUN_E_INVALID, "job spec: $.machine: \"" + spec.machine_candidates[i] + "\" is listed twice");
+  }
+  if (!spec.strategy.empty() &&
+      std::find(kStrategies.begin(), kStrategies.end(), spec.strategy) == kStrategies.end()) {
+    std::string message = "job spec: $.strategy: must be \"least_busy\", \"round_robin\" or \"first_reachable\", got \"" +
+                          spec.strategy + "\"";
+    std::string suggestion = closest_match(spec.strategy, kStrategies);
+    if (!suggestion.empty()) message += "; did you mean \"" + suggestion + "\"?";
+    throw Error(XRUN_E_INVALID, message);
+  }
+  if (const cJSON* c = cJSON_GetObjectItemCaseSensitive(obj, "machine_choice"); c && !cJSON_IsNull(c)) {
+    if (!cJSON_IsObject(c)) throw Error(XRUN_E_INVALID, "job spec: $.machine_choice: expected an object");
+    const std::string cpath = "$.machine_choice";
+    refuse_unknown_keys(c, {"group", "strategy", "candidates", "why"}, cpath);
+    MachineChoice choice;
+    try {
+      choice.group = json::get_string(c, "group", cpath).value_or("");
+      choice.strategy = json::get_string(c, "strategy", cpath).value_or("");
+      choice.candidates = json::get_string_array(c, "candidates", cpath).value_or(std::vector<std::string>{});
+      choice.why = json::get_string(c, "why", cpath).value_or("");
+    } catch (const Error& e) {
+      throw Error(XRUN_E_INVALID, std::string("job spec: ") + e.what());
+    }
+    spec.machine_choice = choice;
+  }
   if (spec.command && !spec.argv.empty())
     throw Error(XRUN_E_INVALID, "job spec: give either \"command\" or \"argv\", not both");
   if ((!spec.command || trim(*spec.command).empty()) && spec.argv.empty())
@@ -134,6 +173,8 @@ JobSpec parse_job_spec(const std::string& json_text) {
 
 JobSpec parse_job_request(const std::string& json_text) {
   JobSpec spec = parse_job_spec(json_text);
+  if (spec.machine_choice)
+    throw Error(XRUN_E_INVALID, "job spec: $.machine_choice: set by xrun when it chooses a machine, not by callers");
   const Resources& r = spec.resources;
   auto refuse = [](const char* key, const std::string& expected, const std::string& got) {
     throw Error(XRUN_E_INVALID, std::string("job spec: $.resources.") + key + ": expected " + expected +
@@ -165,7 +206,19 @@ std::string job_spec_to_json(const JobSpec& spec) {
   json::Ptr root = json::object();
   cJSON* o = root.get();
   if (!spec.name.empty()) json::set_string(o, "name", spec.name);
-  json::set_string(o, "machine", spec.machine);
+  if (spec.machine_candidates.empty()) json::set_string(o, "machine", spec.machine);
+  else json::set_node(o, "machine", string_array(spec.machine_candidates));
+  if (!spec.strategy.empty()) json::set_string(o, "strategy", spec.strategy);
+  if (spec.machine_choice) {
+    json::Ptr choice = json::object();
+    const MachineChoice& c = *spec.machine_choice;
+    if (!c.group.empty()) json::set_string(choice.get(), "group", c.group);
+    json::set_string(choice.get(), "strategy", c.strategy);
+    json::set_node(choice.get(), "candidates", string_array(c.candidates));
+    json::set_string(choice.get(), "why", c.why);
+    json::set_node(o, "machine_choice", std::move(choice));
+  }
+  if (spec.cache) json::set_bool(o, "cache", true);
   if (spec.command) json::set_string(o, "command", *spec.command);
   if (!spec.argv.empty()) json::set_node(o, "argv", string_array(spec.argv));
   if (spec.workdir) json::set_string(o, "workdir", *spec.workdir);

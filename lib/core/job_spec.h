@@ -10,9 +10,26 @@
 
 namespace xrun {
 
+// Which machine a job naming several (a group, or a list) was given, and
+// why: made by core/machine_choice.h at submission, kept in the stored spec.
+struct MachineChoice {
+  std::string group;                    // the group's name, "" for a list
+  std::string strategy;                 // least_busy | round_robin | first_reachable
+  std::vector<std::string> candidates;  // in the order given
+  std::string why;                      // "least_busy: c2 had 0 active jobs, c1 had 3"
+};
+
 struct JobSpec {
   std::string name;
-  std::string machine;                 // "" = default
+  std::string machine;                 // "" = default; or a group of the machines file
+  // "machine": ["c1", "c2"]: the machines to choose from (machine is "").
+  std::vector<std::string> machine_candidates;
+  std::string strategy;                // how to choose; "" = least_busy
+  // Set by xrun when it chose among several machines, never by callers.
+  std::optional<MachineChoice> machine_choice;
+  // "cache": true: an identical job that completed gives its result at
+  // once; otherwise this job runs and is a source for later ones.
+  bool cache = false;
   std::optional<std::string> command;  // shell text
   std::vector<std::string> argv;       // or arguments, each quoted
   std::optional<std::string> workdir;  // run here instead of the job dir
@@ -52,6 +69,7 @@ JobSpec parse_job_spec(const std::string& json_text);
 // each -- so a bad value is refused naming its path on every machine, not
 // only by the batch schedulers that render it. Stored specs were accepted
 // before these checks existed and are read back with parse_job_spec.
+// Refuses what only xrun sets: "machine_choice".
 JobSpec parse_job_request(const std::string& json_text);
 std::string job_spec_to_json(const JobSpec& spec);
 

@@ -3,6 +3,7 @@
 #include "transport/local.h"
 #include "transport/ssh/openssh_transport.h"
 #include "transport/ssh/ssh_pool.h"
+#include "util/clock.h"
 #include "util/error.h"
 #include "util/strings.h"
 
@@ -69,6 +70,20 @@ std::string MachineAccess::workdir(const Machine& machine) {
   std::lock_guard<std::mutex> lock(mutex_);
   workdirs_[machine.name] = resolved;
   return resolved;
+}
+
+void MachineAccess::note_connection(const std::string& machine, const std::string& failure) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (failure.empty()) connection_failures_.erase(machine);
+  else connection_failures_[machine] = ConnectionFailure{failure, monotonic_ms()};
+}
+
+std::string MachineAccess::recent_connection_failure(const std::string& machine) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = connection_failures_.find(machine);
+  if (it == connection_failures_.end()) return "";
+  if (monotonic_ms() - it->second.at_ms > kConnectionFailureMemoryMs) return "";
+  return it->second.why;
 }
 
 }  // namespace xrun

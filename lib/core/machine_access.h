@@ -40,6 +40,15 @@ class MachineAccess {
   // once; resolving may connect).
   std::string workdir(const Machine& machine);
 
+  // What this process last learnt of a machine's connection (poll rounds,
+  // sends, the first_reachable choice): `failure` is why it failed, ""
+  // when it worked. In memory only: another process learns for itself.
+  void note_connection(const std::string& machine, const std::string& failure);
+  // The last failure if it is recent (kConnectionFailureMemoryMs) and no
+  // success came after it, else "".
+  std::string recent_connection_failure(const std::string& machine);
+  static constexpr int64_t kConnectionFailureMemoryMs = 60000;
+
  private:
   MachineConfig machines_;
   std::string home_;
@@ -50,6 +59,11 @@ class MachineAccess {
   std::map<std::string, std::shared_ptr<Transport>> transports_;
   std::map<std::string, std::unique_ptr<Scheduler>> schedulers_;
   std::map<std::string, std::string> workdirs_;
+  struct ConnectionFailure {
+    std::string why;
+    int64_t at_ms = 0;
+  };
+  std::map<std::string, ConnectionFailure> connection_failures_;
 };
 
 }  // namespace xrun

@@ -137,6 +137,7 @@ int64_t Polling::poll_machine(const std::string& name, bool force) {
     logger_.debug("machine " + m.name + ": round in " + std::to_string(monotonic_ms() - started) + " ms");
   } catch (const Error& e) {
     logger_.debug("machine " + m.name + ": round in " + std::to_string(monotonic_ms() - started) + " ms (failed)");
+    if (e.status() == XRUN_E_TRANSPORT || e.status() == XRUN_E_TIMEOUT) machines_.note_connection(m.name, e.what());
     std::lock_guard<std::mutex> lock(g.mutex);
     g.failures = std::min(g.failures + 1, 20);
     int64_t backoff = std::min<int64_t>(int64_t(1000) << std::min(g.failures - 1, 9), 300000);
@@ -145,6 +146,7 @@ int64_t Polling::poll_machine(const std::string& name, bool force) {
                  " in a row), next try in " + std::to_string(backoff) + " ms: " + e.what());
     throw;
   }
+  machines_.note_connection(m.name, "");
   {
     std::lock_guard<std::mutex> lock(g.mutex);
     g.failures = 0;

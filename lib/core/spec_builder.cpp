@@ -7,7 +7,7 @@ namespace xrun {
 namespace {
 
 const char* const kCountResources[] = {"nodes", "tasks_per_node", "cpus_per_task"};
-const char* const kFlags[] = {"hold", "defer"};
+const char* const kFlags[] = {"hold", "defer", "cache"};
 
 bool is_count_resource(const std::string& key) {
   for (const char* k : kCountResources)
@@ -96,7 +96,7 @@ void SpecBuilder::set_flag(const std::string& key, bool value) {
   bool known = false;
   for (const char* k : kFlags) known = known || key == k;
   if (!known)
-    throw Error(XRUN_E_INVALID, "job spec: $." + key + ": not a flag (the flags are \"hold\" and \"defer\")");
+    throw Error(XRUN_E_INVALID, "job spec: $." + key + ": not a flag (the flags are \"hold\", \"defer\" and \"cache\")");
   edit([&](cJSON* doc) { json::set_bool(doc, key.c_str(), value); });
 }
 

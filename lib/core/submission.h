@@ -13,6 +13,7 @@
 
 #include "core/job_spec.h"
 #include "core/machine_access.h"
+#include "core/machine_choice.h"
 #include "store/store.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -31,8 +32,10 @@ class Submission {
   Submission(Store& store, MachineAccess& machines, const Logger& logger);
 
   // Checks every spec first (one bad spec refuses them all, nothing is
-  // recorded; with `name_index` the message names its index), records
-  // every job in one transaction, then sends those not deferred. Throws
+  // recorded; with `name_index` the message names its index), choosing a
+  // machine for those naming several (machine_choice.h), records every job
+  // in one transaction, ends at once those the cache answers (job_cache.h),
+  // then sends those not deferred. Throws
   // only before recording; a failed send is in its outcome.
   std::vector<SendOutcome> submit(std::vector<JobSpec> specs, bool name_index);
   // Sends a recorded job that is not on a scheduler yet (created, or
@@ -53,7 +56,7 @@ class Submission {
     JobSpec spec;  // the carrier's own spec (no array_index/array_parent)
     std::vector<JobRecord> records;
   };
-  const Machine& check(JobSpec& spec);
+  const Machine& check(JobSpec& spec, MachineChooser& chooser);
   // Every job of a submission: one, or an array's tasks, records[0]
   // carrying it. With `carrier`, only the tasks are new (an array sent
   // again after its tasks were forgotten).

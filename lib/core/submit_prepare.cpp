@@ -4,7 +4,9 @@
 #include <unistd.h>
 
 #include <map>
+#include <optional>
 
+#include "core/job_cache.h"
 #include "core/job_files.h"
 #include "core/submission.h"
 #include "scheduler/batch_common.h"
@@ -49,7 +51,8 @@ ScriptRequest script_request(const Machine& m, const JobSpec& spec, const std::s
   return req;
 }
 
-const Machine& Submission::check(JobSpec& spec) {
+const Machine& Submission::check(JobSpec& spec, MachineChooser& chooser) {
+  chooser.choose(spec);
   const Machine& m = machines_.machine(spec.machine);
   spec.machine = m.name;
   const Scheduler& sched = machines_.scheduler(m);
@@ -134,31 +137,53 @@ std::vector<JobRecord> Submission::make_records(const JobSpec& spec, const JobRe
 std::vector<SendOutcome> Submission::submit(std::vector<JobSpec> specs, bool name_index) {
   // 1. Check every spec; one bad spec refuses them all.
   std::vector<const Machine*> machine_of;
+  std::vector<std::string> hashes(specs.size());
+  MachineChooser chooser(store_, machines_);
   for (size_t i = 0; i < specs.size(); ++i) {
     try {
-      machine_of.push_back(&check(specs[i]));
+      if (specs[i].cache) check_cacheable(specs[i]);
+      machine_of.push_back(&check(specs[i], chooser));
+      if (specs[i].cache) hashes[i] = content_hash(*machine_of[i], specs[i]);
     } catch (const Error& e) {
       if (!name_index) throw;
       throw Error(e.status(), "job " + std::to_string(i) + ": " + e.what());
     }
   }
-  // 2. Record every job, in one transaction.
+  // 2. Record every job, in one transaction. A job the cache answers is
+  // recorded like any other, then ends at once.
   std::vector<Unit> units(specs.size());
+  std::vector<std::optional<JobRecord>> cached(specs.size());
   std::vector<JobRecord> all;
   for (size_t i = 0; i < specs.size(); ++i) {
     units[i].spec = specs[i];
     units[i].records = make_records(specs[i]);
+    if (!hashes[i].empty()) {
+      JobRecord& record = units[i].records[0];
+      record.content_hash = hashes[i];
+      cached[i] = store_.cache_source(hashes[i]);
+      if (cached[i]) {
+        record.cached_from = cached[i]->id;
+        record.state = XRUN_STATE_CREATED;
+        record.waiting_for = WaitingFor::Nothing;
+        record.reason.clear();
+      }
+    }
     all.insert(all.end(), units[i].records.begin(), units[i].records.end());
   }
   if (all.empty()) return {};
   store_.insert_jobs(all);
   logger_.info(std::to_string(all.size()) + " job(s) recorded, first " + all.front().id);
+  for (size_t i = 0; i < specs.size(); ++i) {
+    if (!cached[i]) continue;
+    complete_from_cache(store_, units[i].records[0], *cached[i]);
+    logger_.info("job " + units[i].records[0].id + " completed from the cache: " + cached[i]->id);
+  }
   // 3. Send, per machine ONE command (deferred jobs wait for a poll round).
   std::vector<SendOutcome> outcomes(specs.size());
   std::map<std::string, std::vector<size_t>> by_machine;
   for (size_t i = 0; i < specs.size(); ++i) {
     outcomes[i].id = units[i].records[0].id;
-    if (!specs[i].defer) by_machine[specs[i].machine].push_back(i);
+    if (!specs[i].defer && !cached[i]) by_machine[specs[i].machine].push_back(i);
   }
   for (const auto& [name, indexes] : by_machine) {
     std::vector<Unit> group;

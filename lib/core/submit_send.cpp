@@ -124,6 +124,7 @@ void Submission::not_sent(const Unit& unit, const Error& e, SendOutcome& outcome
   outcome.status = e.status();
   outcome.error = e.what();
   if (is_transport_failure(e)) {
+    machines_.note_connection(unit.spec.machine, e.what());
     // Nothing reached the scheduler: poll rounds send it again, backing off.
     const int64_t attempts = unit.records[0].attempts + 1;
     update.waiting_for = WaitingFor::Connection;

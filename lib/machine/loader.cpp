@@ -50,6 +50,8 @@ struct Sources {
   std::optional<DefaultChoice> file_default;         // machines.json
   std::optional<DefaultChoice> modular_default;      // machines/default.json
   std::vector<std::string> warnings;
+  std::map<std::string, std::vector<std::string>> groups;  // machines.json's "groups"
+  std::string groups_file;
 };
 
 void read_machines_json(const std::string& file, Sources& out) {
@@ -57,8 +59,23 @@ void read_machines_json(const std::string& file, Sources& out) {
   if (!text) return;
   json::Ptr root = parse_file(file, *text);
   ConfigObject top(root.get(), file, "$");
-  top.check_keys({"default", "machines"});
+  top.check_keys({"default", "machines", "groups"});
   if (auto name = top.string("default")) out.file_default = DefaultChoice{*name, file + ": $.default"};
+  if (auto groups = top.object("groups")) {
+    out.groups_file = file;
+    for (const cJSON* item = groups->node()->child; item; item = item->next) {
+      std::string name = item->string ? item->string : "";
+      if (!is_valid_machine_name(name)) groups->fail(name.c_str(), "bad group name: " + machine_name_rule());
+      if (out.groups.count(name)) groups->fail(name.c_str(), "duplicate group");
+      auto members = groups->string_array(name.c_str());
+      if (!members || members->empty()) groups->fail(name.c_str(), "a group lists one machine or more");
+      for (size_t i = 0; i < members->size(); ++i)
+        for (size_t k = 0; k < i; ++k)
+          if ((*members)[i] == (*members)[k])
+            groups->fail(name.c_str(), "machine \"" + (*members)[i] + "\" is listed twice");
+      out.groups.emplace(name, *members);
+    }
+  }
   auto machines = top.object("machines");
   if (!machines) return;
   for (const cJSON* item = machines->node()->child; item; item = item->next) {
@@ -136,6 +153,26 @@ void check_default_exists(const DefaultChoice& choice, const std::map<std::strin
                   " (known machines: " + known_names(all) + ")");
 }
 
+// Groups are checked against every machine (machines/NAME.json and the
+// built-in "local" included), so they are checked once all are known.
+void check_groups(const Sources& sources, const std::map<std::string, Machine>& all) {
+  std::vector<std::string> names;
+  for (const auto& entry : all) names.push_back(entry.first);
+  for (const auto& [group, members] : sources.groups) {
+    const std::string where = sources.groups_file + ": " + child_path("$.groups", group);
+    if (all.count(group))
+      throw Error(XRUN_E_CONFIG, where + ": group \"" + group + "\" has the name of a machine (" +
+                                     all.at(group).source + "); a job's \"machine\" could mean either");
+    for (const auto& member : members) {
+      if (all.count(member)) continue;
+      std::string suggestion = closest_match(member, names);
+      throw Error(XRUN_E_CONFIG, where + ": group \"" + group + "\" names unknown machine \"" + member + "\"" +
+                                     (suggestion.empty() ? "" : "; did you mean \"" + suggestion + "\"?") +
+                                     " (known machines: " + known_names(all) + ")");
+    }
+  }
+}
+
 std::string resolve_default(const Sources& sources, const std::map<std::string, Machine>& all) {
   std::optional<DefaultChoice> from_env;
   if (const char* env = std::getenv(kDefaultEnv); env && *env)
@@ -184,6 +221,8 @@ MachineConfig load_machines(const std::string& home) {
   if (!home.empty()) local.workdir = home + "/jobs";
   config.machines.emplace("local", std::move(local));
   config.default_name = resolve_default(sources, config.machines);
+  check_groups(sources, config.machines);
+  config.groups = sources.groups;
   return config;
 }
 

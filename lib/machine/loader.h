@@ -1,4 +1,5 @@
-// Loads machines from XRUN_HOME: machines.json ({"default", "machines"}),
+// Loads machines from XRUN_HOME: machines.json ({"default", "machines",
+// "groups"}),
 // machines/NAME.json (one machine; wins over machines.json for that name)
 // and machines/default.json ({"default": NAME}); XRUN_DEFAULT_MACHINE
 // overrides the default. With nothing configured there is one built-in
@@ -17,6 +18,10 @@ namespace xrun {
 struct MachineConfig {
   std::string default_name;                 // always names a machine
   std::map<std::string, Machine> machines;  // never empty
+  // machines.json's "groups": a name for several machines, which a job
+  // spec's "machine" may give (core/machine_choice.h chooses one). Every
+  // member is a machine; no group has a machine's name.
+  std::map<std::string, std::vector<std::string>> groups;
   // What the caller should warn about, e.g. a machine defined both in
   // machines.json and in machines/NAME.json (the file wins).
   std::vector<std::string> warnings;

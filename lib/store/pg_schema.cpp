@@ -111,12 +111,34 @@ SELECT jobs.*,
 FROM jobs;
 )sql";
 
+// Version 3, the twin of SQLite's version 3: the caching columns and their
+// partial index. The view is made again so that its jobs.* (expanded when
+// PostgreSQL creates a view) shows the new columns, as SQLite's does.
+const char kVersion3Caching[] = R"sql(
+ALTER TABLE jobs
+  ADD COLUMN content_hash TEXT NOT NULL DEFAULT '',
+  ADD COLUMN cached_from  TEXT NOT NULL DEFAULT '';
+CREATE INDEX jobs_by_content_hash ON jobs (content_hash) WHERE content_hash <> '';
+DROP VIEW jobs_named;
+CREATE VIEW jobs_named AS
+SELECT jobs.*,
+       CASE state
+         WHEN 0 THEN 'created' WHEN 1 THEN 'submitting' WHEN 2 THEN 'submitted'
+         WHEN 3 THEN 'queued' WHEN 4 THEN 'held' WHEN 5 THEN 'running'
+         WHEN 6 THEN 'completed' WHEN 7 THEN 'failed' WHEN 8 THEN 'cancelled'
+         WHEN 9 THEN 'timeout' WHEN 10 THEN 'out_of_memory' WHEN 11 THEN 'node_fail'
+         WHEN 12 THEN 'preempted' WHEN 13 THEN 'lost' WHEN 14 THEN 'waiting' ELSE 'unknown'
+       END AS state_name
+FROM jobs;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& pg_migrations() {
   static const std::vector<Migration> list = {
       {1, kVersion1},
       {2, kVersion2},
+      {3, kVersion3Caching},
   };
   return list;
 }

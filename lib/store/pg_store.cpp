@@ -52,7 +52,7 @@ constexpr const char* kChannel = "('xrun_events_' || left(md5(current_schema()),
 const char kJobColumns[] =
     "id, machine, name, state, scheduler_id, exit_code, reason, spec_json, job_dir, result_json, "
     "created_ms, submitted_ms, started_ms, ended_ms, updated_ms, attempts, waiting_for, last_error, "
-    "next_try_ms";
+    "next_try_ms, content_hash, cached_from";
 
 JobRecord read_job(const PgResult& r, int row) {
   JobRecord j;
@@ -75,6 +75,8 @@ JobRecord read_job(const PgResult& r, int row) {
   j.waiting_for = waiting_for_from_name(r.text(row, 16));
   j.last_error = r.text(row, 17);
   j.next_try_ms = r.int64(row, 18);
+  j.content_hash = r.text(row, 19);
+  j.cached_from = r.text(row, 20);
   return j;
 }
 
@@ -137,9 +139,10 @@ void insert_row(PGconn* c, const JobRecord& job, int64_t now) {
   p.add(job.submitted_ms).add(job.started_ms).add(job.ended_ms);
   p.add(job.updated_ms ? job.updated_ms : now).add(job.attempts);
   p.add(std::string(waiting_for_name(job.waiting_for))).add(job.last_error).add(job.next_try_ms);
+  p.add(job.content_hash).add(job.cached_from);
   pg_exec(c,
           std::string("INSERT INTO jobs (") + kJobColumns +
-              ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
+              ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
           p);
   append_event(c, now, job.id, job.state, job.reason.empty() ? "created" : job.reason);
 }
@@ -563,6 +566,21 @@ std::vector<JobRecord> PgStore::waiting_jobs(const std::string& machine) const {
     }
     sql += " ORDER BY created_ms, id";
     return read_jobs(pg_exec(impl_->conn.get(), sql, p));
+  });
+}
+
+std::optional<JobRecord> PgStore::cache_source(const std::string& content_hash) const {
+  if (content_hash.empty()) return std::nullopt;
+  return impl_->single("looking up the cache", [&]() -> std::optional<JobRecord> {
+    PgParams p;
+    p.add(content_hash).add(static_cast<int64_t>(XRUN_STATE_COMPLETED));
+    PgResult r = pg_exec(impl_->conn.get(),
+                         std::string("SELECT ") + kJobColumns +
+                             " FROM jobs WHERE content_hash = $1 AND state = $2 AND cached_from = '' "
+                             "ORDER BY ended_ms DESC NULLS LAST, id DESC LIMIT 1",
+                         p);
+    if (r.rows() == 0) return std::nullopt;
+    return read_job(r, 0);
   });
 }
 

@@ -39,6 +39,7 @@ class PgStore final : public Store {
   std::vector<JobRecord> active_jobs(const std::string& machine) const override;
   std::vector<JobRecord> unsent_jobs() const override;
   std::vector<JobRecord> waiting_jobs(const std::string& machine) const override;
+  std::optional<JobRecord> cache_source(const std::string& content_hash) const override;
   std::vector<std::string> machines_with_work() const override;
 
   bool transition(const std::string& id, const std::vector<xrun_state>& allowed_from, xrun_state to,

@@ -121,12 +121,25 @@ SELECT jobs.*,
 FROM jobs;
 )sql";
 
+// Version 3: result caching (core/job_cache.h). A job's content hash
+// (only set for "cache": true jobs) and the job it took its result from.
+// Indexed by hash for the lookup at submission; rows without a hash (every
+// job recorded before, and every job that does not use the cache) stay out
+// of the index. New columns only: no table is rebuilt, the view's jobs.*
+// picks them up.
+const char kVersion3Caching[] = R"sql(
+ALTER TABLE jobs ADD COLUMN content_hash TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN cached_from  TEXT NOT NULL DEFAULT '';
+CREATE INDEX jobs_by_content_hash ON jobs (content_hash) WHERE content_hash <> '';
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
   static const std::vector<Migration> list = {
       {1, kVersion1},
       {2, kVersion2},
+      {3, kVersion3Caching},
   };
   return list;
 }

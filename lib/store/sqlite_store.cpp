@@ -38,7 +38,7 @@ constexpr int64_t kRetryBudgetMs = 60000;
 const char kJobColumns[] =
     "id, machine, name, state, scheduler_id, exit_code, reason, spec_json, job_dir, result_json, "
     "created_ms, submitted_ms, started_ms, ended_ms, updated_ms, attempts, waiting_for, last_error, "
-    "next_try_ms";
+    "next_try_ms, content_hash, cached_from";
 
 JobRecord read_job(const Statement& s) {
   JobRecord j;
@@ -61,6 +61,8 @@ JobRecord read_job(const Statement& s) {
   j.waiting_for = waiting_for_from_name(s.text(16));
   j.last_error = s.text(17);
   j.next_try_ms = s.int64(18);
+  j.content_hash = s.text(19);
+  j.cached_from = s.text(20);
   return j;
 }
 
@@ -363,14 +365,15 @@ void insert_row(sqlite3* db, const JobRecord& job, int64_t now) {
   Statement s(db,
               "INSERT INTO jobs (id, machine, name, state, scheduler_id, exit_code, reason, "
               "spec_json, job_dir, result_json, created_ms, submitted_ms, started_ms, ended_ms, "
-              "updated_ms, attempts, waiting_for, last_error, next_try_ms) "
-              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+              "updated_ms, attempts, waiting_for, last_error, next_try_ms, content_hash, cached_from) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   s.bind(job.id).bind(job.machine).bind(job.name).bind(static_cast<int64_t>(job.state));
   s.bind(job.scheduler_id).bind(job.exit_code).bind(job.reason).bind(job.spec_json);
   s.bind(job.job_dir).bind(job.result_json).bind(job.created_ms ? job.created_ms : now);
   s.bind(job.submitted_ms).bind(job.started_ms).bind(job.ended_ms);
   s.bind(job.updated_ms ? job.updated_ms : now).bind(job.attempts);
   s.bind(std::string(waiting_for_name(job.waiting_for))).bind(job.last_error).bind(job.next_try_ms);
+  s.bind(job.content_hash).bind(job.cached_from);
   s.run();
   append_event(db, now, job.id, job.state, job.reason.empty() ? "created" : job.reason);
 }
@@ -469,6 +472,19 @@ std::vector<JobRecord> SqliteStore::waiting_jobs(const std::string& machine) con
     s.bind(static_cast<int64_t>(XRUN_STATE_WAITING));
     if (!machine.empty()) s.bind(machine);
     return read_jobs(s);
+  });
+}
+
+std::optional<JobRecord> SqliteStore::cache_source(const std::string& content_hash) const {
+  if (content_hash.empty()) return std::nullopt;
+  return impl_->read("looking up the cache", [&]() -> std::optional<JobRecord> {
+    Statement s(impl_->db.get(), (std::string("SELECT ") + kJobColumns +
+                                  " FROM jobs WHERE content_hash = ? AND state = ? AND cached_from = '' "
+                                  "ORDER BY ended_ms DESC, id DESC LIMIT 1")
+                                     .c_str());
+    s.bind(content_hash).bind(static_cast<int64_t>(XRUN_STATE_COMPLETED));
+    if (!s.step()) return std::nullopt;
+    return read_job(s);
   });
 }
 

@@ -61,6 +61,10 @@ struct JobRecord {
   WaitingFor waiting_for = WaitingFor::Nothing;
   std::string last_error;       // the last failed send, "" if none
   int64_t next_try_ms = 0;      // when a poll round may send it again (0: at once)
+  // Caching (job_cache.h): the job's content hash ("" unless its spec said
+  // "cache": true), and the job whose result it took without running ("").
+  std::string content_hash;
+  std::string cached_from;
 };
 
 struct Event {
@@ -145,6 +149,10 @@ class Store {
   virtual std::vector<JobRecord> unsent_jobs() const = 0;
   // Jobs in WAITING, oldest first. machine "" = all.
   virtual std::vector<JobRecord> waiting_jobs(const std::string& machine) const = 0;
+  // The job a "cache": true job with this content hash may take its result
+  // from: the newest completed job with the hash that ran itself (not one
+  // that was itself served from the cache), or nullopt.
+  virtual std::optional<JobRecord> cache_source(const std::string& content_hash) const = 0;
   // Machines with jobs a poll round has work for: active (submitted..
   // running) or waiting to be sent.
   virtual std::vector<std::string> machines_with_work() const = 0;

@@ -106,6 +106,32 @@ void modular_only(void**) {
   assert_int_equal(load_machines(home.dir).machines.size(), 3);
 }
 
+// Groups are checked once every machine is known: members from
+// machines/NAME.json and the built-in local count.
+void groups(void**) {
+  TempHome home;
+  std::string file = home.write(
+      "machines.json", R"({"machines": {"c1": {"host": "c1.example.org"}}, "groups": {"g": ["c1", "c2", "local"]}})");
+  home.write("machines/c2.json", R"({"host": "c2.example.org"})");
+  MachineConfig config = load_machines(home.dir);
+  assert_int_equal(config.groups.size(), 1);
+  assert_int_equal(config.groups.at("g").size(), 3);
+  assert_string_equal(config.groups.at("g")[1].c_str(), "c2");
+  std::filesystem::remove(home.dir + "/machines/c2.json");
+  std::string error = load_error(home);
+  assert_contains(error, file + ": $.groups.g: group \"g\" names unknown machine \"c2\"; did you mean \"c1\"?");
+  home.write("machines.json", R"({"machines": {"c1": {"host": "c1"}}, "groups": {"c1": ["local"]}})");
+  assert_contains(load_error(home), "$.groups.c1: group \"c1\" has the name of a machine");
+  home.write("machines.json", R"({"groups": {"g": []}})");
+  assert_contains(load_error(home), "$.groups.g: a group lists one machine or more");
+  home.write("machines.json", R"({"groups": {"g": ["local", "local"]}})");
+  assert_contains(load_error(home), "machine \"local\" is listed twice");
+  home.write("machines.json", R"({"groups": {"g": "local"}})");
+  load_error(home);
+  home.write("machines.json", R"({"groups": ["local"]})");
+  load_error(home);
+}
+
 void modular_file_wins_over_machines_json(void**) {
   TempHome home;
   std::string main_file = home.write(
@@ -353,6 +379,7 @@ int main(void) {
       cmocka_unit_test(bad_machine_names),
       cmocka_unit_test(passwords_are_refused),
       cmocka_unit_test(machine_to_json_round_trip),
+      cmocka_unit_test(groups),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

@@ -408,6 +408,41 @@ static void test_waiting_columns_roundtrip(void**) {
   assert_true(s.get_job("W1")->waiting_for == xrun::WaitingFor::Nothing);
 }
 
+// Schema 3's columns (caching): the source of a hash is the newest
+// completed job with it that ran itself; failed jobs and cached copies are
+// never sources, and a pruned source is gone.
+static void test_cache_source(void**) {
+  auto owned = open(fresh_location("store-cache"));
+  Store& s = *owned;
+  const std::string hash(64, 'a');
+  assert_false(s.cache_source(hash).has_value());
+  assert_false(s.cache_source("").has_value());
+  auto add = [&](const char* id, xrun_state state, int64_t ended, const char* from) {
+    JobRecord r = make_job(id, "m", ended);
+    r.content_hash = hash;
+    r.cached_from = from;
+    s.insert_job(r);
+    JobUpdate u;
+    u.ended_ms = ended;
+    assert_true(s.transition(id, {}, state, u, ""));
+  };
+  add("F1", XRUN_STATE_FAILED, 10, "");
+  assert_false(s.cache_source(hash).has_value());
+  add("C1", XRUN_STATE_COMPLETED, 20, "");
+  add("C2", XRUN_STATE_COMPLETED, 30, "");
+  add("K1", XRUN_STATE_COMPLETED, 40, "C2");  // a cached copy
+  auto source = s.cache_source(hash);
+  assert_true(source.has_value());
+  assert_string_equal(source->id.c_str(), "C2");
+  auto copy = s.get_job("K1");
+  assert_string_equal(copy->cached_from.c_str(), "C2");
+  assert_string_equal(copy->content_hash.c_str(), hash.c_str());
+  assert_false(s.cache_source(std::string(64, 'b')).has_value());
+  // Pruning what ended before 35 takes C1 and C2 (and F1): K1 alone is no source.
+  s.prune_jobs({XRUN_STATE_COMPLETED, XRUN_STATE_FAILED}, 35);
+  assert_false(s.cache_source(hash).has_value());
+}
+
 static void test_insert_jobs_in_one_go(void**) {
   auto owned = open(fresh_location("store-batch"));
   Store& s = *owned;
@@ -658,6 +693,7 @@ int main(int argc, char** argv) {
       cmocka_unit_test(test_reasons_and_messages_are_capped),
       cmocka_unit_test(test_waiting_columns_roundtrip),
       cmocka_unit_test(test_insert_jobs_in_one_go),
+      cmocka_unit_test(test_cache_source),
       cmocka_unit_test(test_waiting_jobs_and_machines_with_work),
       cmocka_unit_test(test_prune_jobs),
       cmocka_unit_test(test_delete_unsent_jobs),

@@ -24,7 +24,7 @@ _LISTS = {"argv": "add_arg", "upload": "add_upload", "retrieve": "add_retrieve",
 _STRINGS = {"name": "set_name", "machine": "set_machine", "workdir": "set_workdir",
             "retrieve_to": "set_retrieve_to", "parser": "set_parser", "parse_file": "set_parse_file",
             "cleanup": "set_cleanup", "array": "set_array"}
-_FLAGS = ("hold", "defer")
+_FLAGS = ("hold", "defer", "cache")
 
 
 def _c(value: str, what: str) -> bytes:
@@ -43,7 +43,7 @@ class Spec(Handle):
     or a list/tuple taken as argv), argv, workdir, env (a mapping),
     resources (a mapping: str values, int for the counts), upload,
     retrieve, retrieve_to, parser, parse_file, depends_on, hold, defer,
-    cleanup, array. Setters return the spec, so calls chain. Submit it with
+    cache, cleanup, array. Setters return the spec, so calls chain. Submit it with
     ctx.submit(spec); it can be submitted again (another job).
     """
 
@@ -164,7 +164,7 @@ class Spec(Handle):
         return self
 
     def set_flag(self, flag: str, value: bool = True) -> "Spec":
-        """"hold" or "defer"."""
+        """"hold", "defer" or "cache"."""
         check(lib.xrun_spec_set_flag(self.ptr, _c(flag, "flag"), 1 if value else 0))
         return self
 

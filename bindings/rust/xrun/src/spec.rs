@@ -159,7 +159,7 @@ impl Spec {
         self.set(job_id, "job id", sys::xrun_spec_add_dependency)
     }
 
-    /// A yes/no setting by name: "hold" or "defer".
+    /// A yes/no setting by name: "hold", "defer" or "cache".
     pub fn flag(&mut self, flag: &str, value: bool) -> Result<&mut Spec> {
         let flag = to_c(flag, "flag")?;
         check(unsafe { sys::xrun_spec_set_flag(self.ptr.as_ptr(), flag.as_ptr(), c_int::from(value)) })?;
