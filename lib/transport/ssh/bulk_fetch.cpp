@@ -1,11 +1,15 @@
-// Many finished jobs' files in ONE round trip: the list goes to the remote
-// shell on stdin ("index<TAB>path" lines), every regular file comes back on
-// stdout framed as
-//   F <index> <size> <mode>\n <size bytes> S <sha256>\n     or     M <index>\n
-// and is written confined (ConfinedDir) under a temporary name, renamed
-// into place only when its SHA-256 matches. Whatever is not a plain regular
-// file (missing, a directory, a symlink) is answered M and left to
-// Transport::retrieve, which knows how to refuse or follow it safely.
+// Many finished jobs' files in ONE round trip and a handful of remote
+// processes whatever their number: the list goes to the remote shell on
+// stdin ("index<TAB>path" lines); it answers, in order,
+//   K <index> | M <index>      per item: a plain regular file, or not
+//   STAT / "<size> <mode>"     per K item (one `stat` for all of them)
+//   SUMS / "<sha256>"          per K item (one `sha256sum` for all)
+//   DATA / the K files' bytes back to back (one `cat` for all)
+// Each file is written confined (ConfinedDir) under a temporary name and
+// renamed into place only if its bytes have the SHA-256 the remote
+// computed, so a file that changed meanwhile (or a cut stream) is never
+// kept. Items answered M (missing, a directory, a symlink) and any that
+// did not arrive whole are left to Transport::retrieve.
 #include <algorithm>
 #include <cstring>
 #include <map>
@@ -21,14 +25,14 @@ namespace xrun::ssh {
 
 namespace {
 
-// head -c exactly what wc counted: a file that grew meanwhile cannot shift
-// the frames; one that shrank is caught by its checksum.
 constexpr const char* kBulkScript =
+    "__t=$(mktemp) || exit 1; trap 'rm -f \"$__t\"' EXIT; "
     "while IFS= read -r __l; do __k=${__l%%\t*}; __f=${__l#*\t}; "
-    "if [ -f \"$__f\" ] && [ ! -h \"$__f\" ] && [ -r \"$__f\" ] && __s=$(wc -c < \"$__f\"); then "
-    "__m=$(stat -c %a \"$__f\" 2>/dev/null) || __m=644; printf 'F %s %s %s\\n' \"$__k\" $__s \"$__m\"; "
-    "head -c $__s < \"$__f\"; __h=$(sha256sum < \"$__f\"); printf 'S %s\\n' \"${__h%% *}\"; "
-    "else printf 'M %s\\n' \"$__k\"; fi; done";
+    "if [ -f \"$__f\" ] && [ ! -h \"$__f\" ] && [ -r \"$__f\" ]; then printf '%s\\0' \"$__f\" >> \"$__t\"; "
+    "printf 'K %s\\n' \"$__k\"; else printf 'M %s\\n' \"$__k\"; fi; done; "
+    "printf 'STAT\\n'; xargs -0 -r stat -c '%s %a' < \"$__t\"; "
+    "printf 'SUMS\\n'; xargs -0 -r sha256sum < \"$__t\" | cut -c1-64; "
+    "printf 'DATA\\n'; xargs -0 -r cat < \"$__t\"";
 
 class FrameReader {
  public:
@@ -36,15 +40,22 @@ class FrameReader {
 
   void feed(const char* data, size_t n) {
     while (n > 0) {
-      if (remaining_ > 0) {
-        size_t take = std::min<size_t>(n, static_cast<size_t>(remaining_));
-        if (file_) {
-          file_->write(data, take);
-          sum_->update(std::string_view(data, take));
+      if (phase_ == Phase::Data) {
+        if (current_ >= files_.size()) return;  // nothing more expected: ignore
+        File& f = files_[current_];
+        size_t take = std::min<size_t>(n, static_cast<size_t>(f.size - f.received));
+        if (f.out) {
+          try {
+            f.out->write(data, take);
+          } catch (const Error&) {
+            f.out.reset();  // a local write error: retrieve says what it is
+          }
         }
-        remaining_ -= static_cast<int64_t>(take);
+        f.sum->update(std::string_view(data, take));
+        f.received += static_cast<int64_t>(take);
         data += take;
         n -= take;
+        if (f.received == f.size) finish_file();
         continue;
       }
       const char* nl = static_cast<const char*>(memchr(data, '\n', n));
@@ -61,55 +72,100 @@ class FrameReader {
     }
   }
 
+  // The files of size 0 complete as soon as DATA starts.
+  void skip_empty() {
+    while (phase_ == Phase::Data && current_ < files_.size() && files_[current_].size == 0) finish_file();
+  }
+
  private:
+  enum class Phase { List, Stat, Sums, Data };
+  struct File {
+    size_t index;
+    int64_t size = -1, received = 0;
+    uint32_t mode = 0644;
+    std::string expected;  // the SHA-256 the remote computed
+    std::unique_ptr<Sha256> sum;
+    std::unique_ptr<ConfinedDir::NewFile> out;
+  };
+
   void on_line() {
-    auto words = split_words(line_);
-    if (words.size() == 2 && words[0] == "M") return;  // left to retrieve
-    if (words.size() == 4 && words[0] == "F") {
-      index_ = to_index(words[1]);
-      remaining_ = std::stoll(words[2]);
-      mode_ = static_cast<uint32_t>(std::stoul(words[3], nullptr, 8)) & 0777;
-      if (remaining_ < 0) throw Error(XRUN_E_TRANSPORT, "bulk fetch: malformed stream");
-      sum_ = std::make_unique<Sha256>();
-      file_.reset();
+    if (phase_ == Phase::List) {
+      if (line_ == "STAT") {
+        phase_ = Phase::Stat;
+        return;
+      }
+      if (line_.size() > 2 && line_[1] == ' ' && line_[0] == 'K') {
+        File f;
+        f.index = to_index(line_.substr(2));
+        files_.push_back(std::move(f));
+        return;
+      }
+      if (line_.size() > 2 && line_[1] == ' ' && line_[0] == 'M') return;  // left to retrieve
+      throw Error(XRUN_E_TRANSPORT, "bulk fetch: malformed stream");
+    }
+    if (phase_ == Phase::Stat) {
+      if (line_ == "SUMS") {
+        phase_ = Phase::Sums;
+        current_ = 0;
+        return;
+      }
+      if (current_ >= files_.size()) throw Error(XRUN_E_TRANSPORT, "bulk fetch: malformed stream");
+      auto space = line_.find(' ');
+      File& f = files_[current_++];
+      f.size = std::stoll(line_.substr(0, space));
+      f.mode = space == std::string::npos ? 0644 : static_cast<uint32_t>(std::stoul(line_.substr(space + 1), nullptr, 8)) & 0777;
+      if (f.size < 0) throw Error(XRUN_E_TRANSPORT, "bulk fetch: malformed stream");
+      return;
+    }
+    if (phase_ == Phase::Sums) {
+      if (line_ == "DATA") {
+        // Every size must be known before the bytes can be split.
+        if (current_ != files_.size()) throw Error(XRUN_E_TRANSPORT, "bulk fetch: malformed stream");
+        for (auto& f : files_)
+          if (f.size < 0) throw Error(XRUN_E_TRANSPORT, "bulk fetch: malformed stream");
+        phase_ = Phase::Data;
+        current_ = 0;
+        start_file();
+        skip_empty();
+        return;
+      }
+      if (current_ >= files_.size()) throw Error(XRUN_E_TRANSPORT, "bulk fetch: malformed stream");
+      files_[current_++].expected = line_;
+      return;
+    }
+  }
+
+  void start_file() {
+    if (current_ >= files_.size()) return;
+    File& f = files_[current_];
+    f.sum = std::make_unique<Sha256>();
+    try {
+      f.out = std::make_unique<ConfinedDir::NewFile>(dir_for(items_[f.index].local_dir).create(items_[f.index].name));
+    } catch (const Error&) {
+      // Cannot be written here (a refused name, a full disk): its bytes are
+      // read past; retrieve reports it.
+    }
+  }
+
+  void finish_file() {
+    File& f = files_[current_];
+    if (f.out && f.sum->hex_digest() == f.expected) {
       try {
-        file_ = std::make_unique<ConfinedDir::NewFile>(dir_for(items_[index_].local_dir).create(items_[index_].name));
+        f.out->commit(f.mode ? f.mode : 0644);
+        fetched_[f.index] = true;
       } catch (const Error&) {
-        // This one cannot be written here (a refused name, a full disk):
-        // skip its bytes; retrieve reports it.
       }
-      expecting_sum_ = true;
-      return;
     }
-    if (words.size() == 2 && words[0] == "S" && expecting_sum_) {
-      expecting_sum_ = false;
-      if (file_ && sum_ && words[1] == sum_->hex_digest()) {
-        file_->commit(mode_ ? mode_ : 0644);
-        fetched_[index_] = true;
-      }
-      file_.reset();  // a file never committed is removed
-      return;
-    }
-    throw Error(XRUN_E_TRANSPORT, "bulk fetch: malformed stream");
+    f.out.reset();  // a file never committed is removed
+    f.sum.reset();
+    ++current_;
+    start_file();
   }
 
   size_t to_index(const std::string& word) const {
     size_t k = std::stoul(word);
     if (k >= items_.size()) throw Error(XRUN_E_TRANSPORT, "bulk fetch: malformed stream");
     return k;
-  }
-
-  static std::vector<std::string> split_words(const std::string& line) {
-    std::vector<std::string> words;
-    size_t i = 0;
-    while (i < line.size()) {
-      while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
-      size_t j = i;
-      while (j < line.size() && line[j] != ' ' && line[j] != '\t') ++j;
-      if (j > i) words.push_back(line.substr(i, j - i));
-      i = j;
-    }
-    return words;
   }
 
   const ConfinedDir& dir_for(const std::string& local_dir) {
@@ -122,13 +178,10 @@ class FrameReader {
   const std::vector<FileFetch>& items_;
   std::vector<bool>& fetched_;
   std::map<std::string, std::unique_ptr<ConfinedDir>> dirs_;
+  std::vector<File> files_;
+  Phase phase_ = Phase::List;
+  size_t current_ = 0;
   std::string line_;
-  size_t index_ = 0;
-  int64_t remaining_ = 0;
-  uint32_t mode_ = 0644;
-  bool expecting_sum_ = false;
-  std::unique_ptr<Sha256> sum_;
-  std::unique_ptr<ConfinedDir::NewFile> file_;
 };
 
 }  // namespace
@@ -159,6 +212,7 @@ std::vector<bool> bulk_fetch(CommandChannel& conn, const std::vector<FileFetch>&
     bool started = false;
     CommandResult r = conn.exec_streaming(kBulkScript, source, [&](const char* d, size_t n) { reader.feed(d, n); },
                                           deadline_ms, started, SIZE_MAX);
+    reader.skip_empty();  // a stream that ends with empty files
     (void)r;  // what arrived whole is kept; the rest goes through retrieve
   } catch (const Error& e) {
     if (e.status() == XRUN_E_TIMEOUT) throw;
