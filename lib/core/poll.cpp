@@ -137,8 +137,10 @@ void Polling::round(const Machine& m) {
   }
   auto t = machines_.transport(m);
   const Scheduler& sched = machines_.scheduler(m);
+  std::vector<JobRecord> ended;  // as recorded once finished
   auto finish = [&](const JobRecord& job, const JobStatus& status) {
     finishing_.finish(m, job, status);
+    if (auto now = store_.get_job(job.id); now && is_terminal(now->state)) ended.push_back(*now);
     std::lock_guard<std::mutex> lock(mutex_);
     vanished_since_.erase(job.id);
   };
@@ -230,7 +232,11 @@ void Polling::round(const Machine& m) {
     if (!status.reason.empty()) message += " (" + status.reason + ")";
     store_.transition(job.id, states_leading_to(status.state), status.state, update, message);
   }
-  // Jobs that left the queue may have made room for waiting ones.
+  // Jobs that ended may rule out jobs waiting for them (on any machine, or
+  // on this one's scheduler): those end now, transitively.
+  if (!ended.empty()) dependencies_.settle(ended, jobs);
+  // Jobs that left the queue may have made room for waiting ones, or
+  // satisfied their dependencies.
   submission_.send_waiting(m);
 }
 

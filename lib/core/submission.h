@@ -8,9 +8,11 @@
 // submission carried by its first task; every task is a job.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
+#include "core/dependencies.h"
 #include "core/job_spec.h"
 #include "core/machine_access.h"
 #include "store/store.h"
@@ -28,12 +30,15 @@ struct SendOutcome {
 
 class Submission {
  public:
-  Submission(Store& store, MachineAccess& machines, const Logger& logger);
+  Submission(Store& store, MachineAccess& machines, Dependencies& dependencies, const Logger& logger);
 
   // Checks every spec first (one bad spec refuses them all, nothing is
-  // recorded; with `name_index` the message names its index), records
-  // every job in one transaction, then sends those not deferred. Throws
-  // only before recording; a failed send is in its outcome.
+  // recorded; with `name_index` the message names its index), resolves
+  // the batch's references to its own members ("@name", "@index"; an
+  // unknown or ambiguous one, or a cycle, refuses them all), records every
+  // job in one transaction, then sends those not deferred and not held
+  // for their parents. Throws only before recording; a failed send is in
+  // its outcome.
   std::vector<SendOutcome> submit(std::vector<JobSpec> specs, bool name_index);
   // Sends a recorded job that is not on a scheduler yet (created, or
   // waiting: then at once), with its array's tasks. Error(XRUN_E_STATE)
@@ -41,7 +46,8 @@ class Submission {
   SendOutcome send(const std::string& id);
   // For a poll round of `m`: sends its waiting jobs whose time has come
   // (deferred, waiting for room, for the connection after their backoff,
-  // for parents now sent), in batches.
+  // for parents now sent or, held in xrun, whose condition now holds), in
+  // batches; those whose condition can no longer be met are cancelled.
   void send_waiting(const Machine& m);
   // For a poll round of a machine that left the configuration: its waiting
   // jobs can never be sent, so they fail with a reason naming it.
@@ -53,11 +59,11 @@ class Submission {
     JobSpec spec;  // the carrier's own spec (no array_index/array_parent)
     std::vector<JobRecord> records;
   };
-  const Machine& check(JobSpec& spec);
-  std::vector<JobRecord> make_records(const JobSpec& spec);
+  // `batch`: the batch's members by id (parents not recorded yet).
+  const Machine& check(JobSpec& spec, const std::map<std::string, const JobSpec*>& batch);
+  std::vector<JobRecord> make_records(const JobSpec& spec, const std::string& first_id);
   std::vector<SendOutcome> send_units(const Machine& m, std::vector<Unit>& units);
   bool claim(const Unit& unit);
-  std::vector<std::string> parent_scheduler_ids(const JobSpec& spec);
   void not_sent(const Unit& unit, const Error& e, SendOutcome& outcome);
   void outcome_unknown(const Unit& unit, const std::string& job_dir, const Error& e, SendOutcome& outcome);
   void settle(const Machine& m, const Unit& unit, const std::string& job_dir, const CommandResult& result,
@@ -67,13 +73,15 @@ class Submission {
 
   Store& store_;
   MachineAccess& machines_;
+  Dependencies& dependencies_;
   const Logger& logger_;
 };
 
 // What every scheduler's script is made from, for one job of `m`.
 ScriptRequest script_request(const Machine& m, const JobSpec& spec, const std::string& id,
                              const std::string& job_dir, const std::string& run_dir,
-                             const std::vector<std::string>& dependency_ids);
+                             const std::vector<std::string>& dependency_ids,
+                             const std::vector<DependencyType>& dependency_types = {});
 // Wraps the scheduler's submit command so the machine keeps its output
 // (job_files::submit_out) for crash recovery.
 std::string recorded_submit(const std::string& submit, const std::string& job_dir);

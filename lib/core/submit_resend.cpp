@@ -46,6 +46,7 @@ void Submission::send_waiting(const Machine& m) {
   const int64_t now = wall_ms();
   std::vector<Unit> units;
   std::map<std::string, size_t> unit_of;  // carrier id -> its unit
+  bool never = false;  // a job whose parents ruled it out
   for (const auto& job : store_.waiting_jobs(m.name)) {  // oldest first: carriers before their tasks
     JobSpec spec = parse_job_spec(job.spec_json);
     if (!spec.array_parent.empty()) {
@@ -54,6 +55,13 @@ void Submission::send_waiting(const Machine& m) {
       continue;
     }
     if (job.next_try_ms > now || units.size() >= kMaxSendsPerRound) continue;
+    if (!spec.depends_on.empty()) {
+      // Judged from the store, no scheduler query: a job whose parents are
+      // not done stays as it is (no write, no event) until they are.
+      DependencyPlan plan = dependencies_.plan(spec, m);
+      if (plan.verdict == DependencyPlan::Verdict::Never) never = true;
+      if (plan.verdict != DependencyPlan::Verdict::Ready) continue;
+    }
     spec.array_index.reset();
     unit_of[job.id] = units.size();
     units.push_back({spec, {job}});
@@ -63,16 +71,20 @@ void Submission::send_waiting(const Machine& m) {
                             units.begin() + static_cast<std::ptrdiff_t>(std::min(units.size(), first + kSendChunk)));
     send_units(m, chunk);
   }
+  if (never) dependencies_.settle({});
 }
 
 void Submission::fail_unconfigured(const std::string& machine) {
+  std::vector<JobRecord> ended;
   for (const auto& job : store_.waiting_jobs(machine)) {
     JobUpdate update;
     update.ended_ms = wall_ms();
     update.waiting_for = WaitingFor::Nothing;
     update.reason = "machine \"" + machine + "\" is no longer in the configuration: the job cannot be sent";
-    store_.transition(job.id, {XRUN_STATE_WAITING}, XRUN_STATE_FAILED, update, *update.reason);
+    if (store_.transition(job.id, {XRUN_STATE_WAITING}, XRUN_STATE_FAILED, update, *update.reason))
+      if (auto now = store_.get_job(job.id)) ended.push_back(*now);
   }
+  if (!ended.empty()) dependencies_.settle(ended);
 }
 
 }  // namespace xrun
