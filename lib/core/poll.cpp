@@ -198,6 +198,7 @@ void Polling::round(const Machine& m) {
     statuses[id].started_ms = started.started_ms;
 
   const int64_t now = wall_ms();
+  bool never_satisfied = false;
   for (const auto& job : jobs) {
     auto found = statuses.find(job.id);
     if (found == statuses.end()) {
@@ -224,6 +225,9 @@ void Polling::round(const Machine& m) {
       finish(job, status);
       continue;
     }
+    // Slurm keeps a job whose native dependency can no longer be met
+    // pending for ever: settled below even if its parent ended unseen.
+    if (status.reason == "DependencyNeverSatisfied") never_satisfied = true;
     if (status.state == job.state && status.reason == job.reason) continue;
     JobUpdate update;
     update.reason = status.reason;
@@ -234,7 +238,7 @@ void Polling::round(const Machine& m) {
   }
   // Jobs that ended may rule out jobs waiting for them (on any machine, or
   // on this one's scheduler): those end now, transitively.
-  if (!ended.empty()) dependencies_.settle(ended, jobs);
+  if (!ended.empty() || never_satisfied) dependencies_.settle(ended, jobs);
   // Jobs that left the queue may have made room for waiting ones, or
   // satisfied their dependencies.
   submission_.send_waiting(m);
