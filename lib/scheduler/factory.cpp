@@ -10,18 +10,6 @@ std::unique_ptr<Scheduler> make_pbs_scheduler();
 std::unique_ptr<Scheduler> make_sge_scheduler();
 std::unique_ptr<Scheduler> make_lsf_scheduler();
 
-const char* dependency_type_name(DependencyType type) {
-  switch (type) {
-    case DependencyType::AfterNotOk:
-      return "afternotok";
-    case DependencyType::AfterAny:
-      return "afterany";
-    case DependencyType::AfterOk:
-      break;
-  }
-  return "afterok";
-}
-
 std::unique_ptr<Scheduler> make_scheduler(const std::string& name) {
   if (name == "direct") return make_direct_scheduler();
   if (name == "slurm") return make_slurm_scheduler();

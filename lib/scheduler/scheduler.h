@@ -22,8 +22,18 @@ struct CommandResult;
 // completed; afternotok -- it ended in any other final state; afterany --
 // it ended, whatever its state.
 enum class DependencyType { AfterOk, AfterNotOk, AfterAny };
-// "afterok", "afternotok", "afterany".
-const char* dependency_type_name(DependencyType type);
+// "afterok", "afternotok", "afterany" (inline: the job spec uses it too).
+inline const char* dependency_type_name(DependencyType type) {
+  switch (type) {
+    case DependencyType::AfterNotOk:
+      return "afternotok";
+    case DependencyType::AfterAny:
+      return "afterany";
+    case DependencyType::AfterOk:
+      break;
+  }
+  return "afterok";
+}
 
 // Everything needed to render a job's batch script. All paths absolute on
 // the target machine.
