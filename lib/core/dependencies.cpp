@@ -92,8 +92,10 @@ DependencyPlan plan_dependencies(const JobSpec& spec, const std::string& machine
       continue;  // met: nothing left to wait for
     }
     if (plan.held || p.scheduler_id.empty()) {
+      // Kept as the job's reason while it waits: no state that goes stale.
       if (pending.empty())
-        pending = "parent " + dep.job + " is " + state_name(p.state) + " (" + dependency_type_name(dep.type) + ")";
+        pending = "parent " + dep.job + (plan.held ? " has not ended" : " is not on the scheduler yet") + " (" +
+                  dependency_type_name(dep.type) + ")";
       continue;
     }
     plan.native_ids.push_back(p.scheduler_id);

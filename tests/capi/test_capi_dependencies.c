@@ -151,6 +151,9 @@ static void test_typed_dependencies_across_machines(void **state) {
     assert_int_equal(xrun_job_open(&held, ctx, ids[2]), XRUN_OK);
     assert_int_equal(xrun_job_state(held), XRUN_STATE_WAITING);
     assert_string_equal(xrun_job_scheduler_id(held), "");
+    char waits_for[200];
+    snprintf(waits_for, sizeof waits_for, "waiting for dependencies: parent %s has not ended (afterok)", ids[0]);
+    assert_string_equal(xrun_job_reason(held), waits_for);
     char *info = NULL;
     assert_int_equal(xrun_job_info_json(&info, held), XRUN_OK);
     assert_non_null(strstr(info, "\"waiting_for\":\"dependencies\""));
