@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <map>
+#include <optional>
 
 #include "core/state.h"
 #include "core/submission.h"
@@ -47,6 +48,14 @@ void Submission::send_waiting(const Machine& m) {
   std::vector<Unit> units;
   std::map<std::string, size_t> unit_of;  // carrier id -> its unit
   bool never = false;  // a job whose parents ruled it out
+  // Each parent read once per round, however many jobs wait for it.
+  const Scheduler& sched = machines_.scheduler(m);
+  std::map<std::string, std::optional<JobRecord>> parents;
+  ParentLookup parent = [&](const std::string& id) {
+    auto found = parents.find(id);
+    if (found == parents.end()) found = parents.emplace(id, store_.get_job(id)).first;
+    return found->second;
+  };
   for (const auto& job : store_.waiting_jobs(m.name)) {  // oldest first: carriers before their tasks
     JobSpec spec = parse_job_spec(job.spec_json);
     if (!spec.array_parent.empty()) {
@@ -58,7 +67,7 @@ void Submission::send_waiting(const Machine& m) {
     if (!spec.depends_on.empty()) {
       // Judged from the store, no scheduler query: a job whose parents are
       // not done stays as it is (no write, no event) until they are.
-      DependencyPlan plan = dependencies_.plan(spec, m);
+      DependencyPlan plan = plan_dependencies(spec, m.name, sched, parent);
       if (plan.verdict == DependencyPlan::Verdict::Never) never = true;
       if (plan.verdict != DependencyPlan::Verdict::Ready) continue;
     }
