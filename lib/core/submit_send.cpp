@@ -234,7 +234,10 @@ std::vector<SendOutcome> Submission::send_units(const Machine& m, std::vector<Un
     Dependencies& dependencies;
     const bool& cancelled;
     ~SettleAfter() {
-      if (cancelled) dependencies.settle({});
+      try {
+        if (cancelled) dependencies.settle({});
+      } catch (...) {  // settle logs its own errors; a destructor throws nothing
+      }
     }
   } settle_after{dependencies_, cancelled};
   std::vector<BatchedSubmission> items;
