@@ -442,7 +442,17 @@ typedef struct xrun_job xrun_job;
  *   "retrieve": ["pw.out", ...],       copied back when the job ends
  *   "parser": "qe"|"vasp"|"crystal"|"auto",  applied to "parse_file"
  *   "parse_file": "pw.out",           default: the job's stdout
- *   "depends_on": ["XRUN-ID", ...],   start after these completed
+ *   "depends_on": ["XRUN-ID",          start after these completed
+ *     {"job": "XRUN-ID", "type": "afterok"|"afternotok"|"afterany"}],
+ *                                     parents on any machine; one the
+ *                                     scheduler cannot wait for is held
+ *                                     by xrun (state waiting, waiting_for
+ *                                     "dependencies") and sent by a poll
+ *                                     round once its condition holds; a
+ *                                     condition that can no longer hold
+ *                                     ends the job cancelled, naming the
+ *                                     parent. In a batch also "@name" or
+ *                                     "@index" of a member
  *   "hold": false,
  *   "defer": false,                    true: only record it (state waiting,
  *                                     waiting_for "deferred") and return at
@@ -455,6 +465,8 @@ typedef struct xrun_job xrun_job;
  *                                     "cached_from" naming that job, with
  *                                     its exit code and result; else it runs
  *   "cleanup": "keep"|"on_success"|"always",
+ *   "fail_fast": false,                in a batch: its first failure
+ *                                     cancels its jobs not started yet
  *   "array": "0-9"}                    a job array (batch schedulers): one
  *                                     submission, each task a job of its
  *                                     own; `*out` is the first task, the
@@ -494,9 +506,15 @@ XRUN_API int xrun_job_submit_command(xrun_job **out, xrun_ctx *ctx,
 
 /** Submit several jobs at once. Every spec is checked
  *  first -- one bad spec refuses the whole batch (XRUN_E_INVALID naming its
- *  index) and nothing is recorded. Then every job is recorded, and per
+ *  index) and nothing is recorded. Members may depend on each other by
+ *  name or index ("depends_on": ["@relax"], ["@0"]): an unknown or
+ *  ambiguous reference, or a cycle (the message gives its path, "dependency
+ *  cycle: @a -> @b -> @a"), refuses the batch too. Then every job is
+ *  recorded (each member's spec carries the batch's id, "batch"), and per
  *  machine ONE command creates their directories, writes their scripts and
- *  submits them: over SSH one round trip for N jobs.
+ *  submits them: over SSH one round trip for N jobs. Members whose parents
+ *  have not ended (or are not on the scheduler yet) are recorded waiting
+ *  ("state": "waiting") and sent by poll rounds.
  *  Blocks for one command per machine.
  *  @param out_json    set to an OWNED JSON array (release with xrun_free),
  *                     in input order, of {"id":..,"state":..,
@@ -1131,10 +1149,11 @@ XRUN_API int xrun_spec_set_parser(xrun_spec *spec, const char *parser);
  *          the job directory), XRUN_E_NOMEM */
 XRUN_API int xrun_spec_set_parse_file(xrun_spec *spec, const char *name);
 
-/** Append a job this one starts after ("depends_on": it starts once they
- *  completed). The job must exist on the same machine when the spec is
- *  submitted, and be sent already unless this spec is deferred; the direct
- *  scheduler refuses dependencies (XRUN_E_UNSUPPORTED at submit).
+/** Append a job this one starts after ("depends_on", afterok: it starts
+ *  once they completed). The job must exist when the spec is submitted, on
+ *  any machine (in a batch, "@name" or "@index" names a member); a parent
+ *  the scheduler cannot wait for natively is waited for by xrun (see
+ *  xrun_job_submit). Typed dependencies go through JSON specs.
  *  @param spec    the spec (BORROWED)
  *  @param job_id  an xrun job id (BORROWED, copied)
  *  @return XRUN_OK, XRUN_E_INVALID (an argument is NULL), XRUN_E_NOMEM */

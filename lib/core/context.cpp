@@ -102,10 +102,12 @@ Context::Context(const ContextOptions& options)
   store_ = open_store(store_path_, options.read_only ? Store::Mode::ReadOnly : Store::Mode::ReadWrite);
   store_path_ = store_->path();  // as the store shows it: a URL loses its password here
   store_->set_write_listener([this] { wakeup_.notify_change(); });
-  submission_ = std::make_unique<Submission>(*store_, *machines_, logger_);
+  dependencies_ = std::make_unique<Dependencies>(*store_, *machines_, logger_);
+  submission_ = std::make_unique<Submission>(*store_, *machines_, *dependencies_, logger_);
   finishing_ = std::make_unique<Finishing>(*store_, *machines_, logger_, home_);
-  polling_ = std::make_unique<Polling>(*store_, *machines_, *submission_, *finishing_, wakeup_, logger_, owner);
-  cancelling_ = std::make_unique<Cancelling>(*store_, *machines_, *polling_);
+  polling_ = std::make_unique<Polling>(*store_, *machines_, *submission_, *finishing_, *dependencies_, wakeup_,
+                                       logger_, owner);
+  cancelling_ = std::make_unique<Cancelling>(*store_, *machines_, *polling_, *dependencies_);
   waiting_ = std::make_unique<Waiting>(*store_, *polling_, wakeup_);
   recovery_ = std::make_unique<Recovery>(*store_, *machines_);
   logger_.debug("context opened: home " + home_ + ", store " + store_path_);

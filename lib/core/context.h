@@ -5,6 +5,8 @@
 //               of one; xrun_job_send and poll rounds' resends use it too)
 //   Polling     when a machine may be polled, and its rounds (in parallel)
 //   Finishing   retrieve, parse, clean up an ended job
+//   Dependencies  when a job with parents may be sent; ends the jobs whose
+//               parents ruled them out, and fail_fast batches
 //   Cancelling, Waiting   a caller's actions on one job
 //   Recovery    settle what a crash left in submitting
 // lib/capi reaches the services through it. Thread-safe.
@@ -12,6 +14,7 @@
 #include <memory>
 #include <string>
 
+#include "core/dependencies.h"
 #include "core/finishing.h"
 #include "core/job_control.h"
 #include "core/machine_access.h"
@@ -69,6 +72,7 @@ class Context {
   std::unique_ptr<MachineAccess> machines_;
   Wakeup wakeup_;  // before store_: the store's write listener points here
   std::unique_ptr<Store> store_;
+  std::unique_ptr<Dependencies> dependencies_;
   std::unique_ptr<Submission> submission_;
   std::unique_ptr<Finishing> finishing_;
   std::unique_ptr<Polling> polling_;

@@ -34,6 +34,7 @@ void Cancelling::cancel(const std::string& id) {
     if (!store_.transition(id, {XRUN_STATE_CREATED, XRUN_STATE_WAITING}, XRUN_STATE_CANCELLED, update,
                             "cancelled before submission"))
       throw Error(XRUN_E_STATE, "job " + id + " changed state while being cancelled; try again");
+    dependencies_.settle({});  // its dependents may be ruled out now
     return;
   }
   if (record.state == XRUN_STATE_SUBMITTING)
@@ -54,6 +55,7 @@ void Cancelling::cancel(const std::string& id) {
   }
   store_.transition(id, {XRUN_STATE_SUBMITTED, XRUN_STATE_QUEUED, XRUN_STATE_HELD, XRUN_STATE_RUNNING},
                      XRUN_STATE_CANCELLED, update, "cancelled by user");
+  dependencies_.settle({});  // its dependents may be ruled out now
 }
 
 // How long wait() keeps waiting through failed poll rounds before it gives
@@ -75,7 +77,10 @@ JobRecord Waiting::wait(const std::string& id, int64_t timeout_ms) {
                                     (record.reason.empty() ? std::string() : ": " + record.reason));
     int64_t next;
     try {
-      next = polling_.poll_machine(record.machine, false);
+      // A job held for its parents moves when THEIR machines are polled.
+      next = record.state == XRUN_STATE_WAITING && record.waiting_for == WaitingFor::Dependencies
+                 ? polling_.poll_all()
+                 : polling_.poll_machine(record.machine, false);
       failing_since = 0;
     } catch (const Error& e) {
       // A scheduler or connection that fails for a while is waited out

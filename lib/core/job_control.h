@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 
+#include "core/dependencies.h"
 #include "core/machine_access.h"
 #include "core/polling.h"
 #include "core/wakeup.h"
@@ -13,8 +14,8 @@ namespace xrun {
 
 class Cancelling {
  public:
-  Cancelling(Store& store, MachineAccess& machines, Polling& polling)
-      : store_(store), machines_(machines), polling_(polling) {}
+  Cancelling(Store& store, MachineAccess& machines, Polling& polling, Dependencies& dependencies)
+      : store_(store), machines_(machines), polling_(polling), dependencies_(dependencies) {}
   // Error(XRUN_E_STATE) for a job that already ended or is being sent.
   void cancel(const std::string& id);
 
@@ -22,6 +23,7 @@ class Cancelling {
   Store& store_;
   MachineAccess& machines_;
   Polling& polling_;
+  Dependencies& dependencies_;
 };
 
 class Waiting {

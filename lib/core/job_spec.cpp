@@ -15,7 +15,7 @@ namespace {
 const std::vector<std::string> kSpecKeys = {
     "name", "machine", "command", "argv", "workdir", "env", "resources", "upload", "retrieve",
     "retrieve_to", "parser", "parse_file", "depends_on", "hold", "defer", "cleanup", "array",
-    "array_index", "array_parent", "strategy", "cache", "machine_choice"};
+    "array_index", "array_parent", "strategy", "cache", "machine_choice", "fail_fast", "batch"};
 const std::vector<std::string> kStrategies = {"least_busy", "round_robin", "first_reachable"};
 const std::vector<std::string> kResourceKeys = {"nodes", "tasks_per_node", "cpus_per_task", "memory",
                                                 "walltime", "partition", "account", "qos"};
@@ -38,6 +38,43 @@ std::optional<int64_t> positive(const cJSON* obj, const char* key, const std::st
   if (value && *value < 1)
     throw Error(XRUN_E_INVALID, "job spec: " + path + "." + key + ": must be at least 1");
   return value;
+}
+
+// "depends_on": strings (afterok) or {"job": "ID", "type": "..."} objects.
+std::vector<Dependency> parse_dependencies(const cJSON* obj) {
+  std::vector<Dependency> out;
+  const cJSON* list = cJSON_GetObjectItemCaseSensitive(obj, "depends_on");
+  if (!list || cJSON_IsNull(list)) return out;
+  if (!cJSON_IsArray(list))
+    throw Error(XRUN_E_INVALID, "job spec: $.depends_on: expected an array of job ids or {\"job\", \"type\"} objects");
+  int index = 0;
+  for (const cJSON* el = list->child; el; el = el->next, ++index) {
+    const std::string path = "$.depends_on[" + std::to_string(index) + "]";
+    Dependency dep;
+    if (cJSON_IsString(el)) {
+      dep.job = el->valuestring;
+    } else if (cJSON_IsObject(el)) {
+      refuse_unknown_keys(el, {"job", "type"}, path);
+      const cJSON* job = cJSON_GetObjectItemCaseSensitive(el, "job");
+      if (!cJSON_IsString(job)) throw Error(XRUN_E_INVALID, "job spec: " + path + ".job: expected a job id");
+      dep.job = job->valuestring;
+      const cJSON* type = cJSON_GetObjectItemCaseSensitive(el, "type");
+      if (type && !cJSON_IsNull(type)) {
+        std::string name = cJSON_IsString(type) ? type->valuestring : "";
+        if (name == "afterok") dep.type = DependencyType::AfterOk;
+        else if (name == "afternotok") dep.type = DependencyType::AfterNotOk;
+        else if (name == "afterany") dep.type = DependencyType::AfterAny;
+        else
+          throw Error(XRUN_E_INVALID, "job spec: " + path + ".type: must be \"afterok\", \"afternotok\" or "
+                                      "\"afterany\"" + (cJSON_IsString(type) ? ", got \"" + name + "\"" : std::string()));
+      }
+    } else {
+      throw Error(XRUN_E_INVALID, "job spec: " + path + ": expected a job id or {\"job\", \"type\"}");
+    }
+    if (dep.job.empty()) throw Error(XRUN_E_INVALID, "job spec: " + path + ": the job id is empty");
+    out.push_back(dep);
+  }
+  return out;
 }
 
 }  // namespace
@@ -81,7 +118,8 @@ JobSpec parse_job_spec(const std::string& json_text) {
     spec.retrieve_to = json::get_string(obj, "retrieve_to", path);
     spec.parser = json::get_string(obj, "parser", path).value_or("");
     spec.parse_file = json::get_string(obj, "parse_file", path).value_or("stdout");
-    spec.depends_on = json::get_string_array(obj, "depends_on", path).value_or(std::vector<std::string>{});
+    spec.fail_fast = json::get_bool(obj, "fail_fast", path).value_or(false);
+    spec.batch = json::get_string(obj, "batch", path).value_or("");
     spec.hold = json::get_bool(obj, "hold", path).value_or(false);
     spec.defer = json::get_bool(obj, "defer", path).value_or(false);
     spec.cleanup = json::get_string(obj, "cleanup", path);
@@ -92,6 +130,7 @@ JobSpec parse_job_spec(const std::string& json_text) {
     throw Error(XRUN_E_INVALID, std::string("job spec: ") + e.what());
   }
 
+  spec.depends_on = parse_dependencies(obj);
   if (const cJSON* m = cJSON_GetObjectItemCaseSensitive(obj, "machine"); cJSON_IsArray(m)) {
     if (spec.machine_candidates.empty())
       throw Error(XRUN_E_INVALID, "job spec: $.machine: an empty list names no machine");
@@ -245,13 +284,29 @@ std::string job_spec_to_json(const JobSpec& spec) {
     json::set_string(o, "parser", spec.parser);
     json::set_string(o, "parse_file", spec.parse_file);
   }
-  if (!spec.depends_on.empty()) json::set_node(o, "depends_on", string_array(spec.depends_on));
+  if (!spec.depends_on.empty()) {
+    // afterok stays a plain id: what older versions stored and read.
+    json::Ptr deps = json::array();
+    for (const auto& dep : spec.depends_on) {
+      if (dep.type == DependencyType::AfterOk) {
+        cJSON_AddItemToArray(deps.get(), cJSON_CreateString(dep.job.c_str()));
+        continue;
+      }
+      json::Ptr item = json::object();
+      json::set_string(item.get(), "job", dep.job);
+      json::set_string(item.get(), "type", dependency_type_name(dep.type));
+      cJSON_AddItemToArray(deps.get(), item.release());
+    }
+    json::set_node(o, "depends_on", std::move(deps));
+  }
   if (spec.hold) json::set_bool(o, "hold", true);
   if (spec.defer) json::set_bool(o, "defer", true);
   if (spec.cleanup) json::set_string(o, "cleanup", *spec.cleanup);
   if (!spec.array.empty()) json::set_string(o, "array", spec.array);
   if (spec.array_index) json::set_int(o, "array_index", *spec.array_index);
   if (!spec.array_parent.empty()) json::set_string(o, "array_parent", spec.array_parent);
+  if (spec.fail_fast) json::set_bool(o, "fail_fast", true);
+  if (!spec.batch.empty()) json::set_string(o, "batch", spec.batch);
   return json::print(o);
 }
 

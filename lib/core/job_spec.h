@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "machine/machine.h"
+#include "scheduler/scheduler.h"
 
 namespace xrun {
 
@@ -17,6 +18,14 @@ struct MachineChoice {
   std::string strategy;                 // least_busy | round_robin | first_reachable
   std::vector<std::string> candidates;  // in the order given
   std::string why;                      // "least_busy: c2 had 0 active jobs, c1 had 3"
+};
+
+// One parent of a job: "depends_on": ["ID"] (afterok) or
+// [{"job": "ID", "type": "afterok|afternotok|afterany"}]. In a batch, `job`
+// may name a member: "@name" or "@index" (resolved before recording).
+struct Dependency {
+  std::string job;
+  DependencyType type = DependencyType::AfterOk;
 };
 
 struct JobSpec {
@@ -40,7 +49,7 @@ struct JobSpec {
   std::optional<std::string> retrieve_to;  // local dir; default <home>/results/<id>
   std::string parser;                  // "" = none
   std::string parse_file;              // default "stdout"
-  std::vector<std::string> depends_on; // xrun ids
+  std::vector<Dependency> depends_on;   // xrun ids, each with its type
   bool hold = false;
   // Record only: the job waits (XRUN_STATE_WAITING, deferred) and the next
   // poll round of its machine sends it, in a batch with the others.
@@ -52,6 +61,12 @@ struct JobSpec {
   // Set by xrun on each task of an array, never by callers.
   std::optional<int64_t> array_index;
   std::string array_parent;  // the xrun id of the task that carried the submission
+  // A batch whose first failure cancels its jobs that have not started
+  // (any member saying so makes the whole batch fail fast).
+  bool fail_fast = false;
+  // Set by xrun on each member of a batch of several jobs, never by
+  // callers: the id of the batch's first job.
+  std::string batch;
 
   // The shell text the job runs: command, or argv quoted.
   std::string shell_command() const;

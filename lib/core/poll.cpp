@@ -137,8 +137,10 @@ void Polling::round(const Machine& m) {
   }
   auto t = machines_.transport(m);
   const Scheduler& sched = machines_.scheduler(m);
+  std::vector<JobRecord> ended;  // as recorded once finished
   auto finish = [&](const JobRecord& job, const JobStatus& status) {
     finishing_.finish(m, job, status);
+    if (auto now = store_.get_job(job.id); now && is_terminal(now->state)) ended.push_back(*now);
     std::lock_guard<std::mutex> lock(mutex_);
     vanished_since_.erase(job.id);
   };
@@ -196,14 +198,15 @@ void Polling::round(const Machine& m) {
     statuses[id].started_ms = started.started_ms;
 
   // The files of every job that ended, in one transfer before finishing them.
-  std::vector<std::pair<JobRecord, JobStatus>> ended;
+  std::vector<std::pair<JobRecord, JobStatus>> ending;
   for (const auto& job : jobs) {
     auto found = statuses.find(job.id);
-    if (found != statuses.end() && is_terminal(found->second.state)) ended.emplace_back(job, found->second);
+    if (found != statuses.end() && is_terminal(found->second.state)) ending.emplace_back(job, found->second);
   }
-  finishing_.prefetch(m, ended);
+  finishing_.prefetch(m, ending);
 
   const int64_t now = wall_ms();
+  bool never_satisfied = false;
   for (const auto& job : jobs) {
     auto found = statuses.find(job.id);
     if (found == statuses.end()) {
@@ -230,6 +233,9 @@ void Polling::round(const Machine& m) {
       finish(job, status);
       continue;
     }
+    // Slurm keeps a job whose native dependency can no longer be met
+    // pending for ever: settled below even if its parent ended unseen.
+    if (status.reason == "DependencyNeverSatisfied") never_satisfied = true;
     if (status.state == job.state && status.reason == job.reason) continue;
     JobUpdate update;
     update.reason = status.reason;
@@ -238,7 +244,11 @@ void Polling::round(const Machine& m) {
     if (!status.reason.empty()) message += " (" + status.reason + ")";
     store_.transition(job.id, states_leading_to(status.state), status.state, update, message);
   }
-  // Jobs that left the queue may have made room for waiting ones.
+  // Jobs that ended may rule out jobs waiting for them (on any machine, or
+  // on this one's scheduler): those end now, transitively.
+  if (!ended.empty() || never_satisfied) dependencies_.settle(ended, jobs);
+  // Jobs that left the queue may have made room for waiting ones, or
+  // satisfied their dependencies.
   submission_.send_waiting(m);
 }
 

@@ -58,9 +58,9 @@ bool owner_is_dead_here(const std::string& owner) {
 }  // namespace
 
 Polling::Polling(Store& store, MachineAccess& machines, Submission& submission, Finishing& finishing,
-                 Wakeup& wakeup, const Logger& logger, std::string owner)
-    : store_(store), machines_(machines), submission_(submission), finishing_(finishing), wakeup_(wakeup),
-      logger_(logger), owner_(std::move(owner)) {}
+                 Dependencies& dependencies, Wakeup& wakeup, const Logger& logger, std::string owner)
+    : store_(store), machines_(machines), submission_(submission), finishing_(finishing),
+      dependencies_(dependencies), wakeup_(wakeup), logger_(logger), owner_(std::move(owner)) {}
 
 Polling::~Polling() = default;
 

@@ -2,7 +2,8 @@
 // process, a lease shared by every process, exponential backoff after a
 // failed round) and one round per machine: ONE status query for its active
 // jobs, evidence for those that left the queue, Finishing for the ended
-// ones, then Submission's sends of its waiting jobs. A round over several
+// ones, then Dependencies' settling of the jobs that waited for those
+// (when any ended), then Submission's sends of its waiting jobs. A round over several
 // machines runs them concurrently (bounded threads), each machine bounded by
 // its own command timeout: an unreachable cluster delays no other.
 #pragma once
@@ -13,6 +14,7 @@
 #include <mutex>
 #include <string>
 
+#include "core/dependencies.h"
 #include "core/finishing.h"
 #include "core/machine_access.h"
 #include "core/submission.h"
@@ -24,8 +26,8 @@ namespace xrun {
 
 class Polling {
  public:
-  Polling(Store& store, MachineAccess& machines, Submission& submission, Finishing& finishing, Wakeup& wakeup,
-          const Logger& logger, std::string owner);
+  Polling(Store& store, MachineAccess& machines, Submission& submission, Finishing& finishing,
+          Dependencies& dependencies, Wakeup& wakeup, const Logger& logger, std::string owner);
   ~Polling();
 
   // One round for one machine if its interval allows (or `force`). Returns
@@ -48,6 +50,7 @@ class Polling {
   MachineAccess& machines_;
   Submission& submission_;
   Finishing& finishing_;
+  Dependencies& dependencies_;
   Wakeup& wakeup_;
   const Logger& logger_;
   std::string owner_;  // lease owner: host/pid/address

@@ -19,8 +19,8 @@
 
 namespace xrun {
 
-Submission::Submission(Store& store, MachineAccess& machines, const Logger& logger)
-    : store_(store), machines_(machines), logger_(logger) {}
+Submission::Submission(Store& store, MachineAccess& machines, Dependencies& dependencies, const Logger& logger)
+    : store_(store), machines_(machines), dependencies_(dependencies), logger_(logger) {}
 
 std::string recorded_submit(const std::string& submit, const std::string& job_dir) {
   std::string out = quote_for_shell(job_files::submit_out(job_dir));
@@ -30,7 +30,8 @@ std::string recorded_submit(const std::string& submit, const std::string& job_di
 
 ScriptRequest script_request(const Machine& m, const JobSpec& spec, const std::string& id,
                              const std::string& job_dir, const std::string& run_dir,
-                             const std::vector<std::string>& dependency_ids) {
+                             const std::vector<std::string>& dependency_ids,
+                             const std::vector<DependencyType>& dependency_types) {
   ScriptRequest req;
   req.job_id = id;
   req.name = spec.name;
@@ -46,18 +47,21 @@ ScriptRequest script_request(const Machine& m, const JobSpec& spec, const std::s
   req.stderr_path = job_files::err(job_dir);
   req.exit_code_path = job_files::exit_code(job_dir);
   req.depends_on = dependency_ids;
+  req.depends_on_types = dependency_types;
   req.hold = spec.hold;
   req.array = spec.array;
   return req;
 }
 
-const Machine& Submission::check(JobSpec& spec, MachineChooser& chooser) {
+const Machine& Submission::check(JobSpec& spec, MachineChooser& chooser,
+                                 const std::map<std::string, const JobSpec*>& batch) {
   chooser.choose(spec);
   const Machine& m = machines_.machine(spec.machine);
   spec.machine = m.name;
   const Scheduler& sched = machines_.scheduler(m);
-  if (spec.array_index || !spec.array_parent.empty())
-    throw Error(XRUN_E_INVALID, "job spec: \"array_index\" and \"array_parent\" are set by xrun, not by callers");
+  if (spec.array_index || !spec.array_parent.empty() || !spec.batch.empty())
+    throw Error(XRUN_E_INVALID,
+                "job spec: \"array_index\", \"array_parent\" and \"batch\" are set by xrun, not by callers");
   for (const auto& path : spec.upload) {
     // The copy is named after the path's last part: "dir/.." would put its
     // files in the parent of the job directory.
@@ -70,17 +74,31 @@ const Machine& Submission::check(JobSpec& spec, MachineChooser& chooser) {
     if (access(path.c_str(), R_OK) != 0)
       throw Error(XRUN_E_INVALID, "job spec: $.upload: cannot read \"" + path + "\"");
   }
+  // Parents on any machine: those the scheduler cannot wait for (another
+  // machine, a type it does not render) are held by xrun instead.
   std::vector<std::string> placeholder_ids;
-  for (const auto& dep : spec.depends_on) {
-    auto parent = store_.get_job(dep);
-    if (!parent) throw Error(XRUN_E_INVALID, "job spec: $.depends_on: no job with id \"" + dep + "\"");
-    if (parent->machine != m.name)
-      throw Error(XRUN_E_INVALID, "job spec: $.depends_on: job " + dep + " runs on machine \"" +
-                                      parent->machine + "\", not \"" + m.name + "\"");
-    // A deferred job may name a parent that is not sent yet: it waits for it.
-    if (parent->scheduler_id.empty() && !spec.defer)
-      throw Error(XRUN_E_STATE, "job spec: $.depends_on: job " + dep + " has not been submitted");
-    placeholder_ids.push_back(parent->scheduler_id.empty() ? "1" : parent->scheduler_id);
+  std::vector<DependencyType> placeholder_types;
+  for (size_t i = 0; i < spec.depends_on.size(); ++i) {
+    const Dependency& dep = spec.depends_on[i];
+    std::string parent_machine;
+    auto member = batch.find(dep.job);
+    if (member != batch.end()) {
+      parent_machine = member->second->machine;
+    } else {
+      auto parent = store_.get_job(dep.job);
+      if (!parent)
+        throw Error(XRUN_E_INVALID, "job spec: $.depends_on[" + std::to_string(i) + "]: no job with id \"" +
+                                        dep.job + "\"");
+      parent_machine = parent->machine;
+    }
+    if (parent_machine == m.name && sched.renders_dependency(dep.type)) {
+      placeholder_ids.push_back("1");
+      placeholder_types.push_back(dep.type);
+    }
+  }
+  if (placeholder_ids.size() != spec.depends_on.size()) {
+    placeholder_ids.clear();  // held by xrun: sent without native dependencies
+    placeholder_types.clear();
   }
   if (!spec.array.empty()) {
     if (sched.array_task_id("1", 0).empty())
@@ -94,11 +112,12 @@ const Machine& Submission::check(JobSpec& spec, MachineChooser& chooser) {
   // Render once with placeholder paths: a spec the scheduler cannot carry
   // is refused before anything is recorded.
   sched.render_script(script_request(m, spec, "00000000000000000000000000", "/xrun-check", "/xrun-check",
-                                     placeholder_ids));
+                                     placeholder_ids, placeholder_types));
   return m;
 }
 
-std::vector<JobRecord> Submission::make_records(const JobSpec& spec, const JobRecord* carrier) {
+std::vector<JobRecord> Submission::make_records(const JobSpec& spec, const std::string& first_id,
+                                               const JobRecord* carrier) {
   // Every job (each array task is one) is recorded before anything is sent.
   const std::vector<int64_t> indexes = spec.array.empty() ? std::vector<int64_t>{} : array_indexes(spec.array);
   std::vector<JobRecord> records;
@@ -110,7 +129,7 @@ std::vector<JobRecord> Submission::make_records(const JobSpec& spec, const JobRe
       continue;
     }
     JobRecord record;
-    record.id = new_job_id();
+    record.id = i == 0 ? first_id : new_job_id();
     record.machine = spec.machine;
     record.state = XRUN_STATE_CREATED;
     if (spec.defer) {
@@ -135,28 +154,47 @@ std::vector<JobRecord> Submission::make_records(const JobSpec& spec, const JobRe
 }
 
 std::vector<SendOutcome> Submission::submit(std::vector<JobSpec> specs, bool name_index) {
-  // 1. Check every spec; one bad spec refuses them all.
+  // 1. Check every spec; one bad spec refuses them all. The ids are made
+  // first: members of the batch may name each other ("@name", "@index").
+  std::vector<std::string> ids;
+  for (size_t i = 0; i < specs.size(); ++i) ids.push_back(new_job_id());
+  resolve_batch_references(specs, ids);
+  std::map<std::string, const JobSpec*> members;
+  for (size_t i = 0; i < specs.size(); ++i) members[ids[i]] = &specs[i];
   std::vector<const Machine*> machine_of;
   std::vector<std::string> hashes(specs.size());
   MachineChooser chooser(store_, machines_);
   for (size_t i = 0; i < specs.size(); ++i) {
     try {
       if (specs[i].cache) check_cacheable(specs[i]);
-      machine_of.push_back(&check(specs[i], chooser));
+      machine_of.push_back(&check(specs[i], chooser, members));
       if (specs[i].cache) hashes[i] = content_hash(*machine_of[i], specs[i]);
     } catch (const Error& e) {
       if (!name_index) throw;
       throw Error(e.status(), "job " + std::to_string(i) + ": " + e.what());
     }
   }
-  // 2. Record every job, in one transaction. A job the cache answers is
-  // recorded like any other, then ends at once.
+  // A batch of several jobs: each member carries the batch's id (its
+  // first job's), and fail_fast on any member makes the whole batch so.
+  if (specs.size() > 1) {
+    bool fail_fast = false;
+    for (const auto& spec : specs) fail_fast = fail_fast || spec.fail_fast;
+    for (auto& spec : specs) {
+      spec.batch = ids[0];
+      spec.fail_fast = fail_fast;
+    }
+  }
+  // 2. Record every job, in one transaction. A job whose parents are not
+  // done (or not on the scheduler) is recorded waiting for them; a job the
+  // cache answers is recorded like any other, then ends at once.
   std::vector<Unit> units(specs.size());
   std::vector<std::optional<JobRecord>> cached(specs.size());
   std::vector<JobRecord> all;
+  std::vector<bool> held(specs.size(), false);
+  bool never = false;
   for (size_t i = 0; i < specs.size(); ++i) {
     units[i].spec = specs[i];
-    units[i].records = make_records(specs[i]);
+    units[i].records = make_records(specs[i], ids[i]);
     if (!hashes[i].empty()) {
       JobRecord& record = units[i].records[0];
       record.content_hash = hashes[i];
@@ -166,6 +204,28 @@ std::vector<SendOutcome> Submission::submit(std::vector<JobSpec> specs, bool nam
         record.state = XRUN_STATE_CREATED;
         record.waiting_for = WaitingFor::Nothing;
         record.reason.clear();
+      }
+    }
+    if (!specs[i].depends_on.empty() && !specs[i].defer) {
+      DependencyPlan plan = plan_dependencies(
+          specs[i], specs[i].machine, machines_.scheduler(*machine_of[i]),
+          [&](const std::string& id) -> std::optional<JobRecord> {
+            auto member = members.find(id);
+            if (member == members.end()) return store_.get_job(id);
+            JobRecord unsent;  // a member of this batch: recorded with it, not sent yet
+            unsent.id = id;
+            unsent.machine = member->second->machine;
+            unsent.spec_json = job_spec_to_json(*member->second);
+            return unsent;
+          });
+      if (plan.verdict != DependencyPlan::Verdict::Ready) {
+        held[i] = true;
+        never = never || plan.verdict == DependencyPlan::Verdict::Never;
+        for (auto& record : units[i].records) {
+          record.state = XRUN_STATE_WAITING;
+          record.waiting_for = WaitingFor::Dependencies;
+          record.reason = "waiting for dependencies: " + plan.reason;
+        }
       }
     }
     all.insert(all.end(), units[i].records.begin(), units[i].records.end());
@@ -178,12 +238,15 @@ std::vector<SendOutcome> Submission::submit(std::vector<JobSpec> specs, bool nam
     complete_from_cache(store_, units[i].records[0], *cached[i]);
     logger_.info("job " + units[i].records[0].id + " completed from the cache: " + cached[i]->id);
   }
-  // 3. Send, per machine ONE command (deferred jobs wait for a poll round).
+  // A parent that already ended the wrong way: the job ends at once.
+  if (never) dependencies_.settle({});
+  // 3. Send, per machine ONE command (deferred and held jobs wait for a
+  // poll round; cached ones are done).
   std::vector<SendOutcome> outcomes(specs.size());
   std::map<std::string, std::vector<size_t>> by_machine;
   for (size_t i = 0; i < specs.size(); ++i) {
     outcomes[i].id = units[i].records[0].id;
-    if (!specs[i].defer && !cached[i]) by_machine[specs[i].machine].push_back(i);
+    if (!specs[i].defer && !held[i] && !cached[i]) by_machine[specs[i].machine].push_back(i);
   }
   for (const auto& [name, indexes] : by_machine) {
     std::vector<Unit> group;

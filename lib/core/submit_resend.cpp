@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <map>
+#include <optional>
 
 #include "core/state.h"
 #include "core/submission.h"
@@ -38,7 +39,7 @@ SendOutcome Submission::send(const std::string& id) {
         unit.records.push_back(other);
     if (unit.records.size() == 1) {
       // Its tasks were forgotten when the scheduler refused the array.
-      unit.records = make_records(unit.spec, &*record);
+      unit.records = make_records(unit.spec, record->id, &*record);
       store_.insert_jobs(std::vector<JobRecord>(unit.records.begin() + 1, unit.records.end()));
     }
   }
@@ -51,6 +52,15 @@ void Submission::send_waiting(const Machine& m) {
   const int64_t now = wall_ms();
   std::vector<Unit> units;
   std::map<std::string, size_t> unit_of;  // carrier id -> its unit
+  bool never = false;  // a job whose parents ruled it out
+  // Each parent read once per round, however many jobs wait for it.
+  const Scheduler& sched = machines_.scheduler(m);
+  std::map<std::string, std::optional<JobRecord>> parents;
+  ParentLookup parent = [&](const std::string& id) {
+    auto found = parents.find(id);
+    if (found == parents.end()) found = parents.emplace(id, store_.get_job(id)).first;
+    return found->second;
+  };
   for (const auto& job : store_.waiting_jobs(m.name)) {  // oldest first: carriers before their tasks
     JobSpec spec = parse_job_spec(job.spec_json);
     if (!spec.array_parent.empty()) {
@@ -59,6 +69,13 @@ void Submission::send_waiting(const Machine& m) {
       continue;
     }
     if (job.next_try_ms > now || units.size() >= kMaxSendsPerRound) continue;
+    if (!spec.depends_on.empty()) {
+      // Judged from the store, no scheduler query: a job whose parents are
+      // not done stays as it is (no write, no event) until they are.
+      DependencyPlan plan = plan_dependencies(spec, m.name, sched, parent);
+      if (plan.verdict == DependencyPlan::Verdict::Never) never = true;
+      if (plan.verdict != DependencyPlan::Verdict::Ready) continue;
+    }
     spec.array_index.reset();
     unit_of[job.id] = units.size();
     units.push_back({spec, {job}});
@@ -68,16 +85,20 @@ void Submission::send_waiting(const Machine& m) {
                             units.begin() + static_cast<std::ptrdiff_t>(std::min(units.size(), first + kSendChunk)));
     send_units(m, chunk);
   }
+  if (never) dependencies_.settle({});
 }
 
 void Submission::fail_unconfigured(const std::string& machine) {
+  std::vector<JobRecord> ended;
   for (const auto& job : store_.waiting_jobs(machine)) {
     JobUpdate update;
     update.ended_ms = wall_ms();
     update.waiting_for = WaitingFor::Nothing;
     update.reason = "machine \"" + machine + "\" is no longer in the configuration: the job cannot be sent";
-    store_.transition(job.id, {XRUN_STATE_WAITING}, XRUN_STATE_FAILED, update, *update.reason);
+    if (store_.transition(job.id, {XRUN_STATE_WAITING}, XRUN_STATE_FAILED, update, *update.reason))
+      if (auto now = store_.get_job(job.id)) ended.push_back(*now);
   }
+  if (!ended.empty()) dependencies_.settle(ended);
 }
 
 }  // namespace xrun

@@ -18,8 +18,16 @@ namespace xrun {
 
 namespace {
 
-// A job whose parents are not on the scheduler yet: it waits for them.
+// A job whose parents are not on the scheduler yet (or, held in xrun, not
+// done yet): it waits for them.
 class ParentsNotSent : public Error {
+ public:
+  using Error::Error;
+};
+
+// A job whose parents ended so that its condition can never hold: it ends
+// cancelled, with the reason.
+class DependencyNeverSatisfied : public Error {
  public:
   using Error::Error;
 };
@@ -97,20 +105,6 @@ bool Submission::claim(const Unit& unit) {
   return true;
 }
 
-std::vector<std::string> Submission::parent_scheduler_ids(const JobSpec& spec) {
-  std::vector<std::string> ids;
-  for (const auto& dep : spec.depends_on) {
-    auto parent = store_.get_job(dep);
-    if (!parent) throw Error(XRUN_E_STATE, "parent job " + dep + " is no longer in the store");
-    if (parent->scheduler_id.empty()) {
-      if (is_unsent(parent->state)) throw ParentsNotSent(XRUN_E_STATE, "parent job " + dep + " is not sent yet");
-      throw Error(XRUN_E_STATE, "parent job " + dep + " ended " + state_name(parent->state) + " without being sent");
-    }
-    ids.push_back(parent->scheduler_id);
-  }
-  return ids;
-}
-
 void Submission::not_sent(const Unit& unit, const Error& e, SendOutcome& outcome) {
   JobUpdate update;
   update.last_error = e.what();
@@ -120,6 +114,14 @@ void Submission::not_sent(const Unit& unit, const Error& e, SendOutcome& outcome
     update.reason = std::string("waiting for dependencies: ") + e.what();
     move_all(unit, XRUN_STATE_WAITING, update, *update.reason);
     return;  // not a failure: it waits
+  }
+  if (dynamic_cast<const DependencyNeverSatisfied*>(&e)) {
+    update.waiting_for = WaitingFor::Nothing;
+    update.next_try_ms = 0;
+    update.ended_ms = wall_ms();
+    update.reason = e.what();
+    move_all(unit, XRUN_STATE_CANCELLED, update, std::string("cancelled: ") + e.what());
+    return;  // not a failed call: the job ended, as its parents decided
   }
   outcome.status = e.status();
   outcome.error = e.what();
@@ -239,6 +241,17 @@ std::vector<SendOutcome> Submission::send_units(const Machine& m, std::vector<Un
   }
 
   const Scheduler& sched = machines_.scheduler(m);
+  bool cancelled = false;  // a job's parents ruled it out: its dependents may be too
+  struct SettleAfter {
+    Dependencies& dependencies;
+    const bool& cancelled;
+    ~SettleAfter() {
+      try {
+        if (cancelled) dependencies.settle({});
+      } catch (...) {  // settle logs its own errors; a destructor throws nothing
+      }
+    }
+  } settle_after{dependencies_, cancelled};
   std::vector<BatchedSubmission> items;
   std::vector<size_t> sending;
   for (size_t i : claimed) {
@@ -247,9 +260,15 @@ std::vector<SendOutcome> Submission::send_units(const Machine& m, std::vector<Un
     const std::string job_dir = base + "/" + id;
     bool made_dir = false;
     try {
+      DependencyPlan plan = dependencies_.plan(unit.spec, m);
+      if (plan.verdict == DependencyPlan::Verdict::Never) {
+        cancelled = true;
+        throw DependencyNeverSatisfied(XRUN_E_STATE, plan.reason);
+      }
+      if (plan.verdict == DependencyPlan::Verdict::Pending) throw ParentsNotSent(XRUN_E_STATE, plan.reason);
       ScriptRequest req = script_request(m, unit.spec, id, job_dir,
                                          unit.spec.workdir ? t->resolve_path(*unit.spec.workdir) : job_dir,
-                                         parent_scheduler_ids(unit.spec));
+                                         plan.native_ids, plan.native_types);
       if (!unit.spec.upload.empty()) {
         // Inputs need their own transfers; the script and the submission
         // still go in the one command. "inputs/" lands as job_dir/inputs.

@@ -176,4 +176,11 @@ bool contains_any(std::string_view text, const std::vector<std::string_view>& ne
   return false;
 }
 
+void require_afterok_only(const ScriptRequest& request, const std::string& scheduler) {
+  for (DependencyType type : request.depends_on_types)
+    if (type != DependencyType::AfterOk)
+      throw Error(XRUN_E_UNSUPPORTED, "the " + scheduler + " scheduler renders only afterok dependencies, not " +
+                                          dependency_type_name(type));
+}
+
 }  // namespace xrun

@@ -32,6 +32,10 @@ int64_t positive_count(const std::optional<int64_t>& value, const char* what, in
 // characters allowed after the first digit. Throws naming the xrun job.
 const std::string& checked_scheduler_id(const TrackedJob& job, std::string_view allowed_extra);
 
+// Refuses (Error XRUN_E_UNSUPPORTED) a request whose dependencies are not
+// all afterok: for the schedulers that render only that one natively.
+void require_afterok_only(const ScriptRequest& request, const std::string& scheduler);
+
 // "0-9", "1,3,5-7", "0-99:2", each with an optional "%N" limit -> the task
 // indexes, ascending, no duplicates. At most 100000 tasks.
 std::vector<int64_t> array_indexes(const std::string& spec);

@@ -32,6 +32,7 @@ bool ends_with(const std::string& text, const std::string& suffix) {
 class DirectScheduler : public Scheduler {
  public:
   std::string name() const override { return "direct"; }
+  bool renders_dependency(DependencyType) const override { return false; }
 
   std::string render_script(const ScriptRequest& request) const override {
     if (!request.depends_on.empty())

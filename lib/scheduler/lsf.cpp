@@ -96,6 +96,7 @@ class LsfScheduler : public Scheduler {
     c += " -e " + quote_for_shell(checked_path(request.stderr_path) + (array ? ".%I" : ""));
     if (request.hold) c += " -H";
     if (!request.depends_on.empty()) {
+      require_afterok_only(request, "lsf");
       std::string cond;
       for (const auto& id : request.depends_on) {
         TrackedJob parent{"dependency", id, ""};

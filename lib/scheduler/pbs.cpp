@@ -95,6 +95,7 @@ class PbsScheduler : public Scheduler {
     }
     if (request.hold) c += " -h";
     if (!request.depends_on.empty()) {
+      require_afterok_only(request, "pbs");
       std::string deps;
       for (const auto& id : request.depends_on) {
         TrackedJob parent{"dependency", id, ""};

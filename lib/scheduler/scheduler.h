@@ -18,6 +18,23 @@ namespace xrun {
 
 struct CommandResult;
 
+// How a job waits for a parent (Flux's vocabulary): afterok -- the parent
+// completed; afternotok -- it ended in any other final state; afterany --
+// it ended, whatever its state.
+enum class DependencyType { AfterOk, AfterNotOk, AfterAny };
+// "afterok", "afternotok", "afterany" (inline: the job spec uses it too).
+inline const char* dependency_type_name(DependencyType type) {
+  switch (type) {
+    case DependencyType::AfterNotOk:
+      return "afternotok";
+    case DependencyType::AfterAny:
+      return "afterany";
+    case DependencyType::AfterOk:
+      break;
+  }
+  return "afterok";
+}
+
 // Everything needed to render a job's batch script. All paths absolute on
 // the target machine.
 struct ScriptRequest {
@@ -33,7 +50,11 @@ struct ScriptRequest {
   std::string stdout_path;  // <job_dir>/stdout
   std::string stderr_path;  // <job_dir>/stderr
   std::string exit_code_path;  // <job_dir>/exit_code, written by the script
-  std::vector<std::string> depends_on;  // scheduler ids that must complete ok
+  std::vector<std::string> depends_on;  // scheduler ids of the parents
+  // How the job waits for each of depends_on (same order); empty, or
+  // shorter, means afterok. Only types the scheduler renders
+  // (Scheduler::renders_dependency) are ever asked for.
+  std::vector<DependencyType> depends_on_types;
   bool hold = false;
   // "" or the task indexes of a job array ("0-9", "1,3,5-7", "0-99%10"):
   // one submission, many tasks, each tracked as its own job (its id from
@@ -140,6 +161,11 @@ class Scheduler {
     (void)index;
     return "";
   }
+
+  // Whether the scheduler itself can hold a job until a parent of its own
+  // ended this way (Slurm's --dependency=afterok:ID). Core keeps a job in
+  // xrun (waiting for dependencies) when any of its parents cannot.
+  virtual bool renders_dependency(DependencyType type) const { return type == DependencyType::AfterOk; }
 
   // Commands `xrun machines check` expects on the machine ("sbatch", ...).
   virtual std::vector<std::string> required_commands() const = 0;

@@ -84,6 +84,7 @@ class SgeScheduler : public Scheduler {
     }
     if (request.hold) c += " -h";
     if (!request.depends_on.empty()) {
+      require_afterok_only(request, "sge");
       std::string deps;
       for (const auto& id : request.depends_on) {
         TrackedJob parent{"dependency", id, ""};

@@ -93,6 +93,7 @@ std::string scheduler_message(const CommandResult& result) {
 class SlurmScheduler : public Scheduler {
  public:
   std::string name() const override { return "slurm"; }
+  bool renders_dependency(DependencyType) const override { return true; }
 
   std::string render_script(const ScriptRequest& request) const override {
     const Resources& r = request.resources;
@@ -128,12 +129,19 @@ class SlurmScheduler : public Scheduler {
     }
     if (request.hold) c += " --hold";
     if (!request.depends_on.empty()) {
+      // One clause per type, all of which must hold: afterok:1:2,afterany:3.
       std::string deps;
-      for (const auto& id : request.depends_on) {
-        TrackedJob parent{"dependency", id, ""};
-        deps += ":" + checked_scheduler_id(parent, "_");
+      for (DependencyType type : {DependencyType::AfterOk, DependencyType::AfterNotOk, DependencyType::AfterAny}) {
+        std::string ids;
+        for (size_t i = 0; i < request.depends_on.size(); ++i) {
+          DependencyType own = i < request.depends_on_types.size() ? request.depends_on_types[i] : DependencyType::AfterOk;
+          if (own != type) continue;
+          TrackedJob parent{"dependency", request.depends_on[i], ""};
+          ids += ":" + checked_scheduler_id(parent, "_");
+        }
+        if (!ids.empty()) deps += (deps.empty() ? "" : ",") + std::string(dependency_type_name(type)) + ids;
       }
-      c += " --dependency=afterok" + deps;
+      c += " --dependency=" + deps;
     }
     return c + " " + quote_for_shell(script_path);
   }
