@@ -175,7 +175,10 @@ void test_prefilter_changes_nothing(void** state) {
 // it before reusing its block).
 void test_last_line_across_blocks(void** state) {
   (void)state;
-  const std::string path = "/tmp/xrun-test-last-line-" + std::to_string(getpid()) + ".out";
+  // A directory of its own: parse_file also reads a CRASH file beside it.
+  char dir[] = "/tmp/xrun-test-last-line-XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  const std::string path = std::string(dir) + "/pw.out";
   int64_t wanted_line = 2;
   {
     std::string text = "     Program PWSCF v.6.7 starts on  1Jan2021\n";
@@ -192,6 +195,7 @@ void test_last_line_across_blocks(void** state) {
   }
   auto r = xrun::parse::parse_file(path, "qe");
   unlink(path.c_str());
+  rmdir(dir);
   assert_string_equal(r->diagnosis().c_str(), "truncated_output");
   assert_true(r->diagnosis_text().find("last line:      total energy              =     -15.84 Ry") != std::string::npos);
   assert_int_equal(r->diagnosis_line(), wanted_line);
