@@ -103,7 +103,8 @@ Context::Context(const ContextOptions& options)
   store_path_ = store_->path();  // as the store shows it: a URL loses its password here
   store_->set_write_listener([this] { wakeup_.notify_change(); });
   submission_ = std::make_unique<Submission>(*store_, *machines_, logger_);
-  finishing_ = std::make_unique<Finishing>(*store_, *machines_, logger_, home_);
+  retrying_ = std::make_unique<Retrying>(*store_, *machines_, logger_);
+  finishing_ = std::make_unique<Finishing>(*store_, *machines_, logger_, home_, *retrying_);
   polling_ = std::make_unique<Polling>(*store_, *machines_, *submission_, *finishing_, wakeup_, logger_, owner);
   cancelling_ = std::make_unique<Cancelling>(*store_, *machines_, *polling_);
   waiting_ = std::make_unique<Waiting>(*store_, *polling_, wakeup_);

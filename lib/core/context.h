@@ -5,6 +5,7 @@
 //               of one; xrun_job_send and poll rounds' resends use it too)
 //   Polling     when a machine may be polled, and its rounds (in parallel)
 //   Finishing   retrieve, parse, clean up an ended job
+//   Retrying    send an ended job again when its retry policy says so
 //   Cancelling, Waiting   a caller's actions on one job
 //   Recovery    settle what a crash left in submitting
 // lib/capi reaches the services through it. Thread-safe.
@@ -54,6 +55,7 @@ class Context {
   Cancelling& cancelling() { return *cancelling_; }
   Waiting& waiting() { return *waiting_; }
   Recovery& recovery() { return *recovery_; }
+  Retrying& retrying() { return *retrying_; }
   // Interrupts (any thread) and same-process store changes for the calls
   // that block: wait, poll_all, waiting for events.
   Wakeup& wakeup() { return wakeup_; }
@@ -70,6 +72,7 @@ class Context {
   Wakeup wakeup_;  // before store_: the store's write listener points here
   std::unique_ptr<Store> store_;
   std::unique_ptr<Submission> submission_;
+  std::unique_ptr<Retrying> retrying_;
   std::unique_ptr<Finishing> finishing_;
   std::unique_ptr<Polling> polling_;
   std::unique_ptr<Cancelling> cancelling_;

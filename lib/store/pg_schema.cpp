@@ -111,12 +111,30 @@ SELECT jobs.*,
 FROM jobs;
 )sql";
 
+// Version 3, the twin of SQLite's version 3: the attempts table.
+const char kVersion3[] = R"sql(
+CREATE TABLE attempts (
+  job_id            TEXT NOT NULL REFERENCES jobs (id),
+  number            BIGINT NOT NULL,
+  scheduler_id      TEXT NOT NULL DEFAULT '',
+  state             INTEGER NOT NULL,
+  reason            TEXT NOT NULL DEFAULT '',
+  exit_code         BIGINT,
+  submitted_ms      BIGINT,
+  started_ms        BIGINT,
+  ended_ms          BIGINT,
+  corrections_json  TEXT NOT NULL DEFAULT '[]',
+  PRIMARY KEY (job_id, number)
+);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& pg_migrations() {
   static const std::vector<Migration> list = {
       {1, kVersion1},
       {2, kVersion2},
+      {3, kVersion3},
   };
   return list;
 }

@@ -121,12 +121,32 @@ SELECT jobs.*,
 FROM jobs;
 )sql";
 
+// Version 3: attempts. A job retried by its policy runs as several
+// scheduler jobs; each ended attempt is a row (number from 1), kept with
+// its job and pruned with it. Jobs and events are untouched.
+const char kVersion3[] = R"sql(
+CREATE TABLE attempts (
+  job_id            TEXT NOT NULL REFERENCES jobs (id),
+  number            INTEGER NOT NULL,
+  scheduler_id      TEXT NOT NULL DEFAULT '',
+  state             INTEGER NOT NULL,
+  reason            TEXT NOT NULL DEFAULT '',
+  exit_code         INTEGER,
+  submitted_ms      INTEGER,
+  started_ms        INTEGER,
+  ended_ms          INTEGER,
+  corrections_json  TEXT NOT NULL DEFAULT '[]',
+  PRIMARY KEY (job_id, number)
+);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
   static const std::vector<Migration> list = {
       {1, kVersion1},
       {2, kVersion2},
+      {3, kVersion3},
   };
   return list;
 }

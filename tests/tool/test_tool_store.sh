@@ -39,7 +39,7 @@ out=$("$X" store migrate)
 check "a second migrate has nothing to do ($out)" grep -q "nothing to migrate" <<<"$out"
 out=$("$X" store info --json)
 check "store info: backend postgresql" test "$(json "$out" backend)" = postgresql
-check "store info: schema 2" test "$(json "$out" schema_version)" -eq 2
+check "store info: schema 3" test "$(json "$out" schema_version)" -eq 3
 out=$("$X" store info)
 check "store info as text names the server" grep -q "location        postgresql://xrun@127.0.0.1:$TESTBED_PG_PORT/xrun" <<<"$out"
 id=$("$X" submit -- true | tail -1)
