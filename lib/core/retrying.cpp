@@ -61,6 +61,11 @@ int64_t retry_backoff_ms(const RetryPolicy& policy, int64_t ended) {
   return ms >= static_cast<double>(kMaxBackoffMs) ? kMaxBackoffMs : static_cast<int64_t>(ms);
 }
 
+bool retry_takes_node_failures(const Machine& m, const JobSpec& spec) {
+  auto policy = Retrying::policy_for(m, spec);
+  return policy && (in_policy(*policy, "node_fail") || in_policy(*policy, "preempted"));
+}
+
 Retrying::Retrying(Store& store, MachineAccess& machines, const Logger& logger)
     : store_(store), machines_(machines), logger_(logger) {}
 

@@ -44,6 +44,12 @@ std::string retry_outcome_name(xrun_state state);
 // How long before attempt `ended + 1`: backoff_s * 2^(ended-1), at most a day.
 int64_t retry_backoff_ms(const RetryPolicy& policy, int64_t ended);
 
+// Whether the policy in force retries node failures or preemptions: the
+// scheduler is then told not to requeue the job by itself, so it ends
+// node_fail/preempted and xrun sends the next attempt at once (Slurm would
+// hold a requeued job back for minutes, under the same id).
+bool retry_takes_node_failures(const Machine& m, const JobSpec& spec);
+
 class Retrying {
  public:
   Retrying(Store& store, MachineAccess& machines, const Logger& logger);

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "core/job_files.h"
+#include "core/retrying.h"
 #include "core/submission.h"
 #include "scheduler/batch_common.h"
 #include "transport/confined_dir.h"
@@ -46,6 +47,7 @@ ScriptRequest script_request(const Machine& m, const JobSpec& spec, const std::s
   req.depends_on = dependency_ids;
   req.hold = spec.hold;
   req.array = spec.array;
+  req.no_requeue = retry_takes_node_failures(m, spec);
   return req;
 }
 

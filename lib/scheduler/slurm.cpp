@@ -127,6 +127,7 @@ class SlurmScheduler : public Scheduler {
       c += " --array=" + quote_for_shell(checked_directive_value(request.array, "array"));
     }
     if (request.hold) c += " --hold";
+    if (request.no_requeue) c += " --no-requeue";
     if (!request.depends_on.empty()) {
       std::string deps;
       for (const auto& id : request.depends_on) {
