@@ -149,6 +149,8 @@ JobSpec parse_job_spec(const std::string& json_text) {
 
 JobSpec parse_job_request(const std::string& json_text) {
   JobSpec spec = parse_job_spec(json_text);
+  if (spec.attempt != 1)
+    throw Error(XRUN_E_INVALID, "job spec: $.attempt: set by xrun on a retried job, not by callers");
   const Resources& r = spec.resources;
   auto refuse = [](const char* key, const std::string& expected, const std::string& got) {
     throw Error(XRUN_E_INVALID, std::string("job spec: $.resources.") + key + ": expected " + expected +

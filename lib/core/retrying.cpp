@@ -8,6 +8,7 @@
 #include "machine/units.h"
 #include "util/clock.h"
 #include "util/error.h"
+#include "util/json.h"
 #include "util/strings.h"
 
 namespace xrun {
@@ -207,7 +208,10 @@ bool Retrying::retry(const Machine& m, const JobRecord& job, const JobSpec& spec
       }
       if (answer.action == RetryAnswer::Action::Replace) {
         try {
-          JobSpec replaced = parse_job_request(answer.spec_json);
+          // The callback may hand back the spec it was given, attempt and all.
+          json::Ptr root = json::parse(answer.spec_json, "the retry callback's spec");
+          if (cJSON_IsObject(root.get())) cJSON_DeleteItemFromObjectCaseSensitive(root.get(), "attempt");
+          JobSpec replaced = parse_job_request(json::print(root.get()));
           replaced.attempt = next.attempt;
           replaced.machine = next.machine;
           next = std::move(replaced);
