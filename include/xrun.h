@@ -1210,6 +1210,27 @@ XRUN_API int xrun_spec_set_cleanup(xrun_spec *spec, const char *policy);
  *  @return XRUN_OK, XRUN_E_INVALID (an argument is NULL), XRUN_E_NOMEM */
 XRUN_API int xrun_spec_set_array(xrun_spec *spec, const char *range);
 
+/** Set the job's retry policy ("retry", docs/CAMPAIGNS.md#retries): which
+ *  ended attempts xrun sends again and what changes between attempts, as a
+ *  JSON object, e.g. {"on": ["timeout", "node_fail"], "max_attempts": 3,
+ *  "scale": {"walltime": 2}}. Checked at once: a bad policy is refused
+ *  naming its path ("job spec: $.retry.on[1]: ...") and leaves the spec as
+ *  it was. Replaces an earlier policy.
+ *  @param spec         the spec (BORROWED)
+ *  @param policy_json  the policy, a JSON object (BORROWED, copied)
+ *  @return XRUN_OK, XRUN_E_INVALID (a NULL argument or a bad policy),
+ *          XRUN_E_NOMEM */
+XRUN_API int xrun_spec_set_retry(xrun_spec *spec, const char *policy_json);
+
+/** Set what a retry changes in the job's inputs ("corrections"): "none"
+ *  (the default), "builtin" (the library's corrections of pw.x and VASP
+ *  inputs, by diagnosis) or "callback" (xrun_set_retry_callback()).
+ *  @param spec  the spec (BORROWED)
+ *  @param mode  "none", "builtin" or "callback" (BORROWED, copied)
+ *  @return XRUN_OK, XRUN_E_INVALID (a NULL argument or another mode),
+ *          XRUN_E_NOMEM */
+XRUN_API int xrun_spec_set_corrections(xrun_spec *spec, const char *mode);
+
 /** The spec as the JSON text xrun_job_submit() takes (compact, keys in the
  *  order they were first set), e.g. to log it or to pass it to
  *  xrun_jobs_submit() in an array.

@@ -22,7 +22,7 @@ __attribute__((noinline)) static int count_of(const char *text, const char *need
     return n;
 }
 
-static char *info_of(xrun_job *job) {
+__attribute__((noinline)) static char *info_of(xrun_job *job) {
     char *info = NULL;
     assert_int_equal(xrun_job_info_json(&info, job), XRUN_OK);
     return info;
@@ -292,6 +292,31 @@ static void bad_policies_are_refused(void **state) {
     xrun_ctx_close(ctx);
 }
 
+/* The spec builder takes a policy too, checked at once. */
+static void spec_builder_sets_the_policy(void **state) {
+    (void)state;
+    xrun_ctx *ctx = open_temp_ctx("retry-builder", NULL);
+    xrun_spec *spec = NULL;
+    assert_int_equal(xrun_spec_new(&spec), XRUN_OK);
+    assert_int_equal(xrun_spec_set_command(spec, "exit 5"), XRUN_OK);
+    assert_int_equal(xrun_spec_set_retry(spec, "{\"on\": [\"failed\", 7]}"), XRUN_E_INVALID);
+    assert_non_null(strstr(xrun_last_error(), "$.retry.on[1]"));
+    assert_int_equal(xrun_spec_set_retry(spec, "{\"on\": [\"failed\"], \"max_attempts\": 2}"), XRUN_OK);
+    assert_int_equal(xrun_spec_set_corrections(spec, "sometimes"), XRUN_E_INVALID);
+    assert_int_equal(xrun_spec_set_corrections(spec, "builtin"), XRUN_OK);
+    xrun_job *job = NULL;
+    assert_int_equal(xrun_job_submit_spec(&job, ctx, spec), XRUN_OK);
+    wait_ok(job, 60000);
+    assert_int_equal(xrun_job_state(job), XRUN_STATE_FAILED);
+    char *info = info_of(job);
+    assert_int_equal(count_of(info, "\"number\":"), 2);
+    assert_non_null(strstr(info, "\"corrections\":\"builtin\""));
+    xrun_free(info);
+    xrun_job_free(job);
+    xrun_spec_free(spec);
+    xrun_ctx_close(ctx);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(fails_three_times_then_ends_failed),
@@ -302,6 +327,7 @@ int main(void) {
         cmocka_unit_test(machine_default_policy_applies),
         cmocka_unit_test(callback_replaces_the_spec_or_stops),
         cmocka_unit_test(bad_policies_are_refused),
+        cmocka_unit_test(spec_builder_sets_the_policy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
