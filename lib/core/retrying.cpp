@@ -36,8 +36,10 @@ bool plain_name(const std::string& name) {
          name.find('\0') == std::string::npos;
 }
 
+// The corrections library's code for a parser: "qe", "vasp" (every vasp*
+// parser), "auto" (decided from the inputs); "" for none (crystal).
 std::string correction_code(const std::string& parser) {
-  if (parser == "qe") return "qe";
+  if (parser == "qe" || parser == "auto") return parser;
   if (starts_with(parser, "vasp")) return "vasp";
   return "";
 }
@@ -106,16 +108,20 @@ std::vector<std::string> Retrying::apply_builtin_corrections(const Machine& m, c
   auto read = [&](const std::string& name) -> std::optional<std::string> {
     if (!plain_name(name)) return std::nullopt;
     try {
+      FileInfo info = t->stat(job.job_dir + "/" + name);
+      if (!info.exists || !info.is_regular) return std::nullopt;  // never a FIFO, which would block
       return t->read_file(job.job_dir + "/" + name, kMaxInputBytes);
     } catch (const Error& e) {
+      if (e.status() == XRUN_E_TRANSPORT || e.status() == XRUN_E_TIMEOUT) throw;  // a later round tries again
       logger_.warn("job " + job.id + ": correction input " + name + ": " + e.what());
       return std::nullopt;
     }
   };
   campaign::InputFiles files;
-  for (const auto& name : campaign::correction_inputs(code))
-    if (auto text = read(name)) files.text[name] = *text;
-  if (code == "qe") {
+  if (code != "qe")
+    for (const auto& name : campaign::correction_inputs(code == "auto" ? "vasp" : code))
+      if (auto text = read(name)) files.text[name] = *text;
+  if (code != "vasp") {
     // The pw.x input is one of the uploaded files: the library tells which.
     std::map<std::string, std::string> candidates;
     for (const auto& path : spec.upload) {
@@ -127,17 +133,34 @@ std::vector<std::string> Retrying::apply_builtin_corrections(const Machine& m, c
     if (!input.empty() && candidates.count(input)) files.text[input] = candidates[input];
   }
   if (files.text.empty()) return edits;
+  // How many times this diagnosis has now been corrected for the job (the
+  // library escalates): the earlier attempts' records say.
+  const std::string mark = " (" + diagnosis + "): ";
+  int times = 1;
+  for (const auto& earlier : store_.attempts(job.id))
+    for (const auto& change : earlier.corrections)
+      if (change.find(mark) != std::string::npos) {
+        ++times;
+        break;
+      }
   const auto before = files.text;
-  auto applied = campaign::apply_builtin_correction(code, diagnosis, static_cast<int>(spec.attempt), result_json,
-                                                    files);
+  std::optional<campaign::AppliedCorrection> applied;
+  try {
+    applied = campaign::apply_builtin_correction(code, diagnosis, times, result_json, files);
+  } catch (const Error& e) {
+    // A malformed input: the retry goes on with the policy's changes.
+    logger_.warn("job " + job.id + ": built-in correction for " + diagnosis + ": " + e.what());
+    edits.push_back("correction for " + diagnosis + " not applied: " + e.what());
+    return edits;
+  }
   if (!applied) return edits;
   for (const auto& [name, text] : files.text) {
     auto old = before.find(name);
     if (!plain_name(name) || (old != before.end() && old->second == text)) continue;
     t->write_file(job.job_dir + "/" + name, text);
   }
-  for (const auto& edit : applied->edits) edits.push_back(applied->name + ": " + edit);
-  if (applied->edits.empty()) edits.push_back(applied->name);
+  for (const auto& edit : applied->edits) edits.push_back(applied->name + mark + edit);
+  if (applied->edits.empty()) edits.push_back(applied->name + mark + "no edit");
   return edits;
 }
 
