@@ -9,7 +9,7 @@ test_pkgs=(openssh-server openssh-client tcsh openssl slurm-wlm slurmctld slurmd
            mariadb-server slurmdbd gfortran clang libclang-rt-14-dev
            python3-cffi python3-pytest python3-setuptools python3-venv python3-ase python3-drmaa python3-pymatgen python3-numpy hyperfine abigail-tools
            tmux python3-jsonschema librust-tui-dev librust-crossterm-dev librust-serde-json-dev librust-clap-dev
-           valgrind procps iproute2 doxygen
+           valgrind procps iproute2 doxygen quantum-espresso
            gridengine-master gridengine-exec gridengine-client postgresql)
 
 want=("${build_pkgs[@]}")

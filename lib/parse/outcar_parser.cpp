@@ -49,6 +49,8 @@ class OutcarParser final : public CodeParser {
       case 'k':
         if (starts(t, "k-points") && contains(t, "NKPTS")) {
           if (auto v = as_count(number_after(t, "NKPTS ="))) d_.n_kpoints = *v;
+          // The bands VASP used (it may raise the INCAR's): too_few_bands corrections start from it.
+          if (auto v = as_count(number_after(t, "NBANDS="))) d_.extra["nbands"] = static_cast<double>(*v);
         }
         break;
       case 'n':
