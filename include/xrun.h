@@ -653,7 +653,13 @@ XRUN_API const char *xrun_job_reason(xrun_job *job);
  *  tried), waiting_for ("" or, in state waiting: "room", "connection",
  *  "dependencies", "retry_backoff", "deferred"), last_error (the last failed
  *  send, "" if none), next_try_at (when a poll round sends it again, null
- *  if at once), and "result" once a parser ran.
+ *  if at once), attempt (the number of the job's current or last attempt,
+ *  1 unless its retry policy sent it again), attempt_history (one object
+ *  per ended attempt, oldest first: number, scheduler_id, state, reason,
+ *  exit_code, submitted_at, started_at, ended_at, corrections -- what was
+ *  changed for the next attempt, a list of strings; see docs/CAMPAIGNS.md),
+ *  and "result" once a parser ran. xrun_jobs_list() gives the same objects
+ *  without attempt_history.
  *  @param out_json  set to the record, OWNED JSON (release with xrun_free)
  *  @param job       the job (BORROWED)
  *  @return XRUN_OK, XRUN_E_INVALID (NULL argument), XRUN_E_STORE. */

@@ -180,6 +180,11 @@ bool Retrying::retry(const Machine& m, const JobRecord& job, const JobSpec& spec
 
   JobSpec next = spec;
   next.attempt = spec.attempt + 1;
+  // What held the first send back was met or released already: a retry is
+  // neither held nor deferred, and its parents need not finish again.
+  next.hold = false;
+  next.defer = false;
+  next.depends_on.clear();
   std::vector<std::string> changes;
   const Resources effective = m.resources.merged_with(spec.resources);
   if (policy->scale_walltime != 1 && effective.walltime) {
