@@ -1216,7 +1216,7 @@ XRUN_API int xrun_spec_set_cleanup(xrun_spec *spec, const char *policy);
  *  @return XRUN_OK, XRUN_E_INVALID (an argument is NULL), XRUN_E_NOMEM */
 XRUN_API int xrun_spec_set_array(xrun_spec *spec, const char *range);
 
-/** Set the job's retry policy ("retry", docs/CAMPAIGNS.md#retries): which
+/** Set the job's retry policy ("retry", docs/CAMPAIGNS.md, "Retries"): which
  *  ended attempts xrun sends again and what changes between attempts, as a
  *  JSON object, e.g. {"on": ["timeout", "node_fail"], "max_attempts": 3,
  *  "scale": {"walltime": 2}}. Checked at once: a bad policy is refused
