@@ -240,8 +240,12 @@ bool Retrying::retry(const Machine& m, const JobRecord& job, const JobSpec& spec
           json::Ptr root = json::parse(answer.spec_json, "the retry callback's spec");
           if (cJSON_IsObject(root.get())) cJSON_DeleteItemFromObjectCaseSensitive(root.get(), "attempt");
           JobSpec replaced = parse_job_request(json::print(root.get()));
+          if (!replaced.array.empty()) throw Error(XRUN_E_INVALID, "a retry cannot become a job array");
           replaced.attempt = next.attempt;
           replaced.machine = next.machine;
+          replaced.hold = false;
+          replaced.defer = false;
+          replaced.depends_on.clear();
           next = std::move(replaced);
           changes.push_back("callback: spec replaced");
         } catch (const Error& e) {
