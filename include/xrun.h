@@ -653,7 +653,13 @@ XRUN_API const char *xrun_job_reason(xrun_job *job);
  *  tried), waiting_for ("" or, in state waiting: "room", "connection",
  *  "dependencies", "retry_backoff", "deferred"), last_error (the last failed
  *  send, "" if none), next_try_at (when a poll round sends it again, null
- *  if at once), and "result" once a parser ran.
+ *  if at once), attempt (the number of the job's current or last attempt,
+ *  1 unless its retry policy sent it again), attempt_history (one object
+ *  per ended attempt, oldest first: number, scheduler_id, state, reason,
+ *  exit_code, submitted_at, started_at, ended_at, corrections -- what was
+ *  changed for the next attempt, a list of strings; see docs/CAMPAIGNS.md),
+ *  and "result" once a parser ran. xrun_jobs_list() gives the same objects
+ *  without attempt_history.
  *  @param out_json  set to the record, OWNED JSON (release with xrun_free)
  *  @param job       the job (BORROWED)
  *  @return XRUN_OK, XRUN_E_INVALID (NULL argument), XRUN_E_STORE. */
@@ -1210,7 +1216,7 @@ XRUN_API int xrun_spec_set_cleanup(xrun_spec *spec, const char *policy);
  *  @return XRUN_OK, XRUN_E_INVALID (an argument is NULL), XRUN_E_NOMEM */
 XRUN_API int xrun_spec_set_array(xrun_spec *spec, const char *range);
 
-/** Set the job's retry policy ("retry", docs/CAMPAIGNS.md#retries): which
+/** Set the job's retry policy ("retry", docs/CAMPAIGNS.md, "Retries"): which
  *  ended attempts xrun sends again and what changes between attempts, as a
  *  JSON object, e.g. {"on": ["timeout", "node_fail"], "max_attempts": 3,
  *  "scale": {"walltime": 2}}. Checked at once: a bad policy is refused

@@ -180,6 +180,11 @@ bool Retrying::retry(const Machine& m, const JobRecord& job, const JobSpec& spec
 
   JobSpec next = spec;
   next.attempt = spec.attempt + 1;
+  // What held the first send back was met or released already: a retry is
+  // neither held nor deferred, and its parents need not finish again.
+  next.hold = false;
+  next.defer = false;
+  next.depends_on.clear();
   std::vector<std::string> changes;
   const Resources effective = m.resources.merged_with(spec.resources);
   if (policy->scale_walltime != 1 && effective.walltime) {
@@ -235,8 +240,12 @@ bool Retrying::retry(const Machine& m, const JobRecord& job, const JobSpec& spec
           json::Ptr root = json::parse(answer.spec_json, "the retry callback's spec");
           if (cJSON_IsObject(root.get())) cJSON_DeleteItemFromObjectCaseSensitive(root.get(), "attempt");
           JobSpec replaced = parse_job_request(json::print(root.get()));
+          if (!replaced.array.empty()) throw Error(XRUN_E_INVALID, "a retry cannot become a job array");
           replaced.attempt = next.attempt;
           replaced.machine = next.machine;
+          replaced.hold = false;
+          replaced.defer = false;
+          replaced.depends_on.clear();
           next = std::move(replaced);
           changes.push_back("callback: spec replaced");
         } catch (const Error& e) {

@@ -62,16 +62,15 @@ std::string batch_end(const CommandResult& result) {
   return "exit " + std::to_string(result.exit_status);
 }
 
-// Removes xrun's records of a job directory's previous attempt (exit code,
-// start time, submit output, the direct watchdog's mark), in ONE command.
-void clear_attempt_files(Transport& t, const std::string& job_dir) {
+// Shell text that removes xrun's records of a job directory's previous
+// attempt (exit code, start time, submit output, the direct watchdog's
+// mark), run before a retry's submission; the submission does not happen
+// if they cannot be removed.
+std::string clear_attempt_files(const std::string& job_dir) {
   std::string command = "rm -f --";
   for (const char* name : {"exit_code", "exit_code.tmp", "started_at", "submit.out", "walltime_exceeded"})
     command += " " + quote_for_shell(job_files::own_dir(job_dir) + "/" + name);
-  CommandResult r = t.run(command);
-  if (r.exit_status != 0)
-    throw Error(XRUN_E_IO, "cannot clear the previous attempt's records in " + job_dir + ": " +
-                               std::string(trim(r.err)));
+  return command + " || exit 126\n";
 }
 
 }  // namespace
@@ -255,11 +254,7 @@ std::vector<SendOutcome> Submission::send_units(const Machine& m, std::vector<Un
       ScriptRequest req = script_request(m, unit.spec, id, job_dir,
                                          unit.spec.workdir ? t->resolve_path(*unit.spec.workdir) : job_dir,
                                          parent_scheduler_ids(unit.spec));
-      if (retry) {
-        // The previous attempt's own records must not pass for this one's
-        // end; its inputs stay as they are (corrected, perhaps).
-        clear_attempt_files(*t, job_dir);
-      } else if (!unit.spec.upload.empty()) {
+      if (!retry && !unit.spec.upload.empty()) {
         // Inputs need their own transfers; the script and the submission
         // still go in the one command. "inputs/" lands as job_dir/inputs.
         made_dir = true;
@@ -267,8 +262,12 @@ std::vector<SendOutcome> Submission::send_units(const Machine& m, std::vector<Un
         for (const auto& path : unit.spec.upload) t->upload(path, job_dir + "/" + base_name(path));
       }
       std::string script_path = job_files::script(job_dir);
+      // A retry's inputs stay as they are (corrected, perhaps); the previous
+      // attempt's own records must not pass for this one's end: removed in
+      // the same command, just before the submission.
       items.push_back({id, job_dir, script_path, sched.render_script(req),
-                       recorded_submit(sched.submit_command(req, script_path), job_dir)});
+                       (retry ? clear_attempt_files(job_dir) : std::string()) +
+                           recorded_submit(sched.submit_command(req, script_path), job_dir)});
       sending.push_back(i);
       reused.push_back(retry);
     } catch (const Error& e) {

@@ -292,6 +292,35 @@ static void bad_policies_are_refused(void **state) {
     xrun_ctx_close(ctx);
 }
 
+/* Cancelling the second attempt while it runs records it too. */
+static void a_cancelled_attempt_is_recorded(void **state) {
+    (void)state;
+    xrun_ctx *ctx = open_temp_ctx("retry-cancel", NULL);
+    xrun_job *job = submit_ok(ctx, "{\"command\": \"n=$(cat count 2>/dev/null || echo 0); echo $((n+1)) > count; "
+                                   "[ $n -ge 1 ] || exit 1; exec sleep 60\","
+                                   " \"retry\": {\"on\": [\"failed\"], \"max_attempts\": 3}}");
+    for (int i = 0; i < 200; i++) {
+        int64_t next = 0;
+        assert_int_equal(xrun_poll(ctx, &next), XRUN_OK);
+        assert_int_equal(xrun_job_refresh(job), XRUN_OK);
+        char *info = info_of(job);
+        int second = strstr(info, "\"attempt\":2") != NULL;
+        xrun_free(info);
+        if (second && xrun_job_state(job) == XRUN_STATE_RUNNING) break;
+        usleep(50000);
+    }
+    assert_int_equal(xrun_job_state(job), XRUN_STATE_RUNNING);
+    assert_int_equal(xrun_job_cancel(job), XRUN_OK);
+    assert_int_equal(xrun_job_state(job), XRUN_STATE_CANCELLED);
+    char *info = info_of(job);
+    assert_int_equal(count_of(info, "\"number\":"), 2);
+    assert_non_null(strstr(info, "\"number\":2,"));
+    assert_non_null(strstr(info, "\"state\":\"cancelled\",\"reason\":\"cancelled by user\""));
+    xrun_free(info);
+    xrun_job_free(job);
+    xrun_ctx_close(ctx);
+}
+
 /* The spec builder takes a policy too, checked at once. */
 static void spec_builder_sets_the_policy(void **state) {
     (void)state;
@@ -328,6 +357,7 @@ int main(void) {
         cmocka_unit_test(callback_replaces_the_spec_or_stops),
         cmocka_unit_test(bad_policies_are_refused),
         cmocka_unit_test(spec_builder_sets_the_policy),
+        cmocka_unit_test(a_cancelled_attempt_is_recorded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
