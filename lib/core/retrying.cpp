@@ -98,6 +98,31 @@ AttemptRecord Retrying::ended_attempt(const JobRecord& job, const JobSpec& spec,
   return a;
 }
 
+void Retrying::note_requeue(const JobRecord& job, const JobStatus& status, JobUpdate& update, std::string& message) {
+  JobSpec spec = parse_job_spec(job.spec_json);
+  if (!spec.array.empty() || spec.array_index) return;  // one record per task would need the tasks' own ids
+  AttemptRecord a;
+  a.job_id = job.id;
+  a.number = spec.attempt;
+  a.scheduler_id = job.scheduler_id;
+  a.state = XRUN_STATE_PREEMPTED;
+  a.reason = "requeued by the scheduler" + (status.reason.empty() ? std::string() : " (" + status.reason + ")");
+  a.submitted_ms = job.submitted_ms;
+  a.started_ms = job.started_ms;
+  a.ended_ms = wall_ms();
+  update.add_attempt = a;
+  JobSpec next = spec;
+  next.attempt = spec.attempt + 1;
+  update.spec_json = job_spec_to_json(next);
+  // Same scheduler job: its id and submission time stay, its start and
+  // exit code are the next attempt's.
+  update.clear_run = true;
+  update.scheduler_id = job.scheduler_id;
+  if (job.submitted_ms) update.submitted_ms = *job.submitted_ms;
+  message = "attempt " + std::to_string(spec.attempt) + " " + a.reason + "; attempt " +
+            std::to_string(next.attempt) + " runs as the same scheduler job " + job.scheduler_id + ": " + message;
+}
+
 std::vector<std::string> Retrying::apply_builtin_corrections(const Machine& m, const JobRecord& job,
                                                              const JobSpec& spec, const std::string& diagnosis,
                                                              const std::string& result_json) {

@@ -67,6 +67,14 @@ class Retrying {
   bool retry(const Machine& m, const JobRecord& job, const JobSpec& spec, const JobStatus& status,
              const std::string& diagnosis, const JobUpdate& update);
 
+  // A running job its scheduler queued again (requeued: a node failure, a
+  // preemption, an operator's scontrol requeue) ended an attempt too: adds
+  // to the queued transition's `update` the attempt's record (state
+  // preempted, reason "requeued by the scheduler (...)") and the next
+  // attempt's number, and names both in `message`. The scheduler runs the
+  // next attempt under the same id: nothing is sent.
+  static void note_requeue(const JobRecord& job, const JobStatus& status, JobUpdate& update, std::string& message);
+
   // The attempt record of an attempt that ended for good.
   static AttemptRecord ended_attempt(const JobRecord& job, const JobSpec& spec, const JobStatus& status,
                                      const JobUpdate& update);

@@ -279,6 +279,10 @@ static void bad_policies_are_refused(void **state) {
         {"{\"command\": \"true\", \"retry\": {\"on\": [\"failed\"], \"env\": {\"A\": 1}}}", "$.retry.env.A"},
         {"{\"command\": \"true\", \"corrections\": \"magic\"}", "$.corrections"},
     };
+    /* Nothing is recorded (a PostgreSQL store is shared by the test's
+     * contexts: compare with what was there before). */
+    char *before = NULL;
+    assert_int_equal(xrun_jobs_list(&before, ctx, NULL, -1, 0), XRUN_OK);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         xrun_job *job = NULL;
         assert_int_equal(xrun_job_submit(&job, ctx, cases[i].spec), XRUN_E_INVALID);
@@ -287,8 +291,9 @@ static void bad_policies_are_refused(void **state) {
     }
     char *list = NULL;
     assert_int_equal(xrun_jobs_list(&list, ctx, NULL, -1, 0), XRUN_OK);
-    assert_string_equal(list, "[]");
+    assert_string_equal(list, before);
     xrun_free(list);
+    xrun_free(before);
     xrun_ctx_close(ctx);
 }
 

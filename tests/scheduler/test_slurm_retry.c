@@ -9,7 +9,10 @@
  *             state=down) ends node_fail (sent with --no-requeue because
  *             its policy retries node_fail) and its second attempt
  *             completes once the node is back: ~10 s. It takes the
- *             testbed's only node down, so it runs alone (RUN_SERIAL). */
+ *             testbed's only node down, so it runs alone (RUN_SERIAL).
+ *             Then a running job requeued by an operator (scontrol
+ *             requeue) is recorded as an attempt and its second run
+ *             completes: ~10 s. */
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -166,10 +169,72 @@ static void node_down_is_retried(void **state) {
     xrun_job_free(job);
 }
 
+/* An operator requeues a running job (scontrol requeue; its begin time is
+ * then moved to now so Slurm does not hold it back for minutes): xrun
+ * records the attempt that ran, and the second run of the same Slurm job
+ * completes as attempt 2. */
+static void requeue_from_outside_is_an_attempt(void **state) {
+    (void)state;
+    const double t0 = now_s();
+    xrun_job *job = NULL;
+    const char *spec =
+        "{\"name\": \"requeue-retry\", \"command\": \"n=$(cat runs 2>/dev/null | wc -l); echo x >> runs; "
+        "if [ $n -eq 0 ]; then sleep 600; fi; echo done after $n\","
+        " \"retry\": {\"on\": [\"timeout\"], \"max_attempts\": 3}}";
+    if (xrun_job_submit(&job, ctx, spec) != XRUN_OK) fail_msg("submit: %s", xrun_last_error());
+    char runs[700];
+    char *info = info_of(job);
+    const char *dir = strstr(info, "\"job_dir\":\"");
+    assert_non_null(dir);
+    dir += strlen("\"job_dir\":\"");
+    snprintf(runs, sizeof runs, "%.*s/runs", (int)(strchr(dir, '"') - dir), dir);
+    xrun_free(info);
+    struct stat st;
+    for (int i = 0; i < 300 && stat(runs, &st) != 0; i++) usleep(100000);
+    assert_int_equal(stat(runs, &st), 0);
+    for (int i = 0; i < 100 && xrun_job_state(job) != XRUN_STATE_RUNNING; i++) {
+        int64_t next = 0;
+        assert_int_equal(xrun_poll(ctx, &next), XRUN_OK);
+        assert_int_equal(xrun_job_refresh(job), XRUN_OK);
+        if (xrun_job_state(job) != XRUN_STATE_RUNNING) usleep(200000);
+    }
+    assert_int_equal(xrun_job_state(job), XRUN_STATE_RUNNING);
+    char id[64], cmd[256];
+    snprintf(id, sizeof id, "%s", xrun_job_scheduler_id(job));
+    snprintf(cmd, sizeof cmd, "scontrol requeue %s", id);
+    assert_int_equal(system(cmd), 0);
+    /* Seen queued again by a poll round before it runs again. */
+    for (int i = 0; i < 100 && xrun_job_state(job) == XRUN_STATE_RUNNING; i++) {
+        int64_t next = 0;
+        usleep(200000);
+        assert_int_equal(xrun_poll(ctx, &next), XRUN_OK);
+        assert_int_equal(xrun_job_refresh(job), XRUN_OK);
+    }
+    assert_int_equal(xrun_job_state(job), XRUN_STATE_QUEUED);
+    snprintf(cmd, sizeof cmd, "scontrol update jobid=%s StartTime=now", id);
+    assert_int_equal(system(cmd), 0);
+    if (xrun_job_wait(job, 60000) != XRUN_OK) fail_msg("wait: %s", xrun_last_error());
+    const double took = now_s() - t0;
+    info = info_of(job);
+    fprintf(stderr, "requeued from outside: %s after %.1f s\n%s\n", xrun_state_name(xrun_job_state(job)), took, info);
+    assert_int_equal(xrun_job_state(job), XRUN_STATE_COMPLETED);
+    assert_non_null(strstr(info, "\"number\":1,"));
+    assert_non_null(strstr(info, "\"state\":\"preempted\",\"reason\":\"requeued by the scheduler"));
+    assert_non_null(strstr(info, "\"number\":2,"));
+    assert_non_null(strstr(info, "\"attempt\":2"));
+    xrun_free(info);
+    assert_string_equal(xrun_job_scheduler_id(job), id);
+    char *out = read_job_file(job, "stdout");
+    assert_string_equal(out, "done after 1\n");
+    xrun_free(out);
+    xrun_job_free(job);
+}
+
 int main(int argc, char **argv) {
     const struct CMUnitTest walltime[] = {
         cmocka_unit_test(walltime_kill_is_retried_scaled_with_the_restart_command)};
-    const struct CMUnitTest node[] = {cmocka_unit_test(node_down_is_retried)};
+    const struct CMUnitTest node[] = {cmocka_unit_test(node_down_is_retried),
+                                      cmocka_unit_test(requeue_from_outside_is_an_attempt)};
     if (argc > 1 && strcmp(argv[1], "node") == 0) return cmocka_run_group_tests(node, setup, teardown);
     if (argc > 1 && strcmp(argv[1], "walltime") == 0) return cmocka_run_group_tests(walltime, setup, teardown);
     fprintf(stderr, "usage: %s walltime|node\n", argv[0]);
