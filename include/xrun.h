@@ -342,6 +342,65 @@ XRUN_API int xrun_ctx_interrupt(xrun_ctx *ctx);
  *  @return XRUN_OK, XRUN_E_INVALID (a NULL argument), XRUN_E_STORE */
 XRUN_API int xrun_store_info_json(char **out_json, xrun_ctx *ctx);
 
+/** A retry in the making, handed to an xrun_retry_fn for the duration of
+ *  the call only (never keep it). */
+typedef struct xrun_retry xrun_retry;
+
+/** A caller's own corrections for jobs whose spec says
+ *  "corrections": "callback" and whose retry policy ("retry") retries the
+ *  attempt that just ended. Called by the poll round that finishes the
+ *  attempt, on the polling thread, before the job goes back to waiting.
+ *  @param retry      the retry (BORROWED for the call): xrun_retry_set_spec()
+ *                    replaces the next attempt's spec
+ *  @param job_id     the xrun job (BORROWED for the call)
+ *  @param attempt    the attempt that ended (1 = the first)
+ *  @param outcome    what the policy matched: a scheduler outcome
+ *                    ("timeout", "node_fail", "preempted", "lost",
+ *                    "out_of_memory", "failed") or a diagnosis code
+ *                    ("scf_not_converged", ...) (BORROWED for the call)
+ *  @param diagnosis  the parser's diagnosis of the attempt, "" if none
+ *                    (BORROWED for the call)
+ *  @param spec_json  the next attempt's spec as the policy made it
+ *                    (walltime/memory scaled, env merged, restart_command
+ *                    as its command; BORROWED for the call)
+ *  @param payload    the pointer given to xrun_set_retry_callback()
+ *  @return 0 to retry (with the spec set by xrun_retry_set_spec(), else the
+ *          policy's), any other value to stop: the attempt's end is then
+ *          recorded as the job's end. */
+typedef int (*xrun_retry_fn)(xrun_retry *retry, const char *job_id, int64_t attempt, const char *outcome,
+                             const char *diagnosis, const char *spec_json, void *payload);
+
+/** Set (or, with fn NULL, clear) the context's retry callback.
+ *  PROCESS-LOCAL: it is a function of this process; nothing of it is
+ *  stored. A job's policy names a callback only by "corrections":
+ *  "callback". When a process WITHOUT a callback (another program, `xrun
+ *  poll`, or this one before setting it) finishes an attempt of such a job,
+ *  the job is retried all the same, with the policy's own changes only
+ *  (scale, env, restart_command, no callback and no built-in
+ *  corrections); the attempt records "callback: none set in this process,
+ *  retried with the policy alone". It never waits for a process that has
+ *  the callback: a campaign polled by any process reaches its end.
+ *  Replaces any earlier callback; calls in progress finish with the old one.
+ *  Blocks: never.  Threads: any; the callback itself runs on whichever
+ *  thread polls (xrun_poll, xrun_job_wait), possibly several at once for
+ *  different jobs, so it must be thread-safe.
+ *  @param ctx      the context (BORROWED)
+ *  @param fn       the callback, or NULL for none
+ *  @param payload  passed to fn as is (BORROWED: it must outlive the
+ *                  context or the next xrun_set_retry_callback())
+ *  @return XRUN_OK, XRUN_E_INVALID (ctx is NULL) */
+XRUN_API int xrun_set_retry_callback(xrun_ctx *ctx, xrun_retry_fn fn, void *payload);
+
+/** Replace the next attempt's spec, from inside an xrun_retry_fn. The JSON
+ *  is checked as a submitted spec is; a spec that is refused leaves the
+ *  policy's spec in force (the attempt records why). xrun keeps the
+ *  attempt number and the machine: a retry runs where the job ran.
+ *  Blocks: never.  Threads: the callback's own thread.
+ *  @param retry      the retry given to the callback (BORROWED)
+ *  @param spec_json  the whole job spec, JSON (copied)
+ *  @return XRUN_OK, XRUN_E_INVALID (a NULL argument) */
+XRUN_API int xrun_retry_set_spec(xrun_retry *retry, const char *spec_json);
+
 /* ------------------------------------------------------------------------ */
 /* Machines                                                                 */
 /* ------------------------------------------------------------------------ */
@@ -627,8 +686,14 @@ XRUN_API const char *xrun_job_reason(xrun_job *job);
  *  if at once), cached_from (the job whose result a "cache": true job took
  *  without running, "" if none), content_hash ("" unless "cache": true),
  *  machine_choice (only when xrun chose among several machines:
- *  {"machine", "group", "strategy", "candidates", "why"}), and "result"
- *  once a parser ran (a cached job's is the original's).
+ *  {"machine", "group", "strategy", "candidates", "why"}),
+ *  attempt (the number of the job's current or last attempt,
+ *  1 unless its retry policy sent it again), attempt_history (one object
+ *  per ended attempt, oldest first: number, scheduler_id, state, reason,
+ *  exit_code, submitted_at, started_at, ended_at, corrections -- what was
+ *  changed for the next attempt, a list of strings; see docs/CAMPAIGNS.md),
+ *  and "result" once a parser ran (a cached job's is the original's). xrun_jobs_list() gives the same objects
+ *  without attempt_history.
  *  @param out_json  set to the record, OWNED JSON (release with xrun_free)
  *  @param job       the job (BORROWED)
  *  @return XRUN_OK, XRUN_E_INVALID (NULL argument), XRUN_E_STORE. */
@@ -1186,6 +1251,27 @@ XRUN_API int xrun_spec_set_cleanup(xrun_spec *spec, const char *policy);
  *  @param range  e.g. "0-9" or "0-99%10" (BORROWED, copied)
  *  @return XRUN_OK, XRUN_E_INVALID (an argument is NULL), XRUN_E_NOMEM */
 XRUN_API int xrun_spec_set_array(xrun_spec *spec, const char *range);
+
+/** Set the job's retry policy ("retry", docs/CAMPAIGNS.md, "Retries"): which
+ *  ended attempts xrun sends again and what changes between attempts, as a
+ *  JSON object, e.g. {"on": ["timeout", "node_fail"], "max_attempts": 3,
+ *  "scale": {"walltime": 2}}. Checked at once: a bad policy is refused
+ *  naming its path ("job spec: $.retry.on[1]: ...") and leaves the spec as
+ *  it was. Replaces an earlier policy.
+ *  @param spec         the spec (BORROWED)
+ *  @param policy_json  the policy, a JSON object (BORROWED, copied)
+ *  @return XRUN_OK, XRUN_E_INVALID (a NULL argument or a bad policy),
+ *          XRUN_E_NOMEM */
+XRUN_API int xrun_spec_set_retry(xrun_spec *spec, const char *policy_json);
+
+/** Set what a retry changes in the job's inputs ("corrections"): "none"
+ *  (the default), "builtin" (the library's corrections of pw.x and VASP
+ *  inputs, by diagnosis) or "callback" (xrun_set_retry_callback()).
+ *  @param spec  the spec (BORROWED)
+ *  @param mode  "none", "builtin" or "callback" (BORROWED, copied)
+ *  @return XRUN_OK, XRUN_E_INVALID (a NULL argument or another mode),
+ *          XRUN_E_NOMEM */
+XRUN_API int xrun_spec_set_corrections(xrun_spec *spec, const char *mode);
 
 /** The spec as the JSON text xrun_job_submit() takes (compact, keys in the
  *  order they were first set), e.g. to log it or to pass it to

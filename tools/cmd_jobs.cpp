@@ -80,6 +80,27 @@ void print_job_details(xrun_job* job) {
     if (!energy.empty()) rows.push_back({"total_energy_ev:", energy});
   }
   print_table(rows, output_columns(), {1});
+  // A job retried by its policy: one row per ended attempt.
+  const cJSON* attempts = cJSON_GetObjectItemCaseSensitive(o, "attempt_history");
+  const cJSON* spec = cJSON_GetObjectItemCaseSensitive(o, "spec");
+  if (cJSON_GetArraySize(attempts) > 1 ||
+      (cJSON_GetArraySize(attempts) == 1 && cJSON_GetObjectItemCaseSensitive(spec, "retry"))) {
+    std::vector<std::vector<std::string>> table = {{"ATTEMPT", "SCHED_ID", "STATE", "EXIT", "STARTED", "ENDED",
+                                                    "REASON", "CHANGES FOR THE NEXT"}};
+    const cJSON* a = nullptr;
+    cJSON_ArrayForEach(a, attempts) {
+      std::string changes;
+      const cJSON* c = nullptr;
+      cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(a, "corrections")) {
+        if (cJSON_IsString(c)) changes += (changes.empty() ? "" : "; ") + std::string(c->valuestring);
+      }
+      table.push_back({json_num(a, "number"), json_str(a, "scheduler_id"), json_str(a, "state"),
+                       json_num(a, "exit_code"), short_time(json_str(a, "started_at")),
+                       short_time(json_str(a, "ended_at")), json_str(a, "reason"), changes});
+    }
+    printf("\n");
+    print_table(table, output_columns(), {7, 6}, {4, 5});
+  }
   cJSON_Delete(o);
   xrun_free(info);
 }

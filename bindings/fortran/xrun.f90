@@ -89,6 +89,7 @@ module xrun
   public :: xrun_ctx_interrupt, xrun_events_wait, xrun_job_read_file_at
   public :: xrun_job_hold, xrun_job_release, xrun_prune
   public :: xrun_job_submit_v2
+  public :: xrun_set_retry_callback, xrun_retry_set_spec, xrun_spec_set_retry, xrun_spec_set_corrections
   public :: xrun_spec_new, xrun_spec_free, xrun_spec_set_name, xrun_spec_set_machine, &
        xrun_spec_set_command, xrun_spec_add_arg, xrun_spec_set_workdir, xrun_spec_add_upload, &
        xrun_spec_add_retrieve, xrun_spec_set_retrieve_to, xrun_spec_set_parser, xrun_spec_set_parse_file, &
@@ -380,6 +381,31 @@ module xrun
        type(c_ptr), value :: ctx
        integer(c_int) :: r
      end function c_xrun_ctx_interrupt
+     function c_xrun_set_retry_callback(ctx, fn, payload) bind(c, name="xrun_set_retry_callback") result(r)
+       import :: c_ptr, c_int, c_funptr
+       type(c_ptr), value :: ctx
+       type(c_funptr), value :: fn
+       type(c_ptr), value :: payload
+       integer(c_int) :: r
+     end function c_xrun_set_retry_callback
+     function c_xrun_retry_set_spec(retry, spec_json) bind(c, name="xrun_retry_set_spec") result(r)
+       import :: c_ptr, c_int, c_char
+       type(c_ptr), value :: retry
+       character(kind=c_char), intent(in) :: spec_json(*)
+       integer(c_int) :: r
+     end function c_xrun_retry_set_spec
+     function c_xrun_spec_set_retry(spec, policy_json) bind(c, name="xrun_spec_set_retry") result(r)
+       import :: c_ptr, c_int, c_char
+       type(c_ptr), value :: spec
+       character(kind=c_char), intent(in) :: policy_json(*)
+       integer(c_int) :: r
+     end function c_xrun_spec_set_retry
+     function c_xrun_spec_set_corrections(spec, mode) bind(c, name="xrun_spec_set_corrections") result(r)
+       import :: c_ptr, c_int, c_char
+       type(c_ptr), value :: spec
+       character(kind=c_char), intent(in) :: mode(*)
+       integer(c_int) :: r
+     end function c_xrun_spec_set_corrections
      function c_xrun_events_wait(last_seq, ctx, after_seq, timeout_ms) &
           bind(c, name="xrun_events_wait") result(r)
        import :: c_ptr, c_int, c_int64_t
@@ -1289,6 +1315,60 @@ contains
     if (present(errmsg)) call status_message(status, errmsg)
     call report(status, stat)
   end subroutine xrun_ctx_interrupt
+
+  !> Set (fn = c_null_funptr: clear) the context's retry callback, a
+  !> bind(c) function with the C interface of xrun_retry_fn (xrun.h),
+  !> passed as c_funloc(f); payload is handed to it as is.
+  subroutine xrun_set_retry_callback(ctx, fn, payload, stat, errmsg)
+    type(xrun_ctx), intent(in) :: ctx
+    type(c_funptr), intent(in) :: fn
+    type(c_ptr), intent(in), optional :: payload
+    integer, intent(out), optional :: stat
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    integer(c_int) :: status
+    type(c_ptr) :: p
+    p = c_null_ptr
+    if (present(payload)) p = payload
+    status = c_xrun_set_retry_callback(ctx%ptr, fn, p)
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
+  end subroutine xrun_set_retry_callback
+
+  !> From inside a retry callback: replace the next attempt's spec.
+  subroutine xrun_retry_set_spec(retry, spec_json, stat, errmsg)
+    type(c_ptr), intent(in) :: retry
+    character(len=*), intent(in) :: spec_json
+    integer, intent(out), optional :: stat
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    integer(c_int) :: status
+    status = c_xrun_retry_set_spec(retry, c_string(spec_json))
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
+  end subroutine xrun_retry_set_spec
+
+  !> The job's retry policy, a JSON object ("retry").
+  subroutine xrun_spec_set_retry(spec, policy_json, stat, errmsg)
+    type(xrun_spec), intent(in) :: spec
+    character(len=*), intent(in) :: policy_json
+    integer, intent(out), optional :: stat
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    integer(c_int) :: status
+    status = c_xrun_spec_set_retry(spec%ptr, c_string(policy_json))
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
+  end subroutine xrun_spec_set_retry
+
+  !> What a retry changes in the inputs: "none", "builtin" or "callback".
+  subroutine xrun_spec_set_corrections(spec, mode, stat, errmsg)
+    type(xrun_spec), intent(in) :: spec
+    character(len=*), intent(in) :: mode
+    integer, intent(out), optional :: stat
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    integer(c_int) :: status
+    status = c_xrun_spec_set_corrections(spec%ptr, c_string(mode))
+    if (present(errmsg)) call status_message(status, errmsg)
+    call report(status, stat)
+  end subroutine xrun_spec_set_corrections
 
   !> Block until an event with seq > after_seq exists (timeout_ms < 0:
   !> no limit); `last_seq` gets the newest seq. XRUN_E_TIMEOUT in `stat`

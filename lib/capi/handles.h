@@ -37,5 +37,6 @@ struct xrun_events {
 
 namespace xrun::capi {
 // JSON of a job record, as xrun_job_info_json documents it.
-std::string job_record_json(const JobRecord& record);
+// With `attempts` (xrun_job_info_json), the record lists them too.
+std::string job_record_json(const JobRecord& record, const std::vector<AttemptRecord>* attempts = nullptr);
 }  // namespace xrun::capi

@@ -41,7 +41,7 @@ JobFile job_file(xrun_job* job, const std::string& name) {
 
 namespace xrun::capi {
 
-std::string job_record_json(const JobRecord& r) {
+std::string job_record_json(const JobRecord& r, const std::vector<AttemptRecord>* attempts) {
   json::Ptr root = json::object();
   cJSON* o = root.get();
   json::set_string(o, "id", r.id);
@@ -66,6 +66,30 @@ std::string job_record_json(const JobRecord& r) {
   if (r.started_ms && r.submitted_ms) json::set_number(o, "queue_wait_s", (*r.started_ms - *r.submitted_ms) / 1000.0);
   if (r.started_ms && r.ended_ms) json::set_number(o, "run_time_s", (*r.ended_ms - *r.started_ms) / 1000.0);
   json::set_int(o, "attempts", r.attempts);
+  json::set_int(o, "attempt", spec.attempt);
+  if (attempts) {
+    json::Ptr list = json::array();
+    for (const auto& a : *attempts) {
+      json::Ptr item = json::object();
+      cJSON* e = item.get();
+      json::set_int(e, "number", a.number);
+      json::set_string(e, "scheduler_id", a.scheduler_id);
+      json::set_string(e, "state", state_name(a.state));
+      json::set_string(e, "reason", a.reason);
+      json::set_optional_int(e, "exit_code", a.exit_code);
+      auto at = [&](const char* key, const std::optional<int64_t>& ms) {
+        json::set_optional_string(e, key, ms ? std::optional<std::string>(iso8601_utc(*ms)) : std::nullopt);
+      };
+      at("submitted_at", a.submitted_ms);
+      at("started_at", a.started_ms);
+      at("ended_at", a.ended_ms);
+      json::Ptr changes = json::array();
+      for (const auto& c : a.corrections) cJSON_AddItemToArray(changes.get(), cJSON_CreateString(c.c_str()));
+      json::set_node(e, "corrections", std::move(changes));
+      cJSON_AddItemToArray(list.get(), item.release());
+    }
+    json::set_node(o, "attempt_history", std::move(list));
+  }
   if (spec.array_index) {
     json::set_int(o, "array_index", *spec.array_index);
     json::set_string(o, "array_parent", spec.array_parent.empty() ? r.id : spec.array_parent);
@@ -322,8 +346,9 @@ XRUN_API int xrun_job_info_json(char** out_json, xrun_job* job) {
   return guarded([&] {
     require(out_json, "out_json");
     require(job, "job");
+    std::vector<AttemptRecord> attempts = job->context->store().attempts(job->id);
     std::lock_guard<std::mutex> lock(job->mutex);
-    *out_json = owned_copy(capi::job_record_json(job->record));
+    *out_json = owned_copy(capi::job_record_json(job->record, &attempts));
   });
 }
 

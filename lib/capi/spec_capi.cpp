@@ -103,6 +103,14 @@ XRUN_API int xrun_spec_set_array(xrun_spec* spec, const char* range) {
   return change_spec(spec, {{range, "range"}}, [&](SpecBuilder& b) { b.set_string("array", range); });
 }
 
+XRUN_API int xrun_spec_set_retry(xrun_spec* spec, const char* policy_json) {
+  return change_spec(spec, {{policy_json, "policy_json"}}, [&](SpecBuilder& b) { b.set_retry(policy_json); });
+}
+
+XRUN_API int xrun_spec_set_corrections(xrun_spec* spec, const char* mode) {
+  return change_spec(spec, {{mode, "mode"}}, [&](SpecBuilder& b) { b.set_string("corrections", mode); });
+}
+
 XRUN_API int xrun_spec_to_json(char** out_json, const xrun_spec* spec) {
   if (out_json) *out_json = nullptr;
   return guarded([&] {

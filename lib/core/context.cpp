@@ -104,7 +104,8 @@ Context::Context(const ContextOptions& options)
   store_->set_write_listener([this] { wakeup_.notify_change(); });
   dependencies_ = std::make_unique<Dependencies>(*store_, *machines_, logger_);
   submission_ = std::make_unique<Submission>(*store_, *machines_, *dependencies_, logger_);
-  finishing_ = std::make_unique<Finishing>(*store_, *machines_, logger_, home_);
+  retrying_ = std::make_unique<Retrying>(*store_, *machines_, logger_);
+  finishing_ = std::make_unique<Finishing>(*store_, *machines_, logger_, home_, *retrying_);
   polling_ = std::make_unique<Polling>(*store_, *machines_, *submission_, *finishing_, *dependencies_, wakeup_,
                                        logger_, owner);
   cancelling_ = std::make_unique<Cancelling>(*store_, *machines_, *polling_, *dependencies_);

@@ -7,6 +7,7 @@
 //   Finishing   retrieve, parse, clean up an ended job
 //   Dependencies  when a job with parents may be sent; ends the jobs whose
 //               parents ruled them out, and fail_fast batches
+//   Retrying    send an ended job again when its retry policy says so
 //   Cancelling, Waiting   a caller's actions on one job
 //   Recovery    settle what a crash left in submitting
 // lib/capi reaches the services through it. Thread-safe.
@@ -57,6 +58,7 @@ class Context {
   Cancelling& cancelling() { return *cancelling_; }
   Waiting& waiting() { return *waiting_; }
   Recovery& recovery() { return *recovery_; }
+  Retrying& retrying() { return *retrying_; }
   // Interrupts (any thread) and same-process store changes for the calls
   // that block: wait, poll_all, waiting for events.
   Wakeup& wakeup() { return wakeup_; }
@@ -74,6 +76,7 @@ class Context {
   std::unique_ptr<Store> store_;
   std::unique_ptr<Dependencies> dependencies_;
   std::unique_ptr<Submission> submission_;
+  std::unique_ptr<Retrying> retrying_;
   std::unique_ptr<Finishing> finishing_;
   std::unique_ptr<Polling> polling_;
   std::unique_ptr<Cancelling> cancelling_;

@@ -13,8 +13,9 @@
 
 namespace xrun {
 
-Finishing::Finishing(Store& store, MachineAccess& machines, const Logger& logger, std::string home)
-    : store_(store), machines_(machines), logger_(logger), home_(std::move(home)) {}
+Finishing::Finishing(Store& store, MachineAccess& machines, const Logger& logger, std::string home,
+                     Retrying& retrying)
+    : store_(store), machines_(machines), logger_(logger), home_(std::move(home)), retrying_(retrying) {}
 
 namespace {
 
@@ -108,6 +109,7 @@ void Finishing::finish(const Machine& m, const JobRecord& job, JobStatus status)
   }
 
   // Apply the parser: a failed diagnosis says why a "successful" run failed.
+  std::string diagnosis;  // a failure's code, for the retry policy
   if (!spec.parser.empty() && status.state != XRUN_STATE_LOST) {
     std::string path = local_dir + "/" + parse_file;
     try {
@@ -117,10 +119,11 @@ void Finishing::finish(const Machine& m, const JobRecord& job, JobStatus status)
         throw Error(XRUN_E_IO, "not a regular file (a FIFO or device would block)");
       auto result = parse::parse_file(path, spec.parser);
       update.result_json = result->to_json();
-      std::string diagnosis = result->diagnosis();
-      if (parse::diagnosis_is_failure(diagnosis) && status.state == XRUN_STATE_COMPLETED) {
+      std::string code = result->diagnosis();
+      if (parse::diagnosis_is_failure(code)) diagnosis = code;
+      if (parse::diagnosis_is_failure(code) && status.state == XRUN_STATE_COMPLETED) {
         status.state = XRUN_STATE_FAILED;
-        status.reason = diagnosis;
+        status.reason = code;
       }
     } catch (const Error& e) {
       logger_.warn("job " + job.id + ": parser " + spec.parser + " on " + path + ": " + e.what());
@@ -130,6 +133,10 @@ void Finishing::finish(const Machine& m, const JobRecord& job, JobStatus status)
       }
     }
   }
+
+  // Retried by its policy: the next attempt runs in the same directory.
+  update.reason = status.reason;
+  if (status.state != XRUN_STATE_COMPLETED && retrying_.retry(m, job, spec, status, diagnosis, update)) return;
 
   std::string cleanup = spec.cleanup.value_or(m.cleanup);
   // An array's tasks share one directory: it is never removed under them.
@@ -142,10 +149,12 @@ void Finishing::finish(const Machine& m, const JobRecord& job, JobStatus status)
     }
   }
 
-  update.reason = status.reason;
+  update.add_attempt = Retrying::ended_attempt(job, spec, status, update);
   std::string message = state_name(status.state);
   if (status.exit_code) message += " (exit " + std::to_string(*status.exit_code) + ")";
   if (!status.reason.empty()) message += ": " + status.reason;
+  if (spec.attempt > 1 || Retrying::policy_for(m, spec))
+    message = "attempt " + std::to_string(spec.attempt) + " ended " + message;
   store_.transition(job.id, states_leading_to(status.state), status.state, update, message);
 }
 

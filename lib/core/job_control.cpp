@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "core/job_control.h"
+#include "core/job_spec.h"
 #include "core/state.h"
 #include "util/clock.h"
 #include "util/deadline.h"
@@ -53,6 +54,18 @@ void Cancelling::cancel(const std::string& id) {
                                       std::to_string(result.exit_status) + "): " +
                                       std::string(trim(result.err + result.out)));
   }
+  // The attempt that was on the scheduler ends here (its record, as when a
+  // poll round finishes a job).
+  AttemptRecord attempt;
+  attempt.job_id = id;
+  attempt.number = parse_job_spec(record.spec_json).attempt;
+  attempt.scheduler_id = record.scheduler_id;
+  attempt.state = XRUN_STATE_CANCELLED;
+  attempt.reason = *update.reason;
+  attempt.submitted_ms = record.submitted_ms;
+  attempt.started_ms = record.started_ms;
+  attempt.ended_ms = update.ended_ms;
+  update.add_attempt = attempt;
   store_.transition(id, {XRUN_STATE_SUBMITTED, XRUN_STATE_QUEUED, XRUN_STATE_HELD, XRUN_STATE_RUNNING},
                      XRUN_STATE_CANCELLED, update, "cancelled by user");
   dependencies_.settle({});  // its dependents may be ruled out now

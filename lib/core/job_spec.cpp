@@ -1,6 +1,7 @@
 #include "core/job_spec.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "machine/units.h"
 #include "util/error.h"
@@ -15,7 +16,8 @@ namespace {
 const std::vector<std::string> kSpecKeys = {
     "name", "machine", "command", "argv", "workdir", "env", "resources", "upload", "retrieve",
     "retrieve_to", "parser", "parse_file", "depends_on", "hold", "defer", "cleanup", "array",
-    "array_index", "array_parent", "strategy", "cache", "machine_choice", "fail_fast", "batch"};
+    "array_index", "array_parent", "strategy", "cache", "machine_choice", "fail_fast", "batch", "retry",
+    "corrections", "attempt"};
 const std::vector<std::string> kStrategies = {"least_busy", "round_robin", "first_reachable"};
 const std::vector<std::string> kResourceKeys = {"nodes", "tasks_per_node", "cpus_per_task", "memory",
                                                 "walltime", "partition", "account", "qos"};
@@ -126,6 +128,8 @@ JobSpec parse_job_spec(const std::string& json_text) {
     spec.array = json::get_string(obj, "array", path).value_or("");
     spec.array_index = json::get_int(obj, "array_index", path);
     spec.array_parent = json::get_string(obj, "array_parent", path).value_or("");
+    spec.corrections = json::get_string(obj, "corrections", path).value_or("none");
+    spec.attempt = json::get_int(obj, "attempt", path).value_or(1);
   } catch (const Error& e) {
     throw Error(XRUN_E_INVALID, std::string("job spec: ") + e.what());
   }
@@ -173,6 +177,17 @@ JobSpec parse_job_spec(const std::string& json_text) {
       spec.parser != "auto")
     throw Error(XRUN_E_INVALID, "job spec: $.parser: must be \"qe\", \"vasp\", \"crystal\" or \"auto\", got \"" +
                                     spec.parser + "\"");
+  if (spec.corrections != "none" && spec.corrections != "builtin" && spec.corrections != "callback")
+    throw Error(XRUN_E_INVALID, "job spec: $.corrections: must be \"none\", \"builtin\" or \"callback\", got \"" +
+                                    spec.corrections + "\"");
+  if (spec.attempt < 1) throw Error(XRUN_E_INVALID, "job spec: $.attempt: must be at least 1");
+  if (const cJSON* retry = cJSON_GetObjectItemCaseSensitive(obj, "retry"); retry && !cJSON_IsNull(retry)) {
+    try {
+      spec.retry = parse_retry_policy(retry, "$.retry");
+    } catch (const std::invalid_argument& e) {
+      throw Error(XRUN_E_INVALID, std::string("job spec: ") + e.what());
+    }
+  }
   for (const auto& name : spec.retrieve) {
     if (name.empty() || name[0] == '/' || name.find("..") != std::string::npos)
       throw Error(XRUN_E_INVALID, "job spec: $.retrieve: \"" + name + "\" must be a relative path inside the job directory");
@@ -214,6 +229,8 @@ JobSpec parse_job_request(const std::string& json_text) {
   JobSpec spec = parse_job_spec(json_text);
   if (spec.machine_choice)
     throw Error(XRUN_E_INVALID, "job spec: $.machine_choice: set by xrun when it chooses a machine, not by callers");
+  if (spec.attempt != 1)
+    throw Error(XRUN_E_INVALID, "job spec: $.attempt: set by xrun on a retried job, not by callers");
   const Resources& r = spec.resources;
   auto refuse = [](const char* key, const std::string& expected, const std::string& got) {
     throw Error(XRUN_E_INVALID, std::string("job spec: $.resources.") + key + ": expected " + expected +
@@ -307,6 +324,9 @@ std::string job_spec_to_json(const JobSpec& spec) {
   if (!spec.array_parent.empty()) json::set_string(o, "array_parent", spec.array_parent);
   if (spec.fail_fast) json::set_bool(o, "fail_fast", true);
   if (!spec.batch.empty()) json::set_string(o, "batch", spec.batch);
+  if (spec.retry) cJSON_AddItemToObject(o, "retry", retry_policy_to_json(*spec.retry));
+  if (spec.corrections != "none") json::set_string(o, "corrections", spec.corrections);
+  if (spec.attempt > 1) json::set_int(o, "attempt", spec.attempt);
   return json::print(o);
 }
 

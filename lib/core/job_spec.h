@@ -67,6 +67,15 @@ struct JobSpec {
   // Set by xrun on each member of a batch of several jobs, never by
   // callers: the id of the batch's first job.
   std::string batch;
+  // Retries (lib/core/retrying.h): the job's own policy (else its
+  // machine's), and which corrections a retry applies to its inputs:
+  // "none", "builtin" (the library's for QE and VASP) or "callback" (the
+  // caller's, xrun_set_retry_callback).
+  std::optional<RetryPolicy> retry;
+  std::string corrections = "none";
+  // Set by xrun on a retried job, never by callers: the attempt this spec
+  // is for (1 = the first). From 2 on, the send reuses the job directory.
+  int64_t attempt = 1;
 
   // The shell text the job runs: command, or argv quoted.
   std::string shell_command() const;

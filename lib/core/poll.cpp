@@ -6,6 +6,7 @@
 #include <set>
 
 #include "core/polling.h"
+#include "core/retrying.h"
 #include "core/job_files.h"
 #include "core/state.h"
 #include "util/clock.h"
@@ -242,6 +243,11 @@ void Polling::round(const Machine& m) {
     if (status.state == XRUN_STATE_RUNNING && !job.started_ms) update.started_ms = now;
     std::string message = state_name(status.state);
     if (!status.reason.empty()) message += " (" + status.reason + ")";
+    // Queued again after it ran: the scheduler requeued it (a node failure,
+    // a preemption, an operator's requeue); its next attempt runs under the
+    // same id.
+    if (job.state == XRUN_STATE_RUNNING && (status.state == XRUN_STATE_QUEUED || status.state == XRUN_STATE_HELD))
+      Retrying::note_requeue(job, status, update, message);
     store_.transition(job.id, states_leading_to(status.state), status.state, update, message);
   }
   // Jobs that ended may rule out jobs waiting for them (on any machine, or

@@ -60,6 +60,15 @@ void SpecBuilder::edit(Change&& change) {
   doc_ = std::move(next);
 }
 
+void SpecBuilder::set_retry(const std::string& policy_json) {
+  json::Ptr policy = json::parse(policy_json, "job spec: $.retry");
+  if (!cJSON_IsObject(policy.get())) throw Error(XRUN_E_INVALID, "job spec: $.retry: expected an object");
+  edit([&](cJSON* doc) {
+    cJSON_DeleteItemFromObjectCaseSensitive(doc, "retry");
+    json::set_node(doc, "retry", json::Ptr(cJSON_Duplicate(policy.get(), 1)));
+  });
+}
+
 void SpecBuilder::set_string(const char* key, const std::string& value) {
   edit([&](cJSON* doc) { json::set_string(doc, key, value); });
 }

@@ -31,6 +31,8 @@ class SpecBuilder {
   void set_resource_int(const std::string& key, int64_t value);
   // "hold" or "defer".
   void set_flag(const std::string& key, bool value);
+  // The retry policy, a JSON object ("retry"; docs/CAMPAIGNS.md#retries).
+  void set_retry(const std::string& policy_json);
 
   // The complete spec as compact JSON; refuses one without command/argv.
   std::string json() const;

@@ -8,6 +8,7 @@
 
 #include "core/job_cache.h"
 #include "core/job_files.h"
+#include "core/retrying.h"
 #include "core/submission.h"
 #include "scheduler/batch_common.h"
 #include "transport/confined_dir.h"
@@ -50,6 +51,7 @@ ScriptRequest script_request(const Machine& m, const JobSpec& spec, const std::s
   req.depends_on_types = dependency_types;
   req.hold = spec.hold;
   req.array = spec.array;
+  req.no_requeue = retry_takes_node_failures(m, spec);
   return req;
 }
 

@@ -12,6 +12,7 @@
 #include "scheduler/submit_batch.h"
 #include "util/clock.h"
 #include "util/error.h"
+#include "util/shell_quote.h"
 #include "util/strings.h"
 
 namespace xrun {
@@ -67,6 +68,17 @@ std::string batch_end(const CommandResult& result) {
     return "killed: its output passed " + std::to_string(kMaxCommandStdout) + " bytes of stdout or " +
            std::to_string(kMaxCommandStderr) + " of stderr";
   return "exit " + std::to_string(result.exit_status);
+}
+
+// Shell text that removes xrun's records of a job directory's previous
+// attempt (exit code, start time, submit output, the direct watchdog's
+// mark), run before a retry's submission; the submission does not happen
+// if they cannot be removed.
+std::string clear_attempt_files(const std::string& job_dir) {
+  std::string command = "rm -f --";
+  for (const char* name : {"exit_code", "exit_code.tmp", "started_at", "submit.out", "walltime_exceeded"})
+    command += " " + quote_for_shell(job_files::own_dir(job_dir) + "/" + name);
+  return command + " || exit 126\n";
 }
 
 }  // namespace
@@ -254,10 +266,14 @@ std::vector<SendOutcome> Submission::send_units(const Machine& m, std::vector<Un
   } settle_after{dependencies_, cancelled};
   std::vector<BatchedSubmission> items;
   std::vector<size_t> sending;
+  std::vector<bool> reused;  // per item: a retry's directory, never removed
   for (size_t i : claimed) {
     const Unit& unit = units[i];
     const std::string& id = unit.records[0].id;
-    const std::string job_dir = base + "/" + id;
+    // A retry (lib/core/retrying.h) runs in the directory of its first
+    // attempt: restarts need the files the previous attempts left.
+    const bool retry = unit.spec.attempt > 1 && !unit.records[0].job_dir.empty();
+    const std::string job_dir = retry ? unit.records[0].job_dir : base + "/" + id;
     bool made_dir = false;
     try {
       DependencyPlan plan = dependencies_.plan(unit.spec, m);
@@ -269,7 +285,7 @@ std::vector<SendOutcome> Submission::send_units(const Machine& m, std::vector<Un
       ScriptRequest req = script_request(m, unit.spec, id, job_dir,
                                          unit.spec.workdir ? t->resolve_path(*unit.spec.workdir) : job_dir,
                                          plan.native_ids, plan.native_types);
-      if (!unit.spec.upload.empty()) {
+      if (!retry && !unit.spec.upload.empty()) {
         // Inputs need their own transfers; the script and the submission
         // still go in the one command. "inputs/" lands as job_dir/inputs.
         made_dir = true;
@@ -277,9 +293,14 @@ std::vector<SendOutcome> Submission::send_units(const Machine& m, std::vector<Un
         for (const auto& path : unit.spec.upload) t->upload(path, job_dir + "/" + base_name(path));
       }
       std::string script_path = job_files::script(job_dir);
+      // A retry's inputs stay as they are (corrected, perhaps); the previous
+      // attempt's own records must not pass for this one's end: removed in
+      // the same command, just before the submission.
       items.push_back({id, job_dir, script_path, sched.render_script(req),
-                       recorded_submit(sched.submit_command(req, script_path), job_dir)});
+                       (retry ? clear_attempt_files(job_dir) : std::string()) +
+                           recorded_submit(sched.submit_command(req, script_path), job_dir)});
       sending.push_back(i);
+      reused.push_back(retry);
     } catch (const Error& e) {
       // Nothing reached the scheduler, and no half-made job directory is
       // left behind (e.g. a full disk during an upload).
@@ -310,7 +331,7 @@ std::vector<SendOutcome> Submission::send_units(const Machine& m, std::vector<Un
     if (part->second.exit_status != 0 && !script_written(*t, items[k].script_path, items[k].script.size())) {
       // The batch could not even write the script (a full disk, say):
       // nothing reached the scheduler, as when a preparation fails.
-      remove_half_made(*t, items[k].job_dir, items[k].key);
+      if (!reused[k]) remove_half_made(*t, items[k].job_dir, items[k].key);
       not_sent(units[i], Error(XRUN_E_IO, "cannot write the job script " + items[k].script_path + ": " +
                                               std::string(trim(part->second.err))),
                outcomes[i]);

@@ -34,13 +34,13 @@ bool operator==(const Machine& a, const Machine& b) {
                   a.prepend, a.env, a.launcher, a.resources, a.max_sessions,
                   a.max_handshakes_per_minute, a.idle_timeout_s, a.keepalive_s,
                   a.connect_timeout_s, a.command_timeout_s, a.min_poll_interval_s, a.cleanup,
-                  a.use_sftp) ==
+                  a.use_sftp, a.retry) ==
          std::tie(b.name, b.source, b.execution, b.scheduler, b.host, b.port, b.username, b.auth,
                   b.host_key_policy, b.known_hosts, b.proxy_jump, b.ssh_config, b.transport, b.workdir,
                   b.prepend, b.env, b.launcher, b.resources, b.max_sessions,
                   b.max_handshakes_per_minute, b.idle_timeout_s, b.keepalive_s,
                   b.connect_timeout_s, b.command_timeout_s, b.min_poll_interval_s, b.cleanup,
-                  b.use_sftp);
+                  b.use_sftp, b.retry);
 }
 
 }  // namespace xrun

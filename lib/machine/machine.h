@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "machine/retry_policy.h"
+
 namespace xrun {
 
 // Batch resources. Each is optional: a job's value wins over the machine's
@@ -72,6 +74,8 @@ struct Machine {
   int64_t min_poll_interval_s = 0;         // 0: every call may poll (local)
   std::string cleanup = "keep";            // keep|on_success|always
   bool use_sftp = true;                    // false: stream over exec channels
+  // The retry policy of jobs whose spec has none ("retry").
+  std::optional<RetryPolicy> retry;
 };
 
 // Every field, `source` included (a reload can tell what changed).

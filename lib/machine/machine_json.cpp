@@ -80,6 +80,7 @@ std::string machine_to_json(const Machine& m) {
   json::set_int(o, "min_poll_interval", m.min_poll_interval_s);
   json::set_string(o, "cleanup", m.cleanup);
   json::set_bool(o, "sftp", m.use_sftp);
+  if (m.retry) cJSON_AddItemToObject(o, "retry", retry_policy_to_json(*m.retry));
   return json::print(o);
 }
 

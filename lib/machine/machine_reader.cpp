@@ -1,8 +1,10 @@
 #include "machine/machine_reader.h"
 
 #include <cctype>
+#include <stdexcept>
 
 #include "machine/units.h"
+#include "util/error.h"
 #include "util/strings.h"
 
 namespace xrun {
@@ -13,7 +15,7 @@ const std::vector<std::string> kMachineKeys = {
     "execution", "scheduler", "host", "port", "username", "workdir", "auth", "host_key_policy",
     "known_hosts", "proxy_jump", "ssh_config", "prepend", "env", "launcher", "resources",
     "max_sessions", "max_handshakes_per_minute", "idle_timeout", "keepalive", "connect_timeout",
-    "command_timeout", "min_poll_interval", "cleanup", "sftp", "transport"};
+    "command_timeout", "min_poll_interval", "cleanup", "sftp", "transport", "retry"};
 const std::vector<std::string> kResolvedKeys = {"name", "source"};
 const std::vector<std::string> kRemoteOnlyKeys = {"host", "port", "username", "auth",
                                                   "host_key_policy", "known_hosts", "proxy_jump",
@@ -233,6 +235,13 @@ Machine read_machine(const ConfigObject& o, const std::string& name, bool accept
   m.min_poll_interval_s = read_seconds(o, "min_poll_interval").value_or(cheap_to_poll ? 0 : 10);
   m.cleanup = o.choice("cleanup", {"keep", "on_success", "always"}).value_or(m.cleanup);
   m.use_sftp = o.boolean("sftp").value_or(m.use_sftp);
+  if (const cJSON* retry = o.member("retry")) {
+    try {
+      m.retry = parse_retry_policy(retry, child_path(o.path(), "retry"));
+    } catch (const std::invalid_argument& e) {
+      throw Error(XRUN_E_CONFIG, o.file() + ": " + e.what());
+    }
+  }
   return m;
 }
 

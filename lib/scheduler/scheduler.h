@@ -60,6 +60,10 @@ struct ScriptRequest {
   // one submission, many tasks, each tracked as its own job (its id from
   // Scheduler::array_task_id). Task N writes exit_code_path + "." + N.
   std::string array;
+  // The scheduler must not requeue the job by itself after a node failure
+  // or a preemption (Slurm: --no-requeue): xrun's retry policy sends it
+  // again as a scheduler job of its own.
+  bool no_requeue = false;
 };
 
 // A job the poller asks about. A scheduler record is evidence for it only

@@ -128,6 +128,7 @@ class SlurmScheduler : public Scheduler {
       c += " --array=" + quote_for_shell(checked_directive_value(request.array, "array"));
     }
     if (request.hold) c += " --hold";
+    if (request.no_requeue) c += " --no-requeue";
     if (!request.depends_on.empty()) {
       // One clause per type, all of which must hold: afterok:1:2,afterany:3.
       std::string deps;

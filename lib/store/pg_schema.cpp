@@ -111,10 +111,27 @@ SELECT jobs.*,
 FROM jobs;
 )sql";
 
-// Version 3, the twin of SQLite's version 3: the caching columns and their
+// Version 3, the twin of SQLite's version 3: the attempts table.
+const char kVersion3[] = R"sql(
+CREATE TABLE attempts (
+  job_id            TEXT NOT NULL REFERENCES jobs (id),
+  number            BIGINT NOT NULL,
+  scheduler_id      TEXT NOT NULL DEFAULT '',
+  state             INTEGER NOT NULL,
+  reason            TEXT NOT NULL DEFAULT '',
+  exit_code         BIGINT,
+  submitted_ms      BIGINT,
+  started_ms        BIGINT,
+  ended_ms          BIGINT,
+  corrections_json  TEXT NOT NULL DEFAULT '[]',
+  PRIMARY KEY (job_id, number)
+);
+)sql";
+
+// Version 4, the twin of SQLite's version 4: the caching columns and their
 // partial index. The view is made again so that its jobs.* (expanded when
 // PostgreSQL creates a view) shows the new columns, as SQLite's does.
-const char kVersion3Caching[] = R"sql(
+const char kVersion4Caching[] = R"sql(
 ALTER TABLE jobs
   ADD COLUMN content_hash TEXT NOT NULL DEFAULT '',
   ADD COLUMN cached_from  TEXT NOT NULL DEFAULT '';
@@ -138,7 +155,8 @@ const std::vector<Migration>& pg_migrations() {
   static const std::vector<Migration> list = {
       {1, kVersion1},
       {2, kVersion2},
-      {3, kVersion3Caching},
+      {3, kVersion3},
+      {4, kVersion4Caching},
   };
   return list;
 }

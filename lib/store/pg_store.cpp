@@ -17,6 +17,7 @@
 #include "store/pg_handle.h"
 #include "store/pg_schema.h"
 #include "store/transition_event.h"
+#include "store/attempt_json.h"
 #include "util/clock.h"
 #include "util/error.h"
 #include "util/strings.h"
@@ -111,10 +112,30 @@ int64_t apply_update(PGconn* c, const std::string& id, std::optional<xrun_state>
   if (update.waiting_for) set("waiting_for", std::optional<std::string>(waiting_for_name(*update.waiting_for)));
   set("last_error", update.last_error);
   set("next_try_ms", update.next_try_ms);
+  set("spec_json", update.spec_json);
   if (update.bump_attempts) sql += ", attempts = attempts + 1";
+  if (update.clear_run) {
+    if (!update.scheduler_id) sql += ", scheduler_id = ''";
+    if (!update.exit_code) sql += ", exit_code = NULL";
+    if (!update.submitted_ms) sql += ", submitted_ms = NULL";
+    if (!update.started_ms) sql += ", started_ms = NULL";
+    if (!update.ended_ms) sql += ", ended_ms = NULL";
+  }
   sql += " WHERE id = " + p.next();
   p.add(id);
   return pg_exec(c, sql, p).affected();
+}
+
+void insert_attempt(PGconn* c, const AttemptRecord& a) {
+  PgParams p;
+  p.add(a.job_id).add(a.number).add(a.scheduler_id).add(static_cast<int64_t>(a.state));
+  p.add(cap_text(a.reason, kMaxReasonBytes)).add(a.exit_code).add(a.submitted_ms).add(a.started_ms);
+  p.add(a.ended_ms).add(attempt_corrections_to_json(a.corrections));
+  pg_exec(c,
+          "INSERT INTO attempts (job_id, number, scheduler_id, state, reason, exit_code, submitted_ms, "
+          "started_ms, ended_ms, corrections_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
+          "ON CONFLICT (job_id, number) DO NOTHING",
+          p);
 }
 
 // Appends an event numbered from the counter row (locked until commit, see
@@ -620,6 +641,7 @@ bool PgStore::transition(const std::string& id, const std::vector<xrun_state>& a
 
     const int64_t now = wall_ms();
     apply_update(c, id, to, update, now);
+    if (update.add_attempt) insert_attempt(c, *update.add_attempt);
     if (auto text = transition_event_text(from, to, old_reason, update, message))
       append_event(c, now, id, to, *text);
     return true;
@@ -689,6 +711,7 @@ Store::PruneCounts PgStore::prune_jobs(const std::vector<int>& states, int64_t b
                          "WITH old AS (SELECT id FROM jobs WHERE state IN (" + in +
                              ") AND COALESCE(ended_ms, updated_ms) < $1 FOR UPDATE), "
                              "gone_events AS (DELETE FROM events WHERE job_id IN (SELECT id FROM old) RETURNING 1), "
+                             "gone_attempts AS (DELETE FROM attempts WHERE job_id IN (SELECT id FROM old) RETURNING 1), "
                              "gone_jobs AS (DELETE FROM jobs WHERE id IN (SELECT id FROM old) RETURNING 1) "
                              "SELECT (SELECT count(*) FROM gone_jobs), (SELECT count(*) FROM gone_events)",
                          p);
@@ -696,6 +719,33 @@ Store::PruneCounts PgStore::prune_jobs(const std::vector<int>& states, int64_t b
     counts.jobs = r.int64(0, 0);
     counts.events = r.int64(0, 1);
     return counts;
+  });
+}
+
+std::vector<AttemptRecord> PgStore::attempts(const std::string& job_id) const {
+  return impl_->single("reading the attempts of job " + job_id, [&] {
+    PgParams p;
+    p.add(job_id);
+    PgResult r = pg_exec(impl_->conn.get(),
+                         "SELECT number, scheduler_id, state, reason, exit_code, submitted_ms, started_ms, "
+                         "ended_ms, corrections_json FROM attempts WHERE job_id = $1 ORDER BY number",
+                         p);
+    std::vector<AttemptRecord> out;
+    for (int row = 0; row < r.rows(); ++row) {
+      AttemptRecord a;
+      a.job_id = job_id;
+      a.number = r.int64(row, 0);
+      a.scheduler_id = r.text(row, 1);
+      a.state = static_cast<xrun_state>(r.int64(row, 2));
+      a.reason = r.text(row, 3);
+      a.exit_code = r.optional_int64(row, 4);
+      a.submitted_ms = r.optional_int64(row, 5);
+      a.started_ms = r.optional_int64(row, 6);
+      a.ended_ms = r.optional_int64(row, 7);
+      a.corrections = attempt_corrections_from_json(r.text(row, 8));
+      out.push_back(std::move(a));
+    }
+    return out;
   });
 }
 

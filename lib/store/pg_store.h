@@ -46,6 +46,7 @@ class PgStore final : public Store {
                   const JobUpdate& update, const std::string& message) override;
   void update(const std::string& id, const JobUpdate& update) override;
 
+  std::vector<AttemptRecord> attempts(const std::string& job_id) const override;
   std::vector<Event> events_since(int64_t after_seq, int64_t max) const override;
   int64_t last_event_seq() const override;
   PruneCounts prune_jobs(const std::vector<int>& states, int64_t before_ms) override;

@@ -121,13 +121,32 @@ SELECT jobs.*,
 FROM jobs;
 )sql";
 
-// Version 3: result caching (core/job_cache.h). A job's content hash
+// Version 3: attempts. A job retried by its policy runs as several
+// scheduler jobs; each ended attempt is a row (number from 1), kept with
+// its job and pruned with it. Jobs and events are untouched.
+const char kVersion3[] = R"sql(
+CREATE TABLE attempts (
+  job_id            TEXT NOT NULL REFERENCES jobs (id),
+  number            INTEGER NOT NULL,
+  scheduler_id      TEXT NOT NULL DEFAULT '',
+  state             INTEGER NOT NULL,
+  reason            TEXT NOT NULL DEFAULT '',
+  exit_code         INTEGER,
+  submitted_ms      INTEGER,
+  started_ms        INTEGER,
+  ended_ms          INTEGER,
+  corrections_json  TEXT NOT NULL DEFAULT '[]',
+  PRIMARY KEY (job_id, number)
+);
+)sql";
+
+// Version 4: result caching (core/job_cache.h). A job's content hash
 // (only set for "cache": true jobs) and the job it took its result from.
 // Indexed by hash for the lookup at submission; rows without a hash (every
 // job recorded before, and every job that does not use the cache) stay out
 // of the index. New columns only: no table is rebuilt, the view's jobs.*
 // picks them up.
-const char kVersion3Caching[] = R"sql(
+const char kVersion4Caching[] = R"sql(
 ALTER TABLE jobs ADD COLUMN content_hash TEXT NOT NULL DEFAULT '';
 ALTER TABLE jobs ADD COLUMN cached_from  TEXT NOT NULL DEFAULT '';
 CREATE INDEX jobs_by_content_hash ON jobs (content_hash) WHERE content_hash <> '';
@@ -139,7 +158,8 @@ const std::vector<Migration>& migrations() {
   static const std::vector<Migration> list = {
       {1, kVersion1},
       {2, kVersion2},
-      {3, kVersion3Caching},
+      {3, kVersion3},
+      {4, kVersion4Caching},
   };
   return list;
 }

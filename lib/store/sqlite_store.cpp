@@ -16,6 +16,7 @@
 #include "store/schema.h"
 #include "store/sqlite_handle.h"
 #include "store/transition_event.h"
+#include "store/attempt_json.h"
 #include "util/clock.h"
 #include "util/error.h"
 #include "util/strings.h"
@@ -92,7 +93,15 @@ int apply_update(sqlite3* db, const std::string& id, std::optional<xrun_state> s
   add(update.waiting_for.has_value(), "waiting_for");
   add(update.last_error.has_value(), "last_error");
   add(update.next_try_ms.has_value(), "next_try_ms");
+  add(update.spec_json.has_value(), "spec_json");
   if (update.bump_attempts) sql += ", attempts = attempts + 1";
+  if (update.clear_run) {
+    if (!update.scheduler_id) sql += ", scheduler_id = ''";
+    if (!update.exit_code) sql += ", exit_code = NULL";
+    if (!update.submitted_ms) sql += ", submitted_ms = NULL";
+    if (!update.started_ms) sql += ", started_ms = NULL";
+    if (!update.ended_ms) sql += ", ended_ms = NULL";
+  }
   sql += " WHERE id = ?";
 
   Statement s(db, sql.c_str());
@@ -109,9 +118,21 @@ int apply_update(sqlite3* db, const std::string& id, std::optional<xrun_state> s
   if (update.waiting_for) s.bind(std::string(waiting_for_name(*update.waiting_for)));
   if (update.last_error) s.bind(*update.last_error);
   if (update.next_try_ms) s.bind(*update.next_try_ms);
+  if (update.spec_json) s.bind(*update.spec_json);
   s.bind(id);
   s.run();
   return sqlite3_changes(db);
+}
+
+void insert_attempt(sqlite3* db, const AttemptRecord& a) {
+  Statement s(db,
+              "INSERT INTO attempts (job_id, number, scheduler_id, state, reason, exit_code, submitted_ms, "
+              "started_ms, ended_ms, corrections_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+              "ON CONFLICT (job_id, number) DO NOTHING");
+  s.bind(a.job_id).bind(a.number).bind(a.scheduler_id).bind(static_cast<int64_t>(a.state));
+  s.bind(cap_text(a.reason, kMaxReasonBytes)).bind(a.exit_code).bind(a.submitted_ms).bind(a.started_ms);
+  s.bind(a.ended_ms).bind(attempt_corrections_to_json(a.corrections));
+  s.run();
 }
 
 void append_event(sqlite3* db, int64_t now, const std::string& job_id, xrun_state state,
@@ -523,6 +544,7 @@ bool SqliteStore::transition(const std::string& id, const std::vector<xrun_state
 
     const int64_t now = wall_ms();
     apply_update(db, id, to, update, now);
+    if (update.add_attempt) insert_attempt(db, *update.add_attempt);
     if (auto text = transition_event_text(from, to, old_reason, update, message))
       append_event(db, now, id, to, *text);
     return true;
@@ -560,6 +582,31 @@ std::vector<Event> SqliteStore::events_since(int64_t after_seq, int64_t max) con
   });
 }
 
+std::vector<AttemptRecord> SqliteStore::attempts(const std::string& job_id) const {
+  return impl_->read("reading the attempts of job " + job_id, [&] {
+    Statement s(impl_->db.get(),
+                "SELECT number, scheduler_id, state, reason, exit_code, submitted_ms, started_ms, ended_ms, "
+                "corrections_json FROM attempts WHERE job_id = ? ORDER BY number");
+    s.bind(job_id);
+    std::vector<AttemptRecord> out;
+    while (s.step()) {
+      AttemptRecord a;
+      a.job_id = job_id;
+      a.number = s.int64(0);
+      a.scheduler_id = s.text(1);
+      a.state = static_cast<xrun_state>(s.int64(2));
+      a.reason = s.text(3);
+      a.exit_code = s.optional_int64(4);
+      a.submitted_ms = s.optional_int64(5);
+      a.started_ms = s.optional_int64(6);
+      a.ended_ms = s.optional_int64(7);
+      a.corrections = attempt_corrections_from_json(s.text(8));
+      out.push_back(std::move(a));
+    }
+    return out;
+  });
+}
+
 int64_t SqliteStore::last_event_seq() const {
   return impl_->read("reading the last event", [&] {
     Statement s(impl_->db.get(), "SELECT COALESCE(MAX(seq), 0) FROM events");
@@ -580,6 +627,9 @@ Store::PruneCounts SqliteStore::prune_jobs(const std::vector<int>& states, int64
     events.bind(before_ms);
     events.run();
     counts.events = sqlite3_changes(db);
+    Statement attempts(db, ("DELETE FROM attempts WHERE job_id IN (" + old_jobs + ")").c_str());
+    attempts.bind(before_ms);
+    attempts.run();
     Statement jobs(db, ("DELETE FROM jobs WHERE id IN (" + old_jobs + ")").c_str());
     jobs.bind(before_ms);
     jobs.run();

@@ -67,6 +67,20 @@ struct JobRecord {
   std::string cached_from;
 };
 
+// One scheduler job of an xrun job: a job retried by its policy ("retry"
+// in its spec) runs as several attempts, numbered from 1, each recorded
+// when it ends (Store::transition with JobUpdate::add_attempt).
+struct AttemptRecord {
+  std::string job_id;
+  int64_t number = 0;
+  std::string scheduler_id;
+  xrun_state state = XRUN_STATE_CREATED;  // how it ended
+  std::string reason;
+  std::optional<int64_t> exit_code;
+  std::optional<int64_t> submitted_ms, started_ms, ended_ms;
+  std::vector<std::string> corrections;  // what was changed for the NEXT attempt ("walltime 00:01:00 -> 00:02:00")
+};
+
 struct Event {
   int64_t seq = 0;
   int64_t time_ms = 0;
@@ -100,6 +114,15 @@ struct JobUpdate {
   std::optional<std::string> last_error;
   std::optional<int64_t> next_try_ms;
   bool bump_attempts = false;
+  // The ended attempt to record in the same transaction (only if the
+  // transition takes place); a second record of one number is ignored.
+  std::optional<AttemptRecord> add_attempt;
+  // Replaces the job's stored spec (a retry's next attempt).
+  std::optional<std::string> spec_json;
+  // Forgets the ended attempt (a retry): scheduler_id "", exit_code,
+  // submitted/started/ended NULL -- before the fields set above, so
+  // e.g. a reason given here stays.
+  bool clear_run = false;
 };
 
 class Store {
@@ -171,12 +194,16 @@ class Store {
   // Error(XRUN_E_NOT_FOUND) if there is no such job (as does transition).
   virtual void update(const std::string& id, const JobUpdate& update) = 0;
 
+  // The job's recorded attempts, by number (empty for a job never retried
+  // and not yet ended, or recorded before schema version 3).
+  virtual std::vector<AttemptRecord> attempts(const std::string& job_id) const = 0;
+
   virtual std::vector<Event> events_since(int64_t after_seq, int64_t max) const = 0;
   virtual int64_t last_event_seq() const = 0;
 
   // Deletes the jobs whose state is one of `states` and that ended (or,
   // without an end time, were last updated) before `before_ms`, with all
-  // their events, in one transaction. Event sequence numbers are never
+  // their events and attempts, in one transaction. Event sequence numbers are never
   // reused, so followers are not confused.
   struct PruneCounts {
     int64_t jobs = 0;

@@ -301,6 +301,7 @@ FileInfo LocalTransport::stat(const std::string& path) {
   if (::stat(resolve_path(path).c_str(), &st) != 0) return info;
   info.exists = true;
   info.is_dir = S_ISDIR(st.st_mode);
+  info.is_regular = S_ISREG(st.st_mode);
   info.size = static_cast<uint64_t>(st.st_size);
   info.mode = st.st_mode & 07777;
   return info;

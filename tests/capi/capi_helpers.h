@@ -24,6 +24,13 @@ static inline xrun_ctx *open_temp_ctx(const char *tag, char *home_out) {
     return ctx;
 }
 
+/* Opens a context on an existing home (its machines.json); the status. */
+static inline int xrun_test_open_ctx(const char *home, xrun_ctx **out) {
+    xrun_options opts = XRUN_OPTIONS_INIT;
+    opts.home = home;
+    return xrun_ctx_open(out, &opts);
+}
+
 static inline xrun_job *submit_ok(xrun_ctx *ctx, const char *spec) {
     xrun_job *job = NULL;
     int rc = xrun_job_submit(&job, ctx, spec);

@@ -11,6 +11,7 @@
 
 #include "core/state.h"
 #include "store/pg_schema.h"
+#include "store/schema.h"
 #include "store_test_util.h"
 
 using store_test::fresh_db_path;
@@ -119,11 +120,94 @@ static void test_v1_store_reopens_after_migration(void**) {
   assert_int_equal(again->list_jobs("", -1, 0).size(), 5);
 }
 
+// A store of schema 2 (the first two migrations, as the release before
+// attempts left it) with one running job: opening migrates it to 3, the
+// job is kept, it has no attempts, an attempt recorded with a transition
+// reads back, and pruning the job removes its attempts with it.
+static void test_v2_store_gains_attempts(void**) {
+  std::string location;
+  std::string sql;
+  const auto& list = on_postgres() ? xrun::store::pg_migrations() : xrun::store::migrations();
+  sql += list[0].sql;
+  sql += list[1].sql;
+  const char* job =
+      "INSERT INTO jobs (id, machine, name, state, scheduler_id, spec_json, job_dir, created_ms, updated_ms, "
+      "attempts, submitted_ms) VALUES ('01M8T0700000000000000000V2', 'local', 'v2-run', 5, '4242', "
+      "'{\"command\": \"true\"}', '/tmp/v2', 1000, 1000, 1, 1000);\n";
+  sql += job;
+  if (on_postgres()) {
+    location = store_test::fresh_location("store-v2");
+    std::string all = "BEGIN;\n" + sql +
+                      "CREATE TABLE xrun_schema (only_row BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (only_row),"
+                      " version INTEGER NOT NULL);\nINSERT INTO xrun_schema VALUES (TRUE, 2);\nCOMMIT;\n";
+    const std::string error = store_test::pg_raw(location, all);
+    if (!error.empty()) fail_msg("making a v2 PostgreSQL store: %s", error.c_str());
+  } else {
+    location = fresh_db_path("store-v2");
+    sql += "PRAGMA user_version = 2;\n";
+    assert_int_equal(store_test::raw_exec(location, sql.c_str()), SQLITE_OK);
+    assert_int_equal(store_test::raw_query_int(location, "PRAGMA user_version"), 2);
+  }
+  auto owned = open(location);
+  Store& s = *owned;
+  assert_int_equal(Store::latest_schema_version(), 3);
+  assert_int_equal(s.schema_version(), 3);
+  assert_int_equal(s.schema_version_at_open(), 2);
+  const std::string id = "01M8T0700000000000000000V2";
+  auto before = s.get_job(id);
+  assert_true(before.has_value());
+  assert_int_equal(before->state, XRUN_STATE_RUNNING);
+  assert_true(s.attempts(id).empty());
+  // A retry: the ended attempt recorded with the move to waiting.
+  JobUpdate u;
+  xrun::AttemptRecord a;
+  a.job_id = id;
+  a.number = 1;
+  a.scheduler_id = "4242";
+  a.state = XRUN_STATE_TIMEOUT;
+  a.reason = "TimeLimit";
+  a.submitted_ms = 1000;
+  a.ended_ms = 2000;
+  a.corrections = {"walltime 00:01:00 -> 00:02:00"};
+  u.add_attempt = a;
+  u.clear_run = true;
+  u.waiting_for = WaitingFor::RetryBackoff;
+  u.spec_json = "{\"command\": \"true\", \"attempt\": 2}";
+  assert_true(s.transition(id, {XRUN_STATE_RUNNING}, XRUN_STATE_WAITING, u, "attempt 1 ended timeout"));
+  // A second record of the same number is ignored.
+  u.add_attempt->reason = "again";
+  assert_true(s.transition(id, {XRUN_STATE_WAITING}, XRUN_STATE_WAITING, u, ""));
+  auto attempts = s.attempts(id);
+  assert_int_equal(attempts.size(), 1);
+  assert_int_equal(attempts[0].number, 1);
+  assert_string_equal(attempts[0].scheduler_id.c_str(), "4242");
+  assert_int_equal(attempts[0].state, XRUN_STATE_TIMEOUT);
+  assert_string_equal(attempts[0].reason.c_str(), "TimeLimit");
+  assert_int_equal(*attempts[0].ended_ms, 2000);
+  assert_false(attempts[0].exit_code.has_value());
+  assert_int_equal(attempts[0].corrections.size(), 1);
+  assert_string_equal(attempts[0].corrections[0].c_str(), "walltime 00:01:00 -> 00:02:00");
+  auto after = s.get_job(id);
+  assert_string_equal(after->scheduler_id.c_str(), "");
+  assert_false(after->submitted_ms.has_value());
+  assert_true(after->waiting_for == WaitingFor::RetryBackoff);
+  assert_true(after->spec_json.find("\"attempt\": 2") != std::string::npos);
+  // Pruned with its job.
+  JobUpdate end;
+  end.ended_ms = 3000;
+  assert_true(s.transition(id, {XRUN_STATE_WAITING}, XRUN_STATE_FAILED, end, "failed"));
+  auto counts = s.prune_jobs({XRUN_STATE_FAILED}, 10000);
+  assert_int_equal(counts.jobs, 1);
+  assert_true(s.attempts(id).empty());
+  assert_int_equal(store_test::raw_int(location, "SELECT count(*) FROM attempts"), 0);
+}
+
 int main(int argc, char** argv) {
   store_test::choose_backend(argc, argv);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_v1_store_keeps_every_job_and_event),
       cmocka_unit_test(test_v1_store_reopens_after_migration),
+      cmocka_unit_test(test_v2_store_gains_attempts),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

@@ -117,7 +117,20 @@ macro_rules! opaque {
         }
     )*};
 }
-opaque!(xrun_ctx, xrun_machine, xrun_job, xrun_events, xrun_result, xrun_spec);
+opaque!(xrun_ctx, xrun_machine, xrun_job, xrun_events, xrun_result, xrun_spec, xrun_retry);
+
+/// A retry callback (xrun_set_retry_callback): 0 retries, nonzero stops.
+pub type xrun_retry_fn = Option<
+    unsafe extern "C" fn(
+        retry: *mut xrun_retry,
+        job_id: *const c_char,
+        attempt: i64,
+        outcome: *const c_char,
+        diagnosis: *const c_char,
+        spec_json: *const c_char,
+        payload: *mut c_void,
+    ) -> c_int,
+>;
 
 extern "C" {
     pub fn xrun_version() -> *const c_char;
@@ -207,6 +220,8 @@ extern "C" {
     ) -> c_int;
     pub fn xrun_poll(ctx: *mut xrun_ctx, out_next_ms: *mut i64) -> c_int;
     pub fn xrun_ctx_interrupt(ctx: *mut xrun_ctx) -> c_int;
+    pub fn xrun_set_retry_callback(ctx: *mut xrun_ctx, fn_: xrun_retry_fn, payload: *mut c_void) -> c_int;
+    pub fn xrun_retry_set_spec(retry: *mut xrun_retry, spec_json: *const c_char) -> c_int;
     pub fn xrun_job_hold(job: *mut xrun_job) -> c_int;
     pub fn xrun_job_release(job: *mut xrun_job) -> c_int;
     pub fn xrun_prune(out_report: *mut *mut c_char, ctx: *mut xrun_ctx, older_than_ms: i64) -> c_int;
@@ -281,6 +296,8 @@ extern "C" {
     pub fn xrun_spec_set_flag(spec: *mut xrun_spec, flag: *const c_char, value: c_int) -> c_int;
     pub fn xrun_spec_set_cleanup(spec: *mut xrun_spec, policy: *const c_char) -> c_int;
     pub fn xrun_spec_set_array(spec: *mut xrun_spec, range: *const c_char) -> c_int;
+    pub fn xrun_spec_set_retry(spec: *mut xrun_spec, policy_json: *const c_char) -> c_int;
+    pub fn xrun_spec_set_corrections(spec: *mut xrun_spec, mode: *const c_char) -> c_int;
     pub fn xrun_spec_to_json(out_json: *mut *mut c_char, spec: *const xrun_spec) -> c_int;
     pub fn xrun_job_submit_spec(out: *mut *mut xrun_job, ctx: *mut xrun_ctx, spec: *const xrun_spec) -> c_int;
     pub fn xrun_jobs_submit_specs(
