@@ -64,7 +64,7 @@ bool has_retry_policy(const std::string& spec_json) {
 }
 
 DependencyPlan plan_dependencies(const JobSpec& spec, const std::string& machine, const Scheduler& sched,
-                                 const ParentLookup& parent) {
+                                 const ParentLookup& parent, bool machine_retries) {
   DependencyPlan plan;
   if (spec.depends_on.empty()) return plan;
   std::vector<JobRecord> parents;
@@ -75,7 +75,9 @@ DependencyPlan plan_dependencies(const JobSpec& spec, const std::string& machine
       plan.reason = "dependency never satisfied: parent " + dep.job + " is not in the store";
       return plan;
     }
-    if (p->machine != machine || !sched.renders_dependency(dep.type) || has_retry_policy(p->spec_json))
+    // A parent that may be retried gets a new scheduler id: never native.
+    if (p->machine != machine || !sched.renders_dependency(dep.type) || machine_retries ||
+        has_retry_policy(p->spec_json))
       plan.held = true;
     parents.push_back(*p);
   }
@@ -179,7 +181,7 @@ Dependencies::Dependencies(Store& store, MachineAccess& machines, const Logger& 
 
 DependencyPlan Dependencies::plan(const JobSpec& spec, const Machine& m) const {
   return plan_dependencies(spec, m.name, machines_.scheduler(m),
-                           [&](const std::string& id) { return store_.get_job(id); });
+                           [&](const std::string& id) { return store_.get_job(id); }, m.retry.has_value());
 }
 
 void Dependencies::cancel_jobs(const std::vector<JobRecord>& jobs, const std::vector<std::string>& reasons) {

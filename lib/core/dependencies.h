@@ -47,9 +47,11 @@ struct DependencyPlan {
 using ParentLookup = std::function<std::optional<JobRecord>(const std::string& id)>;
 
 // The plan for `spec` on machine `machine` (scheduler `sched`), parents
-// read through `parent` (nullopt: no such job).
+// read through `parent` (nullopt: no such job). `machine_retries`: the
+// machine has a default retry policy, so a parent there may be retried
+// (under a new scheduler id) even without a "retry" of its own.
 DependencyPlan plan_dependencies(const JobSpec& spec, const std::string& machine, const Scheduler& sched,
-                                 const ParentLookup& parent);
+                                 const ParentLookup& parent, bool machine_retries = false);
 
 // The batch's references to its own members ("@name", "@index"), replaced
 // by the members' ids (`ids[i]` is member i's). Error(XRUN_E_INVALID) for

@@ -219,7 +219,8 @@ std::vector<SendOutcome> Submission::submit(std::vector<JobSpec> specs, bool nam
             unsent.machine = member->second->machine;
             unsent.spec_json = job_spec_to_json(*member->second);
             return unsent;
-          });
+          },
+          machine_of[i]->retry.has_value());
       if (plan.verdict != DependencyPlan::Verdict::Ready) {
         held[i] = true;
         never = never || plan.verdict == DependencyPlan::Verdict::Never;

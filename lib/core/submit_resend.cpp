@@ -72,7 +72,7 @@ void Submission::send_waiting(const Machine& m) {
     if (!spec.depends_on.empty()) {
       // Judged from the store, no scheduler query: a job whose parents are
       // not done stays as it is (no write, no event) until they are.
-      DependencyPlan plan = plan_dependencies(spec, m.name, sched, parent);
+      DependencyPlan plan = plan_dependencies(spec, m.name, sched, parent, m.retry.has_value());
       if (plan.verdict == DependencyPlan::Verdict::Never) never = true;
       if (plan.verdict != DependencyPlan::Verdict::Ready) continue;
     }

@@ -150,8 +150,8 @@ static void test_v2_store_gains_attempts(void**) {
   }
   auto owned = open(location);
   Store& s = *owned;
-  assert_int_equal(Store::latest_schema_version(), 3);
-  assert_int_equal(s.schema_version(), 3);
+  assert_int_equal(Store::latest_schema_version(), 4);
+  assert_int_equal(s.schema_version(), 4);
   assert_int_equal(s.schema_version_at_open(), 2);
   const std::string id = "01M8T0700000000000000000V2";
   auto before = s.get_job(id);

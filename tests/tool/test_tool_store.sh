@@ -34,12 +34,12 @@ psql -X -q -v ON_ERROR_STOP=1 "$base" -c "CREATE SCHEMA $schema" || { echo "FAIL
 export XRUN_STORE="$base?options=-csearch_path%3D$schema"
 out=$("$X" store migrate); rc=$?
 check "store migrate on an empty database ($rc: $out)" test $rc -eq 0
-check "migrate says what it did ($out)" grep -q "from schema version 0 to 3" <<<"$out"
+check "migrate says what it did ($out)" grep -q "from schema version 0 to 4" <<<"$out"
 out=$("$X" store migrate)
 check "a second migrate has nothing to do ($out)" grep -q "nothing to migrate" <<<"$out"
 out=$("$X" store info --json)
 check "store info: backend postgresql" test "$(json "$out" backend)" = postgresql
-check "store info: schema 3" test "$(json "$out" schema_version)" -eq 3
+check "store info: schema 4" test "$(json "$out" schema_version)" -eq 4
 out=$("$X" store info)
 check "store info as text names the server" grep -q "location        postgresql://xrun@127.0.0.1:$TESTBED_PG_PORT/xrun" <<<"$out"
 id=$("$X" submit -- true | tail -1)
@@ -69,7 +69,7 @@ check "no password at all fails, naming ~/.pgpass ($out)" grep -q "pgpass" <<<"$
 psql -X -q "$XRUN_STORE" -c "UPDATE xrun_schema SET version = 99"
 out=$("$X" store info 2>&1); rc=$?
 check "a newer schema is refused ($rc)" test $rc -eq 1
-check "...saying so ($out)" grep -q "schema version 99 is newer than this xrun supports (3)" <<<"$out"
+check "...saying so ($out)" grep -q "schema version 99 is newer than this xrun supports (4)" <<<"$out"
 
 psql -X -q "$base" -c "DROP SCHEMA $schema CASCADE" >/dev/null 2>&1
 rm -rf "$XRUN_HOME"
