@@ -19,6 +19,19 @@
 
 namespace xrun {
 
+// "a/b/c" -> "a/b", "c" -> ".", "/c" -> "/": where a copy named by a path lands.
+inline std::string parent_of(const std::string& p) {
+  auto slash = p.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : p.substr(0, slash);
+}
+
+// "a/b/c" -> "c".
+inline std::string last_part_of(const std::string& p) {
+  auto slash = p.find_last_of('/');
+  return slash == std::string::npos ? p : p.substr(slash + 1);
+}
+
 template <class Source>
 class TreeFetcher {
  public:

@@ -1,5 +1,6 @@
 #include "transport/local.h"
 #include "transport/nul_guard.h"
+#include "transport/fd.h"
 #include "transport/fetch_tree.h"
 #include "transport/process.h"
 
@@ -22,19 +23,6 @@ namespace xrun {
 namespace {
 
 std::string errno_text() { return strerror(errno); }
-
-struct Fd {
-  int fd = -1;
-  Fd() = default;
-  explicit Fd(int f) : fd(f) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { close(); }
-  void close() {
-    if (fd >= 0) ::close(fd);
-    fd = -1;
-  }
-};
 
 void mkdir_p(const std::string& path, mode_t mode) {
   if (path.empty()) return;
@@ -192,17 +180,6 @@ struct LocalSource {
   }
 };
 
-std::string parent_dir(const std::string& p) {
-  auto slash = p.find_last_of('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : p.substr(0, slash);
-}
-
-std::string last_part(const std::string& p) {
-  auto slash = p.find_last_of('/');
-  return slash == std::string::npos ? p : p.substr(slash + 1);
-}
-
 }  // namespace
 
 void copy_tree_local(const std::string& from, const std::string& to) {
@@ -266,9 +243,9 @@ void LocalTransport::download(const std::string& remote_path, const std::string&
   std::string from = resolve_path(remote_path);
   std::string to = expand_user(local_path);
   while (to.size() > 1 && to.back() == '/') to.pop_back();
-  ConfinedDir parent = ConfinedDir::open_root(parent_dir(to));
+  ConfinedDir parent = ConfinedDir::open_root(parent_of(to));
   LocalSource src;
-  TreeFetcher<LocalSource>(src, from, "this host").fetch(from, parent, last_part(to));
+  TreeFetcher<LocalSource>(src, from, "this host").fetch(from, parent, last_part_of(to));
 }
 
 void LocalTransport::retrieve(const std::string& remote_root, const std::string& rel, const std::string& local_root) {
@@ -284,8 +261,8 @@ void LocalTransport::retrieve(const std::string& remote_root, const std::string&
   if (rel.find('/') == std::string::npos) {
     fetcher.fetch(from_root + "/" + rel, root, rel);
   } else {
-    ConfinedDir parent = root.descend(parent_dir(rel));
-    fetcher.fetch(from_root + "/" + rel, parent, last_part(rel));
+    ConfinedDir parent = root.descend(parent_of(rel));
+    fetcher.fetch(from_root + "/" + rel, parent, last_part_of(rel));
   }
 }
 

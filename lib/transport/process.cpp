@@ -1,4 +1,5 @@
 #include "transport/process.h"
+#include "transport/fd.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -19,18 +20,6 @@ extern char** environ;
 namespace xrun {
 
 namespace {
-
-struct Fd {
-  int fd = -1;
-  Fd() = default;
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { close(); }
-  void close() {
-    if (fd >= 0) ::close(fd);
-    fd = -1;
-  }
-};
 
 void make_pipe(Fd& read_end, Fd& write_end) {
   int fds[2];

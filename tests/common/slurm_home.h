@@ -3,6 +3,9 @@
  * the C tests on the real Slurm of scripts/testbed-slurm.sh. */
 #ifndef XRUN_TEST_SLURM_HOME_H
 #define XRUN_TEST_SLURM_HOME_H
+#include <stdlib.h>
+#include <unistd.h>
+
 #include "test_common.h"
 #include "xrun.h"
 
@@ -19,6 +22,22 @@ static inline void xrun_test_local_slurm_home(const char *tag, char *home_out, i
              " \"walltime\": \"%s\"}}}}",
              home_out, min_poll_interval_s, walltime);
     xrun_test_write_file(machines, text);
+}
+
+/* Points the Slurm commands at the testbed of scripts/testbed-slurm.sh
+ * ($TESTBED_DIR, ctest's slurm_up): 0, or -1 with the reason on stderr (a
+ * cmocka setup fails, never skips). */
+static inline int xrun_test_use_slurm_testbed(void) {
+    const char *dir = getenv("TESTBED_DIR");
+    if (!dir || !*dir) dir = "/tmp/xrun-testbed";
+    char conf[600];
+    snprintf(conf, sizeof conf, "%s/slurm/slurm.conf", dir);
+    if (access(conf, R_OK) != 0) {
+        fprintf(stderr, "no Slurm testbed at %s: run scripts/testbed-slurm.sh up (ctest's slurm_up)\n", conf);
+        return -1;
+    }
+    setenv("SLURM_CONF", conf, 1);
+    return 0;
 }
 
 /* Opens a context on `home` (a cmocka setup's return value: 0, or -1 with

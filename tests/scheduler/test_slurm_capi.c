@@ -56,15 +56,7 @@ static void print_log(int level, const char *message, void *payload) {
 
 static int setup(void **state) {
     (void)state;
-    const char *dir = getenv("TESTBED_DIR");
-    if (!dir || !*dir) dir = "/tmp/xrun-testbed";
-    char conf[600];
-    snprintf(conf, sizeof conf, "%s/slurm/slurm.conf", dir);
-    if (access(conf, R_OK) != 0) {
-        fprintf(stderr, "no Slurm testbed at %s: run scripts/testbed-slurm.sh up (ctest's slurm_up)\n", conf);
-        return -1;
-    }
-    setenv("SLURM_CONF", conf, 1);
+    if (xrun_test_use_slurm_testbed() != 0) return -1;
     snprintf(bin, sizeof bin, "%s", xrun_test_tempdir("slurm-bin"));
     const char *names[] = {"sbatch", "squeue", "sacct", "scancel", "scontrol"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) write_wrapper(names[i]);

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "slurm_home.h"
 #include "test_common.h"
 #include "xrun.h"
 
@@ -57,19 +58,14 @@ static int setup(void **state) {
     if (!dir || !*dir) dir = "/tmp/xrun-testbed";
     const char *port = getenv("TESTBED_SSH_PORT");
     if (!port || !*port) port = "2222";
-    char conf[600], key[600], known[600];
-    snprintf(conf, sizeof conf, "%s/slurm/slurm.conf", dir);
+    char key[600], known[600];
     snprintf(key, sizeof key, "%s/ssh/client_ed25519", dir);
     snprintf(known, sizeof known, "%s/ssh/known_hosts", dir);
-    if (access(conf, R_OK) != 0) {
-        fprintf(stderr, "no Slurm testbed at %s: run scripts/testbed-slurm.sh up (ctest's slurm_up)\n", conf);
-        return -1;
-    }
+    if (xrun_test_use_slurm_testbed() != 0) return -1;
     if (access(key, R_OK) != 0 || access(known, R_OK) != 0) {
         fprintf(stderr, "no sshd testbed in %s: run scripts/testbed-sshd.sh up (ctest's sshd_up)\n", dir);
         return -1;
     }
-    setenv("SLURM_CONF", conf, 1);
     snprintf(bin, sizeof bin, "%s", xrun_test_tempdir("dag-bin"));
     const char *names[] = {"sbatch", "squeue", "sacct", "scancel"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) write_wrapper(names[i]);

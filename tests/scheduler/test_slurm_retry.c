@@ -26,15 +26,7 @@ static xrun_ctx *ctx;
 
 static int setup(void **state) {
     (void)state;
-    const char *dir = getenv("TESTBED_DIR");
-    if (!dir || !*dir) dir = "/tmp/xrun-testbed";
-    char conf[600];
-    snprintf(conf, sizeof conf, "%s/slurm/slurm.conf", dir);
-    if (access(conf, R_OK) != 0) {
-        fprintf(stderr, "no Slurm testbed at %s: run scripts/testbed-slurm.sh up (ctest's slurm_up)\n", conf);
-        return -1;
-    }
-    setenv("SLURM_CONF", conf, 1);
+    if (xrun_test_use_slurm_testbed() != 0) return -1;
     xrun_test_local_slurm_home("slurm-retry", home, 1, "00:05:00");
     return xrun_test_open_home(home, &ctx);
 }

@@ -96,17 +96,6 @@ struct RemoteSource {
   }
 };
 
-std::string parent_dir(const std::string& p) {
-  auto slash = p.find_last_of('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : p.substr(0, slash);
-}
-
-std::string last_part(const std::string& p) {
-  auto slash = p.find_last_of('/');
-  return slash == std::string::npos ? p : p.substr(slash + 1);
-}
-
 }  // namespace
 
 void FilesTransport::download(const std::string& remote_path, const std::string& local_path) {
@@ -114,10 +103,10 @@ void FilesTransport::download(const std::string& remote_path, const std::string&
   refuse_nul(local_path, "local path");
   std::string local = local_path;
   while (local.size() > 1 && local.back() == '/') local.pop_back();
-  ConfinedDir parent = ConfinedDir::open_root(parent_dir(local));
+  ConfinedDir parent = ConfinedDir::open_root(parent_of(local));
   with_files([&](RemoteFiles& f) {
     RemoteSource src{f, [this] { note_transfer(); }};
-    TreeFetcher<RemoteSource>(src, remote_path, target_name()).fetch(remote_path, parent, last_part(local));
+    TreeFetcher<RemoteSource>(src, remote_path, target_name()).fetch(remote_path, parent, last_part_of(local));
   });
 }
 
@@ -127,7 +116,7 @@ void FilesTransport::retrieve(const std::string& remote_root, const std::string&
   refuse_nul(local_root, "local path");
   check_relative_path(rel, "retrieve path");
   ConfinedDir root = ConfinedDir::open_root(local_root);
-  const std::string dir = rel.find('/') == std::string::npos ? "" : parent_dir(rel);
+  const std::string dir = rel.find('/') == std::string::npos ? "" : parent_of(rel);
   with_files([&](RemoteFiles& f) {
     RemoteSource src{f, [this] { note_transfer(); }};
     TreeFetcher<RemoteSource> fetcher(src, remote_root, target_name());
@@ -135,7 +124,7 @@ void FilesTransport::retrieve(const std::string& remote_root, const std::string&
       fetcher.fetch(join(remote_root, rel), root, rel);
     } else {
       ConfinedDir parent = root.descend(dir);
-      fetcher.fetch(join(remote_root, rel), parent, last_part(rel));
+      fetcher.fetch(join(remote_root, rel), parent, last_part_of(rel));
     }
   });
 }
