@@ -463,7 +463,12 @@ XRUN_API int xrun_machine_check(char **out_report, xrun_machine *machine);
  *  machines.
  *  @param out_json  set to an OWNED JSON text (release with xrun_free):
  *                   {"sessions_open":n,"sessions_opened":n,"handshakes":n,
- *                   "auths":n,"commands":n,"reconnects":n,"transfers":n}
+ *                   "auths":n,"commands":n,"reconnects":n,"transfers":n,
+ *                   "bulk_fetches":n,"channels_peak":n,"channels_refused":n,
+ *                   "channel_limit":n}; channels_* count the commands
+ *                   multiplexed on one SSH session (channel_limit: the
+ *                   server's MaxSessions as learnt from its first refusal,
+ *                   0 when none was seen)
  *  @param machine   the machine (BORROWED)
  *  @return XRUN_OK, XRUN_E_INVALID (NULL argument). */
 XRUN_API int xrun_machine_stats(char **out_json, xrun_machine *machine);

@@ -86,7 +86,6 @@ int main(int argc, char** argv) {
   for (int i = 0; i < 21; ++i) {
     SshPool pool(SshCallbacks{});
     auto t = pool.transport_for(m);
-    double t0 = now_ms();
     auto steps = t->check();  // resolve, connect, host_key, authenticate, then commands and SFTP
     double before_commands = 0;   // the steps up to and including authenticate
     bool authenticated = false;
@@ -95,7 +94,6 @@ int main(int argc, char** argv) {
       if (!authenticated) before_commands += static_cast<double>(step.ms);
       if (step.step == "authenticate") authenticated = true;
     }
-    (void)t0;
     if (!authenticated) sshtest::die("xrun check has no authenticate step");
     if (i > 0) connect.push_back(before_commands);  // first one warms caches
   }

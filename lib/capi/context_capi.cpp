@@ -196,6 +196,9 @@ XRUN_API int xrun_machine_stats(char** out_json, xrun_machine* machine) {
     json::set_int(root.get(), "reconnects", s.reconnects);
     json::set_int(root.get(), "transfers", s.transfers);
     json::set_int(root.get(), "bulk_fetches", s.bulk_fetches);
+    json::set_int(root.get(), "channels_peak", s.channels_peak);
+    json::set_int(root.get(), "channels_refused", s.channels_refused);
+    json::set_int(root.get(), "channel_limit", s.channel_limit);
     *out_json = owned_copy(json::print(root.get()));
   });
 }

@@ -47,6 +47,11 @@ struct TransportStats {
   int64_t sessions_open = 0, sessions_opened = 0, handshakes = 0, auths = 0;
   int64_t commands = 0, reconnects = 0, transfers = 0;
   int64_t bulk_fetches = 0;  // fetch_files calls that moved files in one stream
+  // Channels multiplexed on the sessions (libssh transport): the most open
+  // at once on one session, how many opens a server refused (sshd's
+  // MaxSessions), and the per-session limit learnt from the first refusal
+  // (0: no refusal seen).
+  int64_t channels_peak = 0, channels_refused = 0, channel_limit = 0;
 };
 
 // One file of a bulk fetch: `remote_dir/name` (remote_dir absolute, name

@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -66,6 +68,11 @@ int connect_one(const struct addrinfo* ai, int64_t deadline_ms, std::string& why
     }
     rc = 0;
   }
+  // libssh's own NODELAY option applies only to sockets libssh connects;
+  // this one is ours. Without it every small SSH packet meets Nagle and
+  // the server's delayed ACK: about 40 ms per pooled command.
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   // libssh expects a socket in the state a plain connect() leaves it.
   int flags = fcntl(fd, F_GETFL);
   if (flags >= 0) fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
