@@ -66,6 +66,8 @@ int passphrase_callback(const char* prompt, char* buf, size_t len, int echo, int
   return 0;
 }
 
+}  // namespace
+
 int signal_number(const char* name) {
   static const struct { const char* name; int number; } table[] = {
       {"HUP", 1},   {"INT", 2},   {"QUIT", 3},  {"ILL", 4},   {"ABRT", 6},  {"FPE", 8},
@@ -75,6 +77,8 @@ int signal_number(const char* name) {
     if (name && strcmp(name, e.name) == 0) return e.number;
   return 0;
 }
+
+namespace {
 
 struct ExitInfo {
   int signal = 0;
@@ -404,6 +408,8 @@ CommandResult Connection::exec_streaming(const std::string& command, const Stdin
       broken_ = true;
       throw timed_out("while opening a channel");
     }
+    if (ssh_is_connected(s) && !(ssh_get_status(s) & (SSH_CLOSED | SSH_CLOSED_ERROR)))
+      throw ChannelRefused(XRUN_E_TRANSPORT, "the server refused a channel on " + target_.key() + ": " + last_error());
     fail_transport("cannot open a channel");
   }
   ExitInfo exit_info;
@@ -544,9 +550,20 @@ sftp_session Connection::sftp() {
   SftpPtr sf(sftp_new(session_.get()));
   if (!sf) {
     if (!ssh_is_connected(session_.get())) fail_transport("cannot open an SFTP channel");
+    // A channel the server refuses (MaxSessions) is not a server without
+    // SFTP: tell them apart by opening a plain channel.
+    const std::string why = last_error();
+    {
+      ChannelPtr probe(ssh_channel_new(session_.get()));
+      if (!probe || ssh_channel_open_session(probe.get()) != SSH_OK) {
+        if (!ssh_is_connected(session_.get())) fail_transport("cannot open an SFTP channel");
+        throw ChannelRefused(XRUN_E_TRANSPORT, "the server refused a channel for SFTP on " + target_.key() + ": " + why);
+      }
+      ssh_channel_close(probe.get());
+    }
     // The channel opened but the subsystem was refused: a site without SFTP.
     sftp_missing_ = true;
-    logger_.info("no SFTP subsystem on " + target_.key() + ": " + last_error() +
+    logger_.info("no SFTP subsystem on " + target_.key() + ": " + why +
                  "; file transfer streams over exec channels");
     return nullptr;
   }

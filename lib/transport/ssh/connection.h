@@ -38,6 +38,17 @@ class StepLog {
 constexpr const char* kShellProbe = "printf 'xrun-probe:%s:%s\\n' \"$((6*7))\" \"${SHELL:-?}\"";
 constexpr const char* kShellProbeAnswerPrefix = "xrun-probe:42:";
 
+// The server refused to open a channel on a connection that is otherwise
+// fine: sshd's MaxSessions reached. Whatever needed the channel surely did
+// not run; another connection (or a later try) may get one.
+class ChannelRefused : public Error {
+ public:
+  using Error::Error;
+};
+
+// The number of a signal named as SSH names them ("KILL"), 0 if unknown.
+int signal_number(const char* name);
+
 class Connection final : public CommandChannel {
  public:
   // Connects, verifies the host key, authenticates, within the machine's
@@ -72,8 +83,11 @@ class Connection final : public CommandChannel {
   std::string name() const override { return target_.key(); }
 
   // The SFTP session, opened on first use; nullptr if the server has no
-  // sftp subsystem. Throws XRUN_E_TRANSPORT if the connection fails.
+  // sftp subsystem. Throws XRUN_E_TRANSPORT if the connection fails,
+  // ChannelRefused if the server refused the channel (MaxSessions).
   sftp_session sftp();
+  // True while an SFTP session (one channel on the server) is open.
+  bool has_sftp() const { return sftp_ != nullptr; }
 
   // Without blocking: handles what the server sent while we were idle and
   // says whether the connection is still usable.

@@ -12,62 +12,106 @@ namespace {
 constexpr int kOpenAttempts = 4;          // first try + 3 retries
 constexpr int64_t kFirstBackoffMs = 250;  // then 500, 1000
 constexpr int64_t kBudgetWindowMs = 60 * 1000;
+// Channels on one session while the server's limit is unknown: sshd's
+// default MaxSessions is 10, but a server that allows more gets them; the
+// cap bounds what one connection's I/O thread juggles.
+constexpr int64_t kChannelsPerSessionCap = 64;
 
 }  // namespace
 
 HostPool::HostPool(SshTarget target, Prompter prompter, Logger logger)
-    : target_(std::move(target)), prompter_(std::move(prompter)), logger_(logger) {}
-
-HostPool::~HostPool() = default;
-
-HostPool::Lease::~Lease() {
-  if (conn_) pool_->give_back(std::move(conn_));
+    : target_(std::move(target)), prompter_(std::move(prompter)), logger_(logger),
+      counters_(std::make_shared<MuxCounters>()) {
+  counters_->on_room = [this] { freed_.notify_all(); };
 }
 
-void HostPool::give_back(std::unique_ptr<Connection> conn) {
-  if (conn->broken()) {
-    conn.reset();  // disconnects; not under the lock
+HostPool::~HostPool() {
+  // Sessions first (their I/O threads call on_room, which uses freed_).
+  std::vector<std::shared_ptr<MuxSession>> sessions;
+  {
     std::lock_guard<std::mutex> lk(mu_);
-    live_--;
-  } else {
-    std::lock_guard<std::mutex> lk(mu_);
-    idle_.push_back(std::move(conn));
+    sessions.swap(sessions_);
   }
-  freed_.notify_one();
+  sessions.clear();
 }
 
-HostPool::Lease HostPool::acquire(int64_t deadline_ms) {
+HostPool::Slot::~Slot() {
+  if (session_) pool_->give_back(*session_, for_files_);
+}
+
+void HostPool::give_back(MuxSession& session, bool for_files) {
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    session.reserved--;
+    if (for_files) session.file_ops--;
+  }
+  freed_.notify_all();
+}
+
+int64_t HostPool::channels_per_session() const {
+  int64_t limit = counters_->channel_limit.load();
+  return limit > 0 ? std::min(limit, kChannelsPerSessionCap) : kChannelsPerSessionCap;
+}
+
+HostPool::Slot HostPool::acquire(int64_t deadline_ms, bool for_files) {
   std::unique_lock<std::mutex> lk(mu_);
   for (;;) {
-    while (!idle_.empty()) {
-      std::unique_ptr<Connection> c = std::move(idle_.back());
-      idle_.pop_back();
-      lk.unlock();
-      if (c->healthy()) return Lease(this, std::move(c));
-      logger_.info("session to " + target_.key() + " died while idle; replacing it");
-      reconnects_++;
-      c.reset();
-      lk.lock();
+    // Dead sessions leave the pool (their holders keep them until done);
+    // destroyed outside the lock, since that joins their I/O thread.
+    std::vector<std::shared_ptr<MuxSession>> dead;
+    for (auto it = sessions_.begin(); it != sessions_.end();) {
+      if ((*it)->alive()) {
+        ++it;
+        continue;
+      }
+      dead.push_back(std::move(*it));
+      it = sessions_.erase(it);
       live_--;
+      reconnects_++;
+    }
+    if (!dead.empty()) {
+      lk.unlock();
+      dead.clear();
+      lk.lock();
+      continue;
+    }
+    const int64_t per_session = channels_per_session();
+    std::shared_ptr<MuxSession> best;
+    for (auto& s : sessions_) {
+      if (s->reserved + s->unreserved_channels() >= per_session) continue;
+      // A session without a file operation first: one holds the I/O thread.
+      if (!best || (best->file_ops > 0 && s->file_ops == 0)) best = s;
+    }
+    if (best) {
+      best->reserved++;
+      if (for_files) best->file_ops++;
+      return Slot(this, best, for_files);
     }
     if (live_ < target_.max_sessions) {
       live_++;
       lk.unlock();
       try {
-        return Lease(this, open_with_retry(deadline_ms));
+        auto session = std::make_shared<MuxSession>(open_with_retry(deadline_ms), counters_, logger_);
+        lk.lock();
+        sessions_.push_back(session);
+        session->reserved++;
+        if (for_files) session->file_ops++;
+        return Slot(this, session, for_files);
       } catch (...) {
         lk.lock();
         live_--;
         lk.unlock();
-        freed_.notify_one();
+        freed_.notify_all();
         throw;
       }
     }
     int64_t left = deadline_ms - monotonic_ms();
     if (left <= 0)
-      throw Error(XRUN_E_TIMEOUT, "no free session to " + target_.key() + " (all " +
-                                      std::to_string(target_.max_sessions) +
-                                      " busy, max_sessions) before the deadline");
+      throw Error(XRUN_E_TIMEOUT, "no free channel to " + target_.key() + " before the deadline: all " +
+                                      std::to_string(live_) + " connection(s) (max_sessions " +
+                                      std::to_string(target_.max_sessions) + ") carry " +
+                                      std::to_string(per_session) + " channels each" +
+                                      (counters_->channel_limit.load() > 0 ? " (the server's MaxSessions)" : ""));
     freed_.wait_for(lk, std::chrono::milliseconds(left));
   }
 }
@@ -132,19 +176,16 @@ std::unique_ptr<Connection> HostPool::open_with_retry(int64_t deadline_ms) {
 
 void HostPool::maintain() {
   const int64_t now = monotonic_ms();
-  std::vector<std::unique_ptr<Connection>> to_close, to_ping;
+  std::vector<std::shared_ptr<MuxSession>> to_close;
   {
     std::lock_guard<std::mutex> lk(mu_);
-    for (auto it = idle_.begin(); it != idle_.end();) {
-      Connection& c = **it;
-      if (now - c.last_used_ms >= target_.idle_timeout_ms) {
+    for (auto it = sessions_.begin(); it != sessions_.end();) {
+      MuxSession& s = **it;
+      if (s.reserved == 0 && (!s.alive() || now - s.last_used_ms() >= target_.idle_timeout_ms)) {
+        if (!s.alive()) reconnects_++;
         to_close.push_back(std::move(*it));
-        it = idle_.erase(it);
+        it = sessions_.erase(it);
         live_--;
-      } else if (target_.keepalive_ms > 0 &&
-                 now - std::max(c.last_used_ms, c.last_keepalive_ms) >= target_.keepalive_ms) {
-        to_ping.push_back(std::move(*it));
-        it = idle_.erase(it);
       } else {
         ++it;
       }
@@ -152,21 +193,8 @@ void HostPool::maintain() {
   }
   if (!to_close.empty())
     logger_.debug("closing " + std::to_string(to_close.size()) + " idle session(s) to " + target_.key());
-  to_close.clear();
-  for (auto& c : to_ping) {
-    bool ok = c->keepalive();
-    if (!ok) {
-      logger_.info("idle session to " + target_.key() + " is gone; it will be replaced on next use");
-      c.reset();
-    }
-    std::lock_guard<std::mutex> lk(mu_);
-    if (ok) {
-      idle_.push_front(std::move(c));
-    } else {
-      live_--;
-    }
-  }
-  if (!to_ping.empty()) freed_.notify_all();
+  to_close.clear();  // joins their I/O threads, outside the lock
+  freed_.notify_all();
 }
 
 std::vector<CheckStep> HostPool::check() {
@@ -174,13 +202,14 @@ std::vector<CheckStep> HostPool::check() {
   const int64_t deadline = monotonic_ms() + target_.connect_timeout_ms;
   // The check's fresh session counts against max_sessions like any other:
   // it takes the place of an idle one, or waits for a slot.
-  std::unique_ptr<Connection> evicted;
+  std::shared_ptr<MuxSession> evicted;
   {
     std::unique_lock<std::mutex> lk(mu_);
     while (live_ >= target_.max_sessions) {
-      if (!idle_.empty()) {
-        evicted = std::move(idle_.front());
-        idle_.pop_front();
+      auto idle = std::find_if(sessions_.begin(), sessions_.end(), [](const auto& s) { return s->reserved == 0; });
+      if (idle != sessions_.end()) {
+        evicted = std::move(*idle);
+        sessions_.erase(idle);
         live_--;
         break;
       }
@@ -208,7 +237,31 @@ std::vector<CheckStep> HostPool::check() {
     freed_.notify_one();
     return log.steps;
   }
-  Lease lease(this, std::move(conn));  // back to the pool whatever happens next
+  // Whatever happens next, the fresh session joins the pool afterwards
+  // (or is closed if it broke).
+  struct JoinPool {
+    HostPool* pool;
+    std::unique_ptr<Connection>& conn;
+    ~JoinPool() {
+      std::shared_ptr<MuxSession> session;
+      if (conn && !conn->broken()) {
+        try {
+          session = std::make_shared<MuxSession>(std::move(conn), pool->counters_, pool->logger_);
+        } catch (const Error&) {
+        }
+      }
+      conn.reset();
+      {
+        std::lock_guard<std::mutex> lk(pool->mu_);
+        if (session)
+          pool->sessions_.push_back(std::move(session));
+        else
+          pool->live_--;
+      }
+      pool->freed_.notify_all();
+    }
+  } join_pool{this, conn};
+  Connection* lease = conn.get();
   try {
     log.begin("run_command");
     bool started = false;
@@ -271,6 +324,9 @@ TransportStats HostPool::stats() const {
   s.reconnects = reconnects_;
   s.transfers = transfers_;
   s.bulk_fetches = bulk_fetches_;
+  s.channels_peak = counters_->channels_peak;
+  s.channels_refused = counters_->channels_refused;
+  s.channel_limit = counters_->channel_limit;
   return s;
 }
 

@@ -1,8 +1,11 @@
-// The sessions to one (host, port, user): opened on first use and reused,
-// at most max_sessions of them, a bounded number of handshakes per minute,
-// idle ones closed after idle_timeout and kept alive before that. A caller
-// borrows a whole session (libssh sessions are not thread-safe); others
-// wait for one to come back, up to their deadline.
+// The connections to one (host, port, user): ONE authenticated session
+// carries every thread's commands, a channel each (MuxSession and its I/O
+// thread). A second connection opens only when the server refuses a
+// channel (sshd's MaxSessions, learnt from the refusal), up to
+// max_sessions connections, with a bounded number of handshakes per minute.
+// A file operation holds its session's I/O thread while it runs (libssh
+// 0.10 SFTP calls block), so commands prefer a session without one. Idle sessions are closed after
+// idle_timeout and kept alive before that by their I/O thread.
 #pragma once
 #include <atomic>
 #include <condition_variable>
@@ -12,6 +15,7 @@
 #include <vector>
 
 #include "transport/ssh/connection.h"
+#include "transport/ssh/mux_session.h"
 #include "transport/ssh/watchdog.h"
 
 namespace xrun::ssh {
@@ -21,33 +25,34 @@ class HostPool {
   HostPool(SshTarget target, Prompter prompter, Logger logger);
   ~HostPool();
 
-  // A borrowed session; goes back to the pool (or is closed if broken)
-  // when the lease ends.
-  class Lease {
+  // A reserved channel slot on one session; given back when it ends.
+  class Slot {
    public:
-    Lease(HostPool* pool, std::unique_ptr<Connection> conn) : pool_(pool), conn_(std::move(conn)) {}
-    Lease(Lease&&) = default;
-    Lease& operator=(Lease&&) = delete;
-    ~Lease();
-    Connection* operator->() const { return conn_.get(); }
-    Connection& operator*() const { return *conn_; }
+    Slot(HostPool* pool, std::shared_ptr<MuxSession> session, bool for_files)
+        : pool_(pool), session_(std::move(session)), for_files_(for_files) {}
+    Slot(Slot&& o) noexcept : pool_(o.pool_), session_(std::move(o.session_)), for_files_(o.for_files_) {}
+    Slot& operator=(Slot&&) = delete;
+    ~Slot();
+    MuxSession* operator->() const { return session_.get(); }
 
    private:
     HostPool* pool_;
-    std::unique_ptr<Connection> conn_;
+    std::shared_ptr<MuxSession> session_;
+    bool for_files_;
   };
 
-  // Waits until `deadline_ms` (monotonic) for a free session, opening one
-  // if under the cap. Throws XRUN_E_TIMEOUT, or what opening throws.
-  Lease acquire(int64_t deadline_ms);
+  // Waits until `deadline_ms` (monotonic) for a channel slot on a live
+  // session, opening a connection only if every session is full and the
+  // cap allows. Both commands and file operations (`for_files`) prefer a
+  // session without a file operation. Throws XRUN_E_TIMEOUT, or what
+  // opening throws.
+  Slot acquire(int64_t deadline_ms, bool for_files = false);
 
-  // Counts a session that died under a caller (it is then replaced).
-  void note_dead_session() { reconnects_++; }
   void note_command() { commands_++; }
   void note_transfer() { transfers_++; }
   void note_bulk_fetch() { bulk_fetches_++; }
 
-  // Idle close and keepalive; called about once a second by SshPool.
+  // Idle close; called about once a second by SshPool.
   void maintain();
   // Opens a fresh session step by step (counted against the budget) and
   // runs `true` on it; the session joins the pool if there is room.
@@ -64,16 +69,19 @@ class HostPool {
   std::unique_ptr<Connection> open_with_retry(int64_t deadline_ms);
   std::unique_ptr<Connection> open_once(StepLog* log, int64_t deadline_ms);
   void reserve_handshake(int64_t deadline_ms);
-  void give_back(std::unique_ptr<Connection> conn);
+  void give_back(MuxSession& session, bool for_files);
+  // Channels one session may carry: the server's limit once learnt.
+  int64_t channels_per_session() const;
 
   SshTarget target_;
   Prompter prompter_;
   Logger logger_;
+  std::shared_ptr<MuxCounters> counters_;
 
   mutable std::mutex mu_;
   std::condition_variable freed_;
-  std::deque<std::unique_ptr<Connection>> idle_;  // most recently used at the back
-  int64_t live_ = 0;                              // idle + lent + being opened
+  std::vector<std::shared_ptr<MuxSession>> sessions_;  // declared after freed_: destroyed first
+  int64_t live_ = 0;                                   // sessions_ + being opened
 
   std::mutex budget_mu_;
   std::deque<int64_t> recent_handshakes_;  // monotonic ms, last 60 s

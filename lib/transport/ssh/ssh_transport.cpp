@@ -22,21 +22,25 @@ CommandResult SshTransport::run(const std::string& command, const std::string& s
   refuse_nul(command, "command");
   const int64_t deadline =
       bounded_deadline(monotonic_ms() + (timeout_ms > 0 ? timeout_ms : target_.command_timeout_ms));
-  for (int attempt = 0;; ++attempt) {
-    auto lease = pool_->acquire(deadline);
+  bool replayed = false;
+  for (;;) {
+    auto slot = pool_->acquire(deadline);
     bool started = false;
-    auto guard = pool_->watchdog().arm(ssh_get_fd(lease->session()), deadline);
     try {
-      CommandResult r = lease->exec(command, stdin_data, deadline, started);
+      CommandResult r;
+      // Refused (the server's MaxSessions): the pool now knows the limit
+      // and finds another session, or waits for a free channel.
+      if (!slot->run(command, stdin_data, deadline, kMaxCommandStdout, started, r)) continue;
       pool_->note_command();
       return r;
     } catch (const Error& e) {
-      if (guard.fired()) throw overdue(*lease, "the command", started);
       if (e.status() != XRUN_E_TRANSPORT) throw;
-      pool_->note_dead_session();
       // Before the exec request went out the command surely did not run:
       // replaying it on a fresh session is safe. After, it is not.
-      if (!started && attempt == 0) continue;
+      if (!started && !replayed) {
+        replayed = true;
+        continue;
+      }
       if (started)
         throw Error(XRUN_E_TRANSPORT, std::string(e.what()) +
                                           "; the connection died while the command was running, so it may "
@@ -46,36 +50,45 @@ CommandResult SshTransport::run(const std::string& command, const std::string& s
   }
 }
 
-Error SshTransport::overdue(Connection& conn, const std::string& what, bool started) {
-  conn.mark_broken();
-  pool_->note_dead_session();
-  return Error(XRUN_E_TIMEOUT, what + " on " + target_.key() + " did not finish by its deadline and the server "
-                                   "stopped answering; the connection was closed" +
-                                   (started ? " (a command may or may not have completed)" : ""));
-}
-
 void SshTransport::use_files(const std::function<void(RemoteFiles&)>& op) {
+  const int64_t deadline = bounded_deadline(monotonic_ms() + target_.command_timeout_ms);
   for (int attempt = 0;; ++attempt) {
-    const int64_t deadline = bounded_deadline(monotonic_ms() + target_.command_timeout_ms);
-    auto lease = pool_->acquire(deadline);
-    // libssh waits for SFTP replies without limit: the watchdog ends it.
-    auto guard = pool_->watchdog().arm(ssh_get_fd(lease->session()), deadline);
+    auto slot = pool_->acquire(deadline, true);
+    bool overdue = false;
     try {
-      set_blocking_timeout(lease->session(), deadline - monotonic_ms());
-      sftp_session sf = nullptr;
-      if (target_.use_sftp && !pool_->sftp_missing) {
-        sf = lease->sftp();
-        if (!sf) pool_->sftp_missing = true;
-      }
-      std::unique_ptr<RemoteFiles> files = sf ? sftp_files(*lease, sf, deadline) : exec_files(*lease, deadline);
-      op(*files);
+      // On the session's I/O thread, in blocking mode: libssh's SFTP calls
+      // block, and wait for replies without limit; the watchdog ends that.
+      slot->exclusive([&](Connection& conn) {
+        auto guard = pool_->watchdog().arm(ssh_get_fd(conn.session()), deadline);
+        try {
+          set_blocking_timeout(conn.session(), deadline - monotonic_ms());
+          sftp_session sf = nullptr;
+          if (target_.use_sftp && !pool_->sftp_missing) {
+            sf = conn.sftp();
+            if (!sf) pool_->sftp_missing = true;
+          }
+          std::unique_ptr<RemoteFiles> files = sf ? sftp_files(conn, sf, deadline) : exec_files(conn, deadline);
+          op(*files);
+        } catch (const Error&) {
+          if (guard.fired()) {
+            overdue = true;
+            conn.mark_broken();
+          }
+          throw;
+        }
+      });
       return;
+    } catch (const ChannelRefused&) {
+      // The server's MaxSessions: the pool learnt it; another session or a
+      // free channel, within the deadline.
+      if (monotonic_ms() >= deadline) throw;
+      continue;
     } catch (const Error& e) {
-      if (guard.fired()) throw overdue(*lease, "a file operation", false);
-      if (e.status() == XRUN_E_TRANSPORT && lease->broken()) {
-        pool_->note_dead_session();
-        if (attempt == 0) continue;
-      }
+      if (overdue)
+        throw Error(XRUN_E_TIMEOUT, "a file operation on " + target_.key() +
+                                        " did not finish by its deadline and the server stopped answering; the "
+                                        "connection was closed");
+      if (e.status() == XRUN_E_TRANSPORT && !slot->alive() && attempt == 0) continue;
       throw;
     }
   }

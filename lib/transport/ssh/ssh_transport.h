@@ -20,16 +20,13 @@ class SshTransport final : public FilesTransport {
   TransportStats stats() const override;
 
  private:
-  // The file operations of a borrowed session; retried once on a fresh
-  // session if the borrowed one turns out dead (every file operation here
-  // is idempotent).
+  // The file operations of one session, run on its I/O thread; retried
+  // once on a fresh session if that one turns out dead (every file
+  // operation here is idempotent).
   void use_files(const std::function<void(RemoteFiles&)>& op) override;
   void note_transfer() override;
   void note_bulk_fetch() override;
   std::string target_name() const override;
-
-  // The error for a call the watchdog ended; breaks the connection.
-  Error overdue(Connection& conn, const std::string& what, bool started);
 
   std::shared_ptr<HostPool> pool_;
   SshTarget target_;
