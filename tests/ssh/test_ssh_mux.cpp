@@ -96,6 +96,7 @@ static void eight_threads_one_login(void**) {
           threads_n * per_thread, threads_n, static_cast<long long>(monotonic_ms() - t0), parked_conns, fewest,
           most, samples, static_cast<long long>(s.sessions_opened), static_cast<long long>(s.auths),
           static_cast<long long>(s.channels_peak));
+  if (parked_conns < 0 || fewest < 0) fail_msg("`ss -tnp` (iproute2) could not be run: no count of connections");
   assert_int_equal(errors.load(), 0);
   assert_int_equal(wrong.load(), 0);
   assert_int_equal(s.commands, threads_n * per_thread);
