@@ -45,7 +45,7 @@ fi
 if [[ "${XRUN_SKIP_SANITIZERS:-}" != 1 ]]; then
   section "TSan build (concurrency tests)"
   cmake -S . -B build/tsan -DCMAKE_BUILD_TYPE=Debug -DXRUN_TSAN=ON >/dev/null
-  cmake --build build/tsan -j"$jobs" --target test_capi_threads test_capi_wakeup test_store_concurrency
+  cmake --build build/tsan -j"$jobs" --target test_capi_threads test_capi_wakeup test_store_concurrency test_ssh_mux
   (cd build/tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 ctest --output-on-failure -L concurrency)
 
   section "valgrind on the C API tests"

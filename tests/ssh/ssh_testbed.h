@@ -178,7 +178,8 @@ inline std::vector<std::string>& private_dirs() {
 // A private sshd in the foreground (-D), our child: stopped by its pid.
 class PrivateSshd {
  public:
-  // `extra` lines are appended to a config like the testbed's.
+  // `extra` lines are appended to a config like the testbed's (UsePAM and
+  // MaxSessions in `extra` replace the defaults instead).
   PrivateSshd(const Testbed& t, const std::string& tag, const std::string& extra, bool sftp = true)
       : t_(t) {
     char tmpl[] = "/tmp/xrun-sshd-XXXXXX";
@@ -192,8 +193,11 @@ class PrivateSshd {
     std::string cfg = "Port " + std::to_string(port) + "\nListenAddress 127.0.0.1\nHostKey " + t.host_key +
                       "\nPidFile " + dir + "/sshd.pid\nAuthorizedKeysFile " + dir + "/authorized_keys\n" +
                       "PermitRootLogin no\nAllowUsers " + t.user + "\nStrictModes no\nPrintMotd no\n" +
-                      "PrintLastLog no\nUseDNS no\nMaxSessions 64\nMaxStartups 100:30:200\n" +
+                      "PrintLastLog no\nUseDNS no\nMaxStartups 100:30:200\n" +
                       "LoginGraceTime 30\nLogLevel INFO\n# " + tag + "\n";
+    // sshd keeps the FIRST value of a keyword: a MaxSessions of the caller
+    // must not follow ours, so ours is only the default.
+    if (extra.find("MaxSessions") == std::string::npos) cfg += "MaxSessions 64\n";
     if (sftp) cfg += "Subsystem sftp /usr/lib/openssh/sftp-server\n";
     cfg += extra;
     if (extra.find("UsePAM") == std::string::npos) cfg += "UsePAM no\n";
