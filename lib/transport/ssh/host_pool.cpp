@@ -87,19 +87,26 @@ HostPool::Slot HostPool::acquire(int64_t deadline_ms, bool for_files) {
       if (for_files) best->file_ops++;
       return Slot(this, best, for_files);
     }
-    if (live_ < target_.max_sessions) {
+    // One connection opened at a time: callers arriving meanwhile wait for
+    // it (it has room for them all) instead of each opening their own.
+    if (opening_ == 0 && live_ < target_.max_sessions) {
       live_++;
+      opening_++;
       lk.unlock();
       try {
         auto session = std::make_shared<MuxSession>(open_with_retry(deadline_ms), counters_, logger_);
         lk.lock();
+        opening_--;
         sessions_.push_back(session);
         session->reserved++;
         if (for_files) session->file_ops++;
+        lk.unlock();
+        freed_.notify_all();
         return Slot(this, session, for_files);
       } catch (...) {
         lk.lock();
         live_--;
+        opening_--;
         lk.unlock();
         freed_.notify_all();
         throw;

@@ -82,6 +82,7 @@ class HostPool {
   std::condition_variable freed_;
   std::vector<std::shared_ptr<MuxSession>> sessions_;  // declared after freed_: destroyed first
   int64_t live_ = 0;                                   // sessions_ + being opened
+  int opening_ = 0;                                    // connections being opened by acquire()
 
   std::mutex budget_mu_;
   std::deque<int64_t> recent_handshakes_;  // monotonic ms, last 60 s

@@ -451,7 +451,7 @@ void MuxSession::io_loop() {
     for (auto it = channels.begin(); it != channels.end();) {
       Step st = step(**it, now, progressed);
       if (st == Step::Refused) {
-        refused(**it, server_channels(channels) - 1);
+        refused(**it, server_channels(channels));  // a refused channel is not open: not counted
         it = channels.erase(it);
         continue;
       }
