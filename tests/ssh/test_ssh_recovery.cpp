@@ -211,8 +211,13 @@ static void keepalive_keeps_session_against_client_alive(void**) {
     TransportStats s = t->stats();
     fprintf(stderr, "keepalive_s=%lld: reconnects=%lld handshakes=%lld\n", static_cast<long long>(keepalive),
             static_cast<long long>(s.reconnects), static_cast<long long>(s.handshakes));
-    if (s.reconnects != (keepalive ? 0 : 1)) fprintf(stderr, "%s\n", sshtest::slurp(sshd.log).c_str());
-    assert_int_equal(s.reconnects, keepalive ? 0 : 1);
+    // Both survive: with keepalive our own messages keep it busy; without,
+    // the session's I/O thread still reads the server's ClientAlive
+    // probes while idle and libssh answers them (before the I/O thread, an
+    // idle session went unread and the server dropped it).
+    if (s.reconnects != 0) fprintf(stderr, "%s\n", sshtest::slurp(sshd.log).c_str());
+    assert_int_equal(s.reconnects, 0);
+    assert_int_equal(s.handshakes, 1);
   }
 }
 
