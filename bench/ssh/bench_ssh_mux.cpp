@@ -6,7 +6,8 @@
 //   xrun, the same commands from 1 thread (the speed-up of the threads)
 //   raw libssh: one session, THREADS channels in flight in one non-blocking
 //     loop (open, exec, read to EOF, exit status, close, reopen): the floor
-//   xrun sequential pooled run("true") latency (median, p99)
+//   xrun sequential pooled run("true") latency (median, p99), beside the
+//     raw client's mean with one channel at a time
 // Wall times start cold: they include connecting and authenticating (the
 // raw client's connect + auth is also printed on its own).
 // Usage: bench_ssh_mux [threads=8] [per_thread=200] [n_sequential=300]
@@ -139,6 +140,8 @@ int main(int argc, char** argv) {
   const int raw_logins = server_logins(tb) - raw_logins_before;
 
   Latency seq = sequential_latency(m, n_sequential);
+  // The same floor one command at a time: what the sequential target is up against.
+  RawMuxResult raw_seq = raw_libssh_mux(tb, 1, n_sequential);
 
   const std::string many_label =
       "xrun " + std::to_string(threads) + " threads x " + std::to_string(per_thread);
@@ -166,5 +169,7 @@ int main(int argc, char** argv) {
   printf("xrun sequential pooled run(\"true\"), N=%d: median %.2f ms, p99 %.2f ms; target <= 1.5 ms "
          "(median %s, p99 %s)\n",
          n_sequential, seq.median, seq.p99, verdict(seq.median <= 1.5), verdict(seq.p99 <= 1.5));
+  printf("raw libssh, 1 channel at a time, N=%d: mean %.2f ms per command (after connect + auth)\n",
+         n_sequential, (raw_seq.wall_ms - raw_seq.connect_ms) / raw_seq.commands);
   return 0;
 }
