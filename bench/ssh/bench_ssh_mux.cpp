@@ -4,8 +4,9 @@
 //     settings): wall time, commands/s, xrun's counters, and the logins the
 //     testbed sshd logged ("Accepted publickey for <user>") during the run
 //   xrun, the same commands from 1 thread (the speed-up of the threads)
-//   raw libssh: one session, THREADS channels in flight in one non-blocking
-//     loop (open, exec, read to EOF, exit status, close, reopen): the floor
+//   raw libssh: one session, THREADS channels (at most 32) in flight in one
+//     non-blocking loop (open, exec, read to EOF, exit status, close,
+//     reopen): the floor
 //   xrun sequential pooled run("true") latency (median, p99), beside the
 //     raw client's mean with one channel at a time
 // Wall times start cold: they include connecting and authenticating (the
@@ -13,7 +14,6 @@
 // Usage: bench_ssh_mux [threads=8] [per_thread=200] [n_sequential=300]
 // Needs the testbed sshd (scripts/testbed-sshd.sh up); run via run.sh.
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <future>
 #include <mutex>
