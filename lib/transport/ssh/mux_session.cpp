@@ -50,12 +50,14 @@ struct MuxSession::Command {
   std::exception_ptr error;
   CommandResult result;
   std::atomic<bool> abandoned{false};  // the caller left at its deadline
+  std::condition_variable cv;          // its caller waits on it (with mu_)
 };
 
 struct MuxSession::Exclusive {
   std::function<void(Connection&)> fn;
   bool done = false;
   std::exception_ptr error;
+  std::condition_variable cv;
 };
 
 // One channel, owned by the I/O thread. Its libssh callbacks point here,
@@ -73,6 +75,10 @@ struct MuxSession::Channel {
   size_t stdin_off = 0;
   bool eof_sent = false;
   int64_t close_by = 0;  // Closing: the server's close expected by then
+  bool output_seen = false;
+  // The poll round of the last open/exec attempt: a pending request is
+  // asked again only after packets arrived (each ask polls the socket).
+  uint64_t asked_in_round = 0;
 
   static void on_exit_status(ssh_session, ssh_channel, int status, void* self) {
     static_cast<Channel*>(self)->exit_status = status;
@@ -82,6 +88,18 @@ struct MuxSession::Channel {
     static_cast<Channel*>(self)->exit_signal = signal_number(signal);
   }
   static void on_close(ssh_session, ssh_channel, void* self) { static_cast<Channel*>(self)->remote_closed = true; }
+  // Output goes straight into the result as packets are handled: no read
+  // calls, and libssh re-opens the window as it is consumed.
+  static int on_data(ssh_session, ssh_channel, void* data, uint32_t len, int is_stderr, void* self) {
+    auto* c = static_cast<Channel*>(self);
+    if (!c->cmd) return static_cast<int>(len);  // answered already: dropped
+    std::string& into = is_stderr ? c->cmd->result.err : c->cmd->result.out;
+    const size_t cap = is_stderr ? kMaxCommandStderr : c->cmd->max_stdout;
+    // One byte past the cap marks it passed; the rest is dropped.
+    if (into.size() <= cap) into.append(static_cast<const char*>(data), std::min<size_t>(len, cap + 1 - into.size()));
+    c->output_seen = true;
+    return static_cast<int>(len);
+  }
 
   void hook() {
     memset(&cb, 0, sizeof cb);
@@ -89,6 +107,7 @@ struct MuxSession::Channel {
     cb.channel_exit_status_function = on_exit_status;
     cb.channel_exit_signal_function = on_exit_signal;
     cb.channel_close_function = on_close;
+    cb.channel_data_function = on_data;
     ssh_callbacks_init(&cb);
     ssh_set_channel_callbacks(ch.get(), &cb);
     hooked = true;
@@ -154,7 +173,7 @@ bool MuxSession::run(const std::string& command, const std::string& stdin_data, 
       throw Error(XRUN_E_TIMEOUT, "command timed out on " + target_.key() +
                                       " (the session was busy with a file operation): " + command.substr(0, 200));
     }
-    done_.wait_for(lk, std::chrono::milliseconds(left));
+    cmd->cv.wait_for(lk, std::chrono::milliseconds(left));
   }
   started = cmd->started;
   if (cmd->refused) return false;
@@ -173,7 +192,7 @@ void MuxSession::exclusive(const std::function<void(Connection&)>& fn) {
   }
   wake();
   std::unique_lock<std::mutex> lk(mu_);
-  done_.wait(lk, [&] { return x->done; });
+  x->cv.wait(lk, [&] { return x->done; });
   if (x->error) std::rethrow_exception(x->error);
 }
 
@@ -186,7 +205,7 @@ void MuxSession::answer(Channel& c) {
     std::lock_guard<std::mutex> lk(mu_);
     cmd->done = true;
   }
-  done_.notify_all();
+  cmd->cv.notify_one();
   last_used_ms_ = monotonic_ms();
 }
 
@@ -220,6 +239,8 @@ MuxSession::Step MuxSession::step(Channel& c, int64_t now, bool& progressed) {
         answer_error(c, XRUN_E_TRANSPORT, "cannot create a channel" + where + conn_->last_error());
         return Step::Remove;
       }
+      if (c.asked_in_round == round_) return Step::Keep;
+      c.asked_in_round = round_;
       int rc = ssh_channel_open_session(c.ch.get());
       if (rc == SSH_AGAIN) return Step::Keep;
       progressed = true;
@@ -236,9 +257,12 @@ MuxSession::Step MuxSession::step(Channel& c, int64_t now, bool& progressed) {
       }
       c.state = Channel::State::Requesting;
       c.cmd->started = true;  // the exec request goes out next
+      c.asked_in_round = 0;
       [[fallthrough]];
     }
     case Channel::State::Requesting: {
+      if (c.asked_in_round == round_) return Step::Keep;
+      c.asked_in_round = round_;
       int rc = ssh_channel_request_exec(c.ch.get(), c.exec_line.c_str());
       if (rc == SSH_AGAIN) return Step::Keep;
       progressed = true;
@@ -279,20 +303,9 @@ MuxSession::Step MuxSession::step(Channel& c, int64_t now, bool& progressed) {
         c.eof_sent = true;
         if (!c.remote_closed && ssh_channel_send_eof(ch) != SSH_OK && session_dead(s)) return Step::Dead;
       }
-      // Seen before reading: packets handled during a read may bring more
-      // output and then the close, and that output must be read too.
-      const bool closed_before_reading = c.remote_closed;
-      char buf[32 * 1024];
-      for (int is_stderr = 0; is_stderr <= 1; ++is_stderr) {
-        std::string& into = is_stderr ? cmd.result.err : cmd.result.out;
-        const size_t cap = is_stderr ? kMaxCommandStderr : cmd.max_stdout;
-        while (into.size() <= cap) {
-          int n = ssh_channel_read_nonblocking(ch, buf, sizeof buf, is_stderr);
-          if (n == SSH_ERROR && session_dead(s)) return Step::Dead;
-          if (n <= 0) break;
-          into.append(buf, static_cast<size_t>(n));
-          progressed = true;
-        }
+      if (c.output_seen) {
+        c.output_seen = false;
+        progressed = true;
       }
       if (cmd.result.out.size() > cmd.max_stdout || cmd.result.err.size() > kMaxCommandStderr) {
         // Keep what fits, stop the command: its output is not worth memory.
@@ -307,11 +320,8 @@ MuxSession::Step MuxSession::step(Channel& c, int64_t now, bool& progressed) {
         kill_and_close(c);
         return Step::Keep;
       }
-      if (!closed_before_reading) {
-        if (c.remote_closed) progressed = true;  // read once more, then finish
-        return Step::Keep;
-      }
-      // The server closed the channel: all output has arrived and been read.
+      if (!c.remote_closed) return Step::Keep;
+      // The server closed the channel: its output came before the close.
       int status = c.exit_status;
       if (status < 0 && c.exit_signal) status = 128 + c.exit_signal;
       cmd.result.exit_status = status;
@@ -383,7 +393,8 @@ void MuxSession::fail_everything(const std::string& why, std::list<std::unique_p
       x->done = true;
     }
   }
-  done_.notify_all();
+  for (auto& c : queued) c->cv.notify_one();
+  for (auto& x : queued_x) x->cv.notify_one();
   unreserved_channels_ = 0;
   if (counters_->on_room) counters_->on_room();
 }
@@ -438,7 +449,7 @@ void MuxSession::io_loop() {
         std::lock_guard<std::mutex> lk(mu_);
         x->done = true;
       }
-      done_.notify_all();
+      x->cv.notify_one();
       last_used_ms_ = last_traffic = monotonic_ms();
       if (conn_->broken() || session_dead(s)) {
         death = "connection to " + where + " lost: " + conn_->last_error();
@@ -490,6 +501,9 @@ void MuxSession::io_loop() {
     if (unreserved_channels_.exchange(unreserved) > unreserved && counters_->on_room) counters_->on_room();
 
     if (progressed) {
+      // The calls that made progress may also have handled packets that
+      // answer other channels' pending requests.
+      round_++;
       last_traffic = monotonic_ms();
       continue;
     }
@@ -513,6 +527,7 @@ void MuxSession::io_loop() {
       wait = std::min(wait, due);
     }
     int rc = ssh_event_dopoll(ev, static_cast<int>(std::max<int64_t>(wait, 0)));
+    if (rc == SSH_OK) round_++;  // something arrived: pending requests may have answers
     if (rc == SSH_ERROR && session_dead(s)) {
       death = "connection to " + where + " lost: " + conn_->last_error();
       break;

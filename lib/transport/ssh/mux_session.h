@@ -99,8 +99,7 @@ class MuxSession {
   std::shared_ptr<MuxCounters> counters_;
   Logger logger_;
 
-  std::mutex mu_;
-  std::condition_variable done_;
+  std::mutex mu_;  // the queues, death_, and each request's `done`
   std::deque<std::shared_ptr<Command>> commands_;      // submitted, not yet taken by the I/O thread
   std::deque<std::shared_ptr<Exclusive>> exclusives_;  // likewise
   bool stopping_ = false;
@@ -110,6 +109,7 @@ class MuxSession {
   std::atomic<int64_t> unreserved_channels_{0};
   std::atomic<int64_t> last_used_ms_{0};
   int wake_fds_[2] = {-1, -1};
+  uint64_t round_ = 1;  // I/O thread: poll rounds that handled something
   std::thread io_;
 };
 
