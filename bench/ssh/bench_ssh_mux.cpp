@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "raw_libssh_mux.h"
+#include "util/shell_quote.h"
 #include "ssh_testbed.h"
 #include "transport/ssh/ssh_pool.h"
 
@@ -135,13 +136,20 @@ int main(int argc, char** argv) {
   // counts a closed one until it has reaped it, which may be after our next
   // open: each slot may hold two for a moment.
   const int in_flight = std::min(threads, 32);
+  // The floor runs the very line xrun sends for `true` (under /bin/sh
+  // whatever the login shell: one more exec on the server than a bare
+  // `true`), so that the two differ only by the transport; a bare `true`
+  // beside it for the server's share.
+  const std::string xrun_line = for_any_login_shell("true");
   const int raw_logins_before = server_logins(tb);
-  RawMuxResult raw = raw_libssh_mux(tb, in_flight, total);
+  RawMuxResult raw = raw_libssh_mux(tb, in_flight, total, xrun_line);
   const int raw_logins = server_logins(tb) - raw_logins_before;
+  RawMuxResult raw_bare = raw_libssh_mux(tb, in_flight, total, "true");
 
   Latency seq = sequential_latency(m, n_sequential);
   // The same floor one command at a time: what the sequential target is up against.
-  RawMuxResult raw_seq = raw_libssh_mux(tb, 1, n_sequential);
+  RawMuxResult raw_seq = raw_libssh_mux(tb, 1, n_sequential, xrun_line);
+  RawMuxResult raw_seq_bare = raw_libssh_mux(tb, 1, n_sequential, "true");
 
   const std::string many_label =
       "xrun " + std::to_string(threads) + " threads x " + std::to_string(per_thread);
@@ -155,6 +163,8 @@ int main(int argc, char** argv) {
   const std::string raw_label = "raw libssh, 1 session, " + std::to_string(in_flight) + " channels in flight";
   printf("%-44s %7d %8.2f %9.0f %8d %6d %8d %6d\n", raw_label.c_str(), raw.commands, raw.wall_ms / 1000,
          raw.per_s(), 1, 1, in_flight, raw_logins);
+  printf("%-44s %7d %8.2f %9.0f\n", "  the same, a bare `true` (one exec less)", raw_bare.commands,
+         raw_bare.wall_ms / 1000, raw_bare.per_s());
   if (many.stats.channels_peak == 0) printf("(ch.peak 0: this xrun does not count channels per session)\n");
   printf("\n");
   printf("target (%s): >= 800 commands/s, 1 authentication: %.0f/s (%s), %lld xrun auths / %d sshd logins (%s)\n",
@@ -169,7 +179,9 @@ int main(int argc, char** argv) {
   printf("xrun sequential pooled run(\"true\"), N=%d: median %.2f ms, p99 %.2f ms; target <= 1.5 ms "
          "(median %s, p99 %s)\n",
          n_sequential, seq.median, seq.p99, verdict(seq.median <= 1.5), verdict(seq.p99 <= 1.5));
-  printf("raw libssh, 1 channel at a time, N=%d: mean %.2f ms per command (after connect + auth)\n",
-         n_sequential, (raw_seq.wall_ms - raw_seq.connect_ms) / raw_seq.commands);
+  printf("raw libssh, 1 channel at a time, N=%d: mean %.2f ms per command (after connect + auth); a bare "
+         "`true`: %.2f ms\n",
+         n_sequential, (raw_seq.wall_ms - raw_seq.connect_ms) / raw_seq.commands,
+         (raw_seq_bare.wall_ms - raw_seq_bare.connect_ms) / raw_seq_bare.commands);
   return 0;
 }

@@ -49,7 +49,7 @@ void connect_and_authenticate(ssh_session s, const sshtest::Testbed& tb) {
 // those calls already consumed.
 class Slot {
  public:
-  explicit Slot(ssh_session s) : s_(s) {
+  Slot(ssh_session s, const std::string& command) : s_(s), command_(command) {
     memset(&cb_, 0, sizeof cb_);
     cb_.userdata = this;
     cb_.channel_data_function = [](ssh_session, ssh_channel, void*, uint32_t len, int, void*) -> int {
@@ -93,7 +93,7 @@ class Slot {
         if (!ssh_channel_is_open(ch_)) return p;
         // The reply to the exec request is not waited for: the command's
         // EOF, exit status and close say all there is to know.
-        if (ssh_channel_request_exec(ch_, "true") == SSH_ERROR) give_up(s_, "exec request");
+        if (ssh_channel_request_exec(ch_, command_.c_str()) == SSH_ERROR) give_up(s_, "exec request");
         step_ = Step::Running;
         p = Progress::Stepped;
         [[fallthrough]];
@@ -124,6 +124,7 @@ class Slot {
  private:
   enum class Step { Open, Opening, Running };
   ssh_session s_;
+  std::string command_;
   ssh_channel ch_ = nullptr;
   Step step_ = Step::Open;
   int exit_status_ = -1;
@@ -132,7 +133,7 @@ class Slot {
 
 }  // namespace
 
-RawMuxResult raw_libssh_mux(const sshtest::Testbed& tb, int in_flight, int total) {
+RawMuxResult raw_libssh_mux(const sshtest::Testbed& tb, int in_flight, int total, const std::string& command) {
   RawMuxResult r;
   ssh_session s = ssh_new();
   if (!s) sshtest::die("raw libssh client: ssh_new");
@@ -145,7 +146,7 @@ RawMuxResult raw_libssh_mux(const sshtest::Testbed& tb, int in_flight, int total
   if (!ev || ssh_event_add_session(ev, s) != SSH_OK) give_up(s, "ssh_event");
   {
     std::vector<std::unique_ptr<Slot>> slots;  // stable addresses: libssh holds their callbacks
-    for (int i = 0; i < in_flight; ++i) slots.push_back(std::make_unique<Slot>(s));
+    for (int i = 0; i < in_flight; ++i) slots.push_back(std::make_unique<Slot>(s, command));
     int started = 0;
     double last_progress = now_ms();
     while (r.commands < total) {

@@ -12,7 +12,7 @@ struct RawMuxResult {
 };
 
 // Connects to the testbed sshd as its user with its key (known_hosts
-// checked), then runs `true` `total` times, `in_flight` channels at once:
+// checked), then runs `command` `total` times, `in_flight` channels at once:
 // at most half the server's MaxSessions, as sshd counts a closed channel
 // until it has reaped it. Exits the bench on any failure.
-RawMuxResult raw_libssh_mux(const sshtest::Testbed& tb, int in_flight, int total);
+RawMuxResult raw_libssh_mux(const sshtest::Testbed& tb, int in_flight, int total, const std::string& command);

@@ -63,8 +63,10 @@ struct MuxSession::Exclusive {
 // One channel, owned by the I/O thread. Its libssh callbacks point here,
 // so it lives in a std::list (stable address) until unhooked and freed.
 struct MuxSession::Channel {
-  enum class State { Opening, Requesting, Running, Closing };
-  std::shared_ptr<Command> cmd;  // null once the caller was answered
+  // Ready: a spare channel, open ahead of need, waiting for a command.
+  enum class State { Opening, Ready, Requesting, Running, Closing };
+  std::shared_ptr<Command> cmd;  // null once the caller was answered (or spare)
+  bool spare = false;
   ChannelPtr ch;
   State state = State::Opening;
   std::string exec_line;
@@ -134,14 +136,17 @@ MuxSession::~MuxSession() {
     std::lock_guard<std::mutex> lk(mu_);
     stopping_ = true;
   }
-  wake();
+  wake(true);
   if (io_.joinable()) io_.join();
   conn_.reset();  // disconnects, now that no thread uses the session
   for (int fd : wake_fds_)
     if (fd >= 0) ::close(fd);
 }
 
-void MuxSession::wake() {
+void MuxSession::wake(bool always) {
+  // A busy I/O thread takes new requests on its next turn without being
+  // told: one syscall saved per command under load.
+  if (!always && !sleeping_.load()) return;
   char b = 1;
   ssize_t n = ::write(wake_fds_[1], &b, 1);
   (void)n;  // a full pipe already means "wake up"
@@ -168,7 +173,7 @@ bool MuxSession::run(const std::string& command, const std::string& stdin_data, 
     if (left <= 0) {
       cmd->abandoned = true;
       lk.unlock();
-      wake();
+      wake(true);
       started = true;  // not known: say it may have run
       throw Error(XRUN_E_TIMEOUT, "command timed out on " + target_.key() +
                                       " (the session was busy with a file operation): " + command.substr(0, 200));
@@ -249,6 +254,10 @@ MuxSession::Step MuxSession::step(Channel& c, int64_t now, bool& progressed) {
         return Step::Refused;  // a live connection said no: sshd's MaxSessions
       }
       c.hook();
+      if (c.spare) {
+        c.state = Channel::State::Ready;
+        return Step::Keep;
+      }
       if (!c.cmd) {  // its caller was answered (deadline) while it opened
         ssh_channel_close(c.ch.get());
         c.state = Channel::State::Closing;
@@ -260,6 +269,9 @@ MuxSession::Step MuxSession::step(Channel& c, int64_t now, bool& progressed) {
       c.asked_in_round = 0;
       [[fallthrough]];
     }
+    case Channel::State::Ready:
+      if (c.state == Channel::State::Ready) return Step::Keep;
+      [[fallthrough]];
     case Channel::State::Requesting: {
       if (c.asked_in_round == round_) return Step::Keep;
       c.asked_in_round = round_;
@@ -427,12 +439,24 @@ void MuxSession::io_loop() {
     }
     bool progressed = !incoming.empty() || !incoming_x.empty();
     for (auto& cmd : incoming) {
-      auto c = std::make_unique<Channel>();
+      // The spare channel first: it saves the round trip of opening one.
+      auto spare = std::find_if(channels.begin(), channels.end(), [](const auto& c) { return c->spare; });
+      Channel* c = spare != channels.end() ? spare->get() : nullptr;
+      if (!c) {
+        channels.push_back(std::make_unique<Channel>());
+        c = channels.back().get();
+      }
+      c->spare = false;
       c->cmd = std::move(cmd);
       // Under /bin/sh whatever the login shell (csh and tcsh read $, ! and
       // newlines their own way).
       c->exec_line = for_any_login_shell(c->cmd->command);
-      channels.push_back(std::move(c));
+      if (c->state == Channel::State::Ready) {
+        c->state = Channel::State::Requesting;
+        c->cmd->started = true;
+        c->asked_in_round = 0;
+      }
+      ran_commands_ = true;
     }
     for (auto& x : incoming_x) {
       ssh_set_blocking(s, 1);
@@ -464,6 +488,7 @@ void MuxSession::io_loop() {
       if (st == Step::Refused) {
         refused(**it, server_channels(channels));  // a refused channel is not open: not counted
         it = channels.erase(it);
+        progressed = true;
         continue;
       }
       if (st == Step::Dead) {
@@ -491,9 +516,21 @@ void MuxSession::io_loop() {
     // What the server counts that no reservation covers: our SFTP channel,
     // and closed channels it has not confirmed yet.
     int64_t closing = 0;
-    for (const auto& c : channels)
-      if (!c->cmd) closing++;
+    bool have_spare = false;
+    for (const auto& c : channels) {
+      if (!c->cmd && !c->spare) closing++;
+      have_spare = have_spare || c->spare;
+    }
     const int64_t open_now = server_channels(channels);
+    // One channel opened ahead of need once the session runs commands:
+    // the next command skips the open round trip. Not past the server's
+    // limit (a spare is no command: it must not take a command's place).
+    const int64_t limit = counters_->channel_limit.load();
+    if (!have_spare && ran_commands_ && (limit == 0 || open_now + 1 < limit)) {
+      channels.push_back(std::make_unique<Channel>());
+      channels.back()->spare = true;
+      progressed = true;
+    }
     int64_t peak = counters_->channels_peak.load();
     while (open_now > peak && !counters_->channels_peak.compare_exchange_weak(peak, open_now)) {
     }
@@ -526,7 +563,16 @@ void MuxSession::io_loop() {
       }
       wait = std::min(wait, due);
     }
-    int rc = ssh_event_dopoll(ev, static_cast<int>(std::max<int64_t>(wait, 0)));
+    // Callers write to the wake-up pipe only while this thread sleeps: say
+    // so first, then look at the queues once more, then sleep.
+    sleeping_ = true;
+    bool pending;
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      pending = !commands_.empty() || !exclusives_.empty() || stopping_;
+    }
+    int rc = pending ? SSH_OK : ssh_event_dopoll(ev, static_cast<int>(std::max<int64_t>(wait, 0)));
+    sleeping_ = false;
     if (rc == SSH_OK) round_++;  // something arrived: pending requests may have answers
     if (rc == SSH_ERROR && session_dead(s)) {
       death = "connection to " + where + " lost: " + conn_->last_error();

@@ -81,7 +81,7 @@ class MuxSession {
   enum class Step { Keep, Remove, Refused, Dead, Unanswered };
 
   void io_loop();
-  void wake();
+  void wake(bool always = false);
   bool stopping_requested();
   // Moves one channel on as far as it goes without waiting.
   Step step(Channel& c, int64_t now, bool& progressed);
@@ -108,8 +108,10 @@ class MuxSession {
   std::atomic<bool> alive_{true};
   std::atomic<int64_t> unreserved_channels_{0};
   std::atomic<int64_t> last_used_ms_{0};
+  std::atomic<bool> sleeping_{false};  // the I/O thread is (about to be) in poll
   int wake_fds_[2] = {-1, -1};
   uint64_t round_ = 1;  // I/O thread: poll rounds that handled something
+  bool ran_commands_ = false;  // I/O thread: a spare channel is kept once true
   std::thread io_;
 };
 
