@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstring>
 #include <list>
+#include <new>
 
 #include "util/clock.h"
 #include "util/shell_quote.h"
@@ -40,6 +41,26 @@ int drain_wake_pipe(socket_t fd, int /*revents*/, void* /*userdata*/) {
 
 }  // namespace
 
+// What went wrong, carried from the I/O thread to the caller as plain data
+// and thrown there anew: an exception object shared by two threads is
+// freed by whichever drops it last, outside anything TSan can follow.
+struct MuxSession::Failure {
+  enum class Kind { None, Error, Refused, Other };
+  Kind kind = Kind::None;
+  xrun_status status = XRUN_OK;
+  std::string message;
+
+  explicit operator bool() const { return kind != Kind::None; }
+  [[noreturn]] void raise() const {
+    if (kind == Kind::Refused) throw ChannelRefused(status, message);
+    if (kind == Kind::Error) throw Error(status, message);
+    throw Error(XRUN_E_INTERNAL, message);
+  }
+  static Failure error(xrun_status status, const std::string& message) {
+    return Failure{Kind::Error, status, message};
+  }
+};
+
 struct MuxSession::Command {
   std::string command, stdin_data;
   size_t max_stdout = kMaxCommandStdout;
@@ -47,7 +68,7 @@ struct MuxSession::Command {
   // Written by the I/O thread before `done` is set under mu_; read by the
   // caller after.
   bool done = false, started = false, refused = false;
-  std::exception_ptr error;
+  Failure error;
   CommandResult result;
   std::atomic<bool> abandoned{false};  // the caller left at its deadline
   std::condition_variable cv;          // its caller waits on it (with mu_)
@@ -56,7 +77,7 @@ struct MuxSession::Command {
 struct MuxSession::Exclusive {
   std::function<void(Connection&)> fn;
   bool done = false;
-  std::exception_ptr error;
+  Failure error;
   std::condition_variable cv;
 };
 
@@ -182,7 +203,7 @@ bool MuxSession::run(const std::string& command, const std::string& stdin_data, 
   }
   started = cmd->started;
   if (cmd->refused) return false;
-  if (cmd->error) std::rethrow_exception(cmd->error);
+  if (cmd->error) cmd->error.raise();
   out = std::move(cmd->result);
   return true;
 }
@@ -198,7 +219,7 @@ void MuxSession::exclusive(const std::function<void(Connection&)>& fn) {
   wake();
   std::unique_lock<std::mutex> lk(mu_);
   x->cv.wait(lk, [&] { return x->done; });
-  if (x->error) std::rethrow_exception(x->error);
+  if (x->error) x->error.raise();
 }
 
 // ---------------------------------------------------------------- I/O thread
@@ -216,7 +237,7 @@ void MuxSession::answer(Channel& c) {
 
 void MuxSession::answer_error(Channel& c, xrun_status status, const std::string& message) {
   if (!c.cmd) return;
-  c.cmd->error = std::make_exception_ptr(Error(status, message));
+  c.cmd->error = Failure::error(status, message);
   answer(c);
 }
 
@@ -393,7 +414,7 @@ void MuxSession::fail_everything(const std::string& why, std::list<std::unique_p
   conn_->mark_broken();
   for (auto& c : channels) answer_error(*c, XRUN_E_TRANSPORT, why);
   channels.clear();  // before the session, which the destructor frees
-  const auto err = std::make_exception_ptr(Error(XRUN_E_TRANSPORT, why));
+  const Failure err = Failure::error(XRUN_E_TRANSPORT, why);
   {
     std::lock_guard<std::mutex> lk(mu_);
     for (auto& c : queued) {
@@ -438,6 +459,17 @@ void MuxSession::io_loop() {
       incoming_x.swap(exclusives_);
     }
     bool progressed = !incoming.empty() || !incoming_x.empty();
+    if (!incoming.empty()) {
+      // What arrived while idle first (a closed connection): a command
+      // given to a dead session's spare channel would count as started.
+      ssh_event_dopoll(ev, 0);
+      if (session_dead(s)) {
+        std::lock_guard<std::mutex> lk(mu_);
+        commands_.insert(commands_.begin(), incoming.begin(), incoming.end());
+        death = "connection to " + where + " lost: " + conn_->last_error();
+        break;
+      }
+    }
     for (auto& cmd : incoming) {
       // The spare channel first: it saves the round trip of opening one.
       auto spare = std::find_if(channels.begin(), channels.end(), [](const auto& c) { return c->spare; });
@@ -462,11 +494,15 @@ void MuxSession::io_loop() {
       ssh_set_blocking(s, 1);
       try {
         x->fn(*conn_);
-      } catch (const ChannelRefused&) {
+      } catch (const ChannelRefused& e) {
         learn_limit(server_channels(channels));
-        x->error = std::current_exception();
-      } catch (...) {
-        x->error = std::current_exception();
+        x->error = Failure{Failure::Kind::Refused, e.status(), e.what()};
+      } catch (const Error& e) {
+        x->error = Failure::error(e.status(), e.what());
+      } catch (const std::bad_alloc&) {
+        x->error = Failure::error(XRUN_E_NOMEM, "out of memory in a file operation on " + target_.key());
+      } catch (const std::exception& e) {
+        x->error = Failure{Failure::Kind::Other, XRUN_E_INTERNAL, e.what()};
       }
       ssh_set_blocking(s, 0);
       {

@@ -15,7 +15,6 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
-#include <exception>
 #include <functional>
 #include <list>
 #include <memory>
@@ -74,6 +73,7 @@ class MuxSession {
   int file_ops = 0;
 
  private:
+  struct Failure;
   struct Command;
   struct Exclusive;
   struct Channel;
