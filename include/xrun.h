@@ -36,6 +36,12 @@
  *  shares a job handle should copy strings it keeps. xrun_last_error() is
  *  per thread.
  *
+ *  xrun's own threads: per context that has used an SSH machine, one that
+ *  closes idle SSH connections, and one I/O thread per open SSH connection
+ *  (it alone drives that connection: every thread's commands to the
+ *  machine share it, a channel each). All end when the context is
+ *  destroyed; none calls into your code except the log callback.
+ *
  * LIFETIME
  *
  *  Jobs and machines opened from a context keep it alive: xrun_ctx_close()
@@ -194,10 +200,10 @@ typedef enum xrun_log_level {
 
 /** Log callback. `message` is BORROWED for the call. It is called on the
  *  thread of the xrun call that logs (any thread that uses the context),
- *  AND on xrun's own background thread that keeps SSH sessions alive and
- *  closes idle ones (one per context that has used an SSH machine; it
- *  exists until the context is destroyed) -- so possibly on a thread your
- *  program did not create, and from several threads at once. It is never
+ *  AND on xrun's own threads (see THREADS: the one that closes idle SSH
+ *  connections, and the I/O thread of each SSH connection, which keeps it
+ *  alive; they exist until the context is destroyed) -- so possibly on a
+ *  thread your program did not create, and from several threads at once. It is never
  *  called after the context is destroyed. Must not call back into xrun.
  *  Secrets are never part of a message. */
 typedef void (*xrun_log_fn)(int level, const char *message, void *payload);
