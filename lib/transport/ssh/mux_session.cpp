@@ -503,6 +503,8 @@ void MuxSession::io_loop() {
         x->error = Failure::error(XRUN_E_NOMEM, "out of memory in a file operation on " + target_.key());
       } catch (const std::exception& e) {
         x->error = Failure{Failure::Kind::Other, XRUN_E_INTERNAL, e.what()};
+      } catch (...) {
+        x->error = Failure{Failure::Kind::Other, XRUN_E_INTERNAL, "an unknown exception in a file operation"};
       }
       ssh_set_blocking(s, 0);
       {
