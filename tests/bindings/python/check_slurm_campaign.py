@@ -8,7 +8,12 @@ scripts/testbed-sshd.sh (ctest's slurm and sshd fixtures):
   - a real pw.x through Slurm over the sshd: an SCF made to fail (3 SCF
     steps at mixing_beta 0.9) is diagnosed scf_not_converged, corrected by
     the built-in corrections and resent until it converges, to the energy
-    of a converged reference run within 1e-5 Ry.
+    of a converged reference run within 1e-5 Ry;
+  - a cross-machine DAG in one batch: chains of three jobs alternating
+    between the Slurm machine and a direct machine behind the sshd, some
+    parents failing by design: every dependent is sent exactly once, after
+    its parent ended, or cancelled with its parent and that parent's end in
+    the reason; nothing waits forever.
 
 Plain asserts and no pytest, so that it runs on every interpreter found
 here (Debian's /usr/bin/python3 and the default python3, see
@@ -64,22 +69,24 @@ def require_testbeds():
 def make_home(tag):
     """A temporary XRUN_HOME with two machines on the testbed's Slurm:
     "tb" reached from this host, "tbssh" over the sshd as user xruntest
-    (whose login environment names the testbed's SLURM_CONF)."""
+    (whose login environment names the testbed's SLURM_CONF), and "far",
+    the direct scheduler behind the same sshd."""
     home = tempfile.mkdtemp(prefix="xrun-py-%s-" % tag)
     ssh = os.path.join(TESTBED_DIR, "ssh")
     resources = {"partition": "debug", "walltime": "00:05:00"}
+    remote = {"execution": "remote", "host": "127.0.0.1", "port": SSH_PORT, "username": "xruntest",
+              "transport": os.environ.get("XRUN_TEST_TRANSPORT") or "libssh",
+              "auth": {"method": "key", "key_file": os.path.join(ssh, "client_ed25519")},
+              "known_hosts": os.path.join(ssh, "known_hosts"), "ssh_config": "none", "min_poll_interval": 1}
+    # New for each run: job directories never collide.
+    remote_dir = "~/xrun-py-%s/%s" % (tag, os.path.basename(home))
     machines = {
         "default": "tb",
         "machines": {
             "tb": {"execution": "local", "scheduler": "slurm", "workdir": os.path.join(home, "jobs"),
                    "min_poll_interval": 1, "resources": resources},
-            "tbssh": {"execution": "remote", "scheduler": "slurm", "host": "127.0.0.1", "port": SSH_PORT,
-                      "username": "xruntest", "transport": os.environ.get("XRUN_TEST_TRANSPORT") or "libssh",
-                      "auth": {"method": "key", "key_file": os.path.join(ssh, "client_ed25519")},
-                      "known_hosts": os.path.join(ssh, "known_hosts"), "ssh_config": "none",
-                      # New for each run: job directories never collide.
-                      "workdir": "~/xrun-py-%s/%s" % (tag, os.path.basename(home)),
-                      "min_poll_interval": 1, "resources": resources},
+            "tbssh": dict(remote, scheduler="slurm", workdir=remote_dir + "/slurm", resources=resources),
+            "far": dict(remote, scheduler="direct", workdir=remote_dir + "/direct"),
         },
     }
     with open(os.path.join(home, "machines.json"), "w", encoding="utf-8") as f:
@@ -175,7 +182,94 @@ def test_pw_scf_not_converged_is_corrected_over_ssh():
         shutil.rmtree(home, ignore_errors=True)
 
 
-TESTS = [test_second_identical_job_never_reaches_slurm, test_pw_scf_not_converged_is_corrected_over_ssh]
+def test_cross_machine_dag_sends_each_dependent_once_or_cancels_it():
+    """Chain c: relax on A, scf on B, bands on A, A alternating between
+    "tb" (Slurm) and "far" (direct over the sshd). c % 4 == 1: relax fails;
+    2: scf fails, bands runs afternotok; 3: scf fails, bands (afterok) is
+    cancelled."""
+    chains = 8
+    home = make_home("dag")
+    try:
+        with xrun.Context(home=home) as ctx:
+            specs = []
+            for c in range(chains):
+                a, b = ("tb", "far") if c % 2 == 0 else ("far", "tb")
+                relax = "sleep 1; exit 1" if c % 4 == 1 else "sleep 1; echo relax"
+                scf = "echo scf; exit 1" if c % 4 in (2, 3) else "echo scf"
+                bands_dep = {"job": "@scf-%d" % c, "type": "afternotok"} if c % 4 == 2 else "@scf-%d" % c
+                specs += [{"name": "relax-%d" % c, "machine": a, "command": relax},
+                          {"name": "scf-%d" % c, "machine": b, "command": scf, "depends_on": ["@relax-%d" % c]},
+                          {"name": "bands-%d" % c, "machine": a, "command": "echo bands", "depends_on": [bands_dep]}]
+            start = time.monotonic()
+            batch = ctx.submit_batch(specs)
+            assert all("error" not in item for item in batch), batch
+            ids = [item["id"] for item in batch]
+            # Bounded: every job ends within the deadline, else the test
+            # fails naming those left.
+            deadline, polls = start + 60, 0
+            while True:
+                infos = [ctx.job(i).info() for i in ids]
+                left = [(i, info["state"], info["reason"]) for i, info in zip(ids, infos) if not info["terminal"]]
+                if not left:
+                    break
+                assert time.monotonic() < deadline, "still waiting after 60 s (some job waits forever): %s" % left
+                ctx.poll()
+                polls += 1
+                time.sleep(0.2)
+            elapsed = time.monotonic() - start
+
+            def expect(k, state, parent=None, parent_end=None):
+                info = infos[k]
+                assert info["state"] == state, (specs[k]["name"], info["state"], info["reason"])
+                if parent is not None:
+                    want = "dependency never satisfied: parent %s ended %s" % (ids[parent], parent_end)
+                    assert want in info["reason"], (specs[k]["name"], info["reason"], want)
+
+            for c in range(chains):
+                r, s_, b = 3 * c, 3 * c + 1, 3 * c + 2
+                if c % 4 == 1:
+                    expect(r, "failed")
+                    expect(s_, "cancelled", r, "failed (afterok)")
+                    expect(b, "cancelled", s_, "cancelled (afterok)")
+                elif c % 4 == 2:
+                    expect(r, "completed")
+                    expect(s_, "failed")
+                    expect(b, "completed")
+                elif c % 4 == 3:
+                    expect(r, "completed")
+                    expect(s_, "failed")
+                    expect(b, "cancelled", s_, "failed (afterok)")
+                else:
+                    for k in (r, s_, b):
+                        expect(k, "completed")
+            # Each job that ran was sent once (one "submitted" event, a
+            # scheduler id); a cancelled one never was.
+            submitted, after = dict.fromkeys(ids, 0), 0
+            while True:
+                events = ctx.events(after_seq=after)  # a page of at most 1000
+                if not events:
+                    break
+                after = events[-1].seq
+                for event in events:
+                    if event.job_id in submitted and event.state == xrun.State.SUBMITTED:
+                        submitted[event.job_id] += 1
+            for k, info in enumerate(infos):
+                ran = info["state"] != "cancelled"
+                assert submitted[ids[k]] == (1 if ran else 0), (specs[k]["name"], submitted[ids[k]], info["state"])
+                assert (info["scheduler_id"] != "") == ran, (specs[k]["name"], info["scheduler_id"])
+            # A dependent held across machines was sent after its parent ended.
+            for k in range(len(specs)):
+                if k % 3 and infos[k]["state"] != "cancelled":
+                    child, parent = infos[k], infos[k - 1]
+                    assert child["submitted_at"] >= parent["ended_at"], (specs[k]["name"], child, parent)
+            print("cross-machine DAG of %d jobs (Slurm and direct over ssh): %.1f s, %d poll rounds"
+                  % (len(specs), elapsed, polls))
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+TESTS = [test_second_identical_job_never_reaches_slurm, test_pw_scf_not_converged_is_corrected_over_ssh,
+         test_cross_machine_dag_sends_each_dependent_once_or_cancels_it]
 
 if __name__ == "__main__":
     require_testbeds()
