@@ -1,6 +1,7 @@
-/* A temporary XRUN_HOME whose default machine "tb" is the testbed's Slurm
- * reached from this host ("execution": "local", partition "debug"), for
- * the C tests on the real Slurm of scripts/testbed-slurm.sh. */
+/* A temporary XRUN_HOME whose default machine "tb" is the testbed's Slurm,
+ * reached from this host ("execution": "local", partition "debug") or over
+ * the real sshd of scripts/testbed-sshd.sh, for the C tests on the real
+ * Slurm of scripts/testbed-slurm.sh. */
 #ifndef XRUN_TEST_SLURM_HOME_H
 #define XRUN_TEST_SLURM_HOME_H
 #include <stdlib.h>
@@ -22,6 +23,38 @@ static inline void xrun_test_local_slurm_home(const char *tag, char *home_out, i
              " \"walltime\": \"%s\"}}}}",
              home_out, min_poll_interval_s, walltime);
     xrun_test_write_file(machines, text);
+}
+
+/* Makes the home like xrun_test_local_slurm_home, but "tb" is reached over
+ * the testbed sshd ($TESTBED_DIR, $TESTBED_SSH_PORT; ctest's sshd_up) as its
+ * user xruntest, whose login environment names the testbed's SLURM_CONF. The
+ * jobs live under ~xruntest/xrun-TAG/<the home's folder name>, new for each
+ * run. 0, or -1 with the reason on stderr (a cmocka setup fails, never skips). */
+static inline int xrun_test_ssh_slurm_home(const char *tag, char *home_out, int min_poll_interval_s,
+                                           const char *walltime) {
+    const char *dir = getenv("TESTBED_DIR");
+    if (!dir || !*dir) dir = "/tmp/xrun-testbed";
+    const char *port = getenv("TESTBED_SSH_PORT");
+    if (!port || !*port) port = "2222";
+    char key[600], known[600];
+    snprintf(key, sizeof key, "%s/ssh/client_ed25519", dir);
+    snprintf(known, sizeof known, "%s/ssh/known_hosts", dir);
+    if (access(key, R_OK) != 0 || access(known, R_OK) != 0) {
+        fprintf(stderr, "no sshd testbed in %s: run scripts/testbed-sshd.sh up (ctest's sshd_up)\n", dir);
+        return -1;
+    }
+    snprintf(home_out, 512, "%s", xrun_test_tempdir(tag));
+    char machines[600], text[3000];
+    snprintf(machines, sizeof machines, "%s/machines.json", home_out);
+    snprintf(text, sizeof text,
+             "{\"default\": \"tb\", \"machines\": {\"tb\": {\"execution\": \"remote\", \"scheduler\": \"slurm\","
+             " \"host\": \"127.0.0.1\", \"port\": %s, \"username\": \"xruntest\", \"transport\": \"%s\","
+             " \"auth\": {\"method\": \"key\", \"key_file\": \"%s\"}, \"known_hosts\": \"%s\","
+             " \"ssh_config\": \"none\", \"workdir\": \"~/xrun-%s/%s\", \"min_poll_interval\": %d,"
+             " \"resources\": {\"partition\": \"debug\", \"walltime\": \"%s\"}}}}",
+             port, xrun_test_transport(), key, known, tag, strrchr(home_out, '/') + 1, min_poll_interval_s, walltime);
+    xrun_test_write_file(machines, text);
+    return 0;
 }
 
 /* Points the Slurm commands at the testbed of scripts/testbed-slurm.sh

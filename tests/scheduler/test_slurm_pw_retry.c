@@ -4,9 +4,17 @@
  * parser, corrected in its job directory by the built-in corrections and
  * resent by its retry policy until it converges; its energy must equal a
  * converged reference run (si_scf_reference.in) through the same Slurm
- * within 1e-5 Ry. pw.x is Debian's OpenMPI build run as a singleton: its
- * out-of-band and TCP transports are told to use the loopback interface,
- * the only one of the testbed's network namespace. */
+ * within 1e-5 Ry.
+ *
+ *   test_slurm_pw_retry ssh    the Slurm machine reached over the real sshd
+ *                              (the issue's scenario: uploads by SFTP, jobs
+ *                              as the testbed user in its home)
+ *   test_slurm_pw_retry local  the same Slurm reached from this host
+ *
+ * pw.x is Debian's OpenMPI build run as a singleton: its out-of-band and TCP
+ * transports are told to use the loopback interface, and the singleton does
+ * not start a daemon of its own (ess_singleton_isolated), which it could not
+ * reach from inside a test's own network namespace. */
 #include <math.h>
 #include <time.h>
 #include <unistd.h>
@@ -17,6 +25,7 @@
 
 static char home[512];
 static xrun_ctx *ctx;
+static int over_ssh;
 
 static int setup(void **state) {
     (void)state;
@@ -25,7 +34,11 @@ static int setup(void **state) {
         fprintf(stderr, "pw.x is not installed: install Debian's quantum-espresso (scripts/install-deps.sh --test)\n");
         return -1;
     }
-    xrun_test_local_slurm_home("slurm-pw-retry", home, 1, "00:05:00");
+    if (over_ssh) {
+        if (xrun_test_ssh_slurm_home("slurm-pw-retry", home, 1, "00:05:00") != 0) return -1;
+    } else {
+        xrun_test_local_slurm_home("slurm-pw-retry", home, 1, "00:05:00");
+    }
     return xrun_test_open_home(home, &ctx);
 }
 
@@ -38,7 +51,8 @@ static int teardown(void **state) {
 /* Copies fixture `name` to `dir/as`. */
 static void copy_fixture(const char *name, const char *dir, const char *as) {
     char cmd[2048];
-    snprintf(cmd, sizeof cmd, "cp '%s/tests/fixtures/campaign/qe/%s' '%s/%s'", getenv("XRUN_SOURCE_DIR"), name, dir, as);
+    snprintf(cmd, sizeof cmd, "cp '%s/tests/fixtures/campaign/qe/%s' '%s/%s'", xrun_test_env("XRUN_SOURCE_DIR"), name,
+             dir, as);
     assert_int_equal(system(cmd), 0);
 }
 
@@ -58,7 +72,8 @@ static xrun_job *submit_pw(const char *input, const char *retry) {
     char spec[4096];
     snprintf(spec, sizeof spec,
              "{\"name\": \"si-scf\", \"command\": \"pw.x -in pw.in > pw.out\", \"env\": {\"OMP_NUM_THREADS\": \"1\","
-             " \"OMPI_MCA_oob_tcp_if_include\": \"lo\", \"OMPI_MCA_btl_tcp_if_include\": \"lo\"},"
+             " \"OMPI_MCA_oob_tcp_if_include\": \"lo\", \"OMPI_MCA_btl_tcp_if_include\": \"lo\","
+             " \"OMPI_MCA_ess_singleton_isolated\": \"1\"},"
              " \"upload\": [\"%s/pw.in\", \"%s/Si.pz-vbc.UPF\"], \"parser\": \"qe\", \"parse_file\": \"pw.out\"%s}",
              dir, dir, retry);
     xrun_job *job = NULL;
@@ -89,14 +104,20 @@ static void scf_not_converged_is_corrected_until_it_converges(void **state) {
     assert_non_null(strstr(info, "mixing_beta"));
     xrun_free(info);
     const double e = energy_of(job), ref = energy_of(reference);
-    fprintf(stderr, "pw.x through Slurm: final %.8f Ry, reference %.8f Ry, |diff| %.2e Ry, %.1f s\n", e, ref,
-            fabs(e - ref), (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+    fprintf(stderr, "pw.x through Slurm (%s): final %.8f Ry, reference %.8f Ry, |diff| %.2e Ry, %.1f s\n",
+            over_ssh ? "over ssh" : "local", e, ref, fabs(e - ref),
+            (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
     assert_true(fabs(e - ref) < 1e-5);
     xrun_job_free(reference);
     xrun_job_free(job);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+    if (argc != 2 || (strcmp(argv[1], "ssh") != 0 && strcmp(argv[1], "local") != 0)) {
+        fprintf(stderr, "usage: %s ssh|local\n", argv[0]);
+        return 2;
+    }
+    over_ssh = strcmp(argv[1], "ssh") == 0;
     const struct CMUnitTest tests[] = {cmocka_unit_test(scf_not_converged_is_corrected_until_it_converges)};
     return cmocka_run_group_tests(tests, setup, teardown);
 }
