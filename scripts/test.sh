@@ -37,10 +37,11 @@ if [[ "${XRUN_SKIP_SANITIZERS:-}" != 1 ]]; then
   # its time: tests that mostly wait for something outside xrun's memory --
   # Slurm's one-minute walltime enforcement (the two walltime tests), the
   # deadlines of fresh xrun processes against dead servers, slurmctld
-  # restarts, processes killed mid-submission, the Python DRMAA flow.
+  # restarts, processes killed mid-submission, the Python DRMAA and
+  # campaign flows (their C counterparts run here).
   (cd build/asan && XRUN_SOAK_SECONDS=10 ctest --output-on-failure -j"$jobs" --timeout 900 \
      -LE 'fuzz|install|pg_scenario' \
-     -E '^(test_slurm_(walltime|retry_walltime|faults)|test_remote_deadlines|test_crash_resend_slurm|test_drmaa_python_slurm)$')
+     -E '^(test_slurm_(walltime|retry_walltime|faults)|test_remote_deadlines|test_crash_resend_slurm|test_drmaa_python_slurm|test_campaign_python_slurm)$')
 fi
 if [[ "${XRUN_SKIP_SANITIZERS:-}" != 1 ]]; then
   section "TSan build (concurrency tests)"
