@@ -55,7 +55,12 @@ int64_t HostPool::channels_per_session() const {
 
 HostPool::Slot HostPool::acquire(int64_t deadline_ms, bool for_files) {
   std::unique_lock<std::mutex> lk(mu_);
+  // The connection attempt this caller waits for, if any: when it fails,
+  // its error is this caller's too (a host that refuses would otherwise
+  // be retried by each waiter in turn, one after another).
+  uint64_t waited_for = 0;
   for (;;) {
+    if (waited_for != 0 && failed_open_ >= waited_for) throw Error(failed_open_status_, failed_open_message_);
     // Dead sessions leave the pool (their holders keep them until done);
     // destroyed outside the lock, since that joins their I/O thread.
     std::vector<std::shared_ptr<MuxSession>> dead;
@@ -92,6 +97,7 @@ HostPool::Slot HostPool::acquire(int64_t deadline_ms, bool for_files) {
     if (opening_ == 0 && live_ < target_.max_sessions) {
       live_++;
       opening_++;
+      const uint64_t attempt = ++open_attempts_;
       lk.unlock();
       try {
         auto session = std::make_shared<MuxSession>(open_with_retry(deadline_ms), counters_, logger_);
@@ -103,6 +109,16 @@ HostPool::Slot HostPool::acquire(int64_t deadline_ms, bool for_files) {
         lk.unlock();
         freed_.notify_all();
         return Slot(this, session, for_files);
+      } catch (const Error& e) {
+        lk.lock();
+        live_--;
+        opening_--;
+        failed_open_ = attempt;
+        failed_open_status_ = e.status();
+        failed_open_message_ = e.what();
+        lk.unlock();
+        freed_.notify_all();
+        throw;
       } catch (...) {
         lk.lock();
         live_--;
@@ -112,6 +128,7 @@ HostPool::Slot HostPool::acquire(int64_t deadline_ms, bool for_files) {
         throw;
       }
     }
+    if (opening_ > 0 && waited_for == 0) waited_for = open_attempts_;
     int64_t left = deadline_ms - monotonic_ms();
     if (left <= 0)
       throw Error(XRUN_E_TIMEOUT, "no free channel to " + target_.key() + " before the deadline: all " +

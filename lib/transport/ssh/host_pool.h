@@ -83,6 +83,10 @@ class HostPool {
   std::vector<std::shared_ptr<MuxSession>> sessions_;  // declared after freed_: destroyed first
   int64_t live_ = 0;                                   // sessions_ + being opened
   int opening_ = 0;                                    // connections being opened by acquire()
+  uint64_t open_attempts_ = 0;                         // numbered, for the waiters of one
+  uint64_t failed_open_ = 0;                           // the last attempt that failed, and why
+  xrun_status failed_open_status_ = XRUN_OK;
+  std::string failed_open_message_;
 
   std::mutex budget_mu_;
   std::deque<int64_t> recent_handshakes_;  // monotonic ms, last 60 s
