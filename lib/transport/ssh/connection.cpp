@@ -321,10 +321,7 @@ int Connection::auth_password() {
 
 std::string Connection::authenticate() {
   ssh_session s = session_.get();
-  int rc = ssh_userauth_none(s, nullptr);
-  if (rc == SSH_AUTH_SUCCESS) return "none";
-  if (rc == SSH_AUTH_ERROR) fail_transport("authentication exchange failed");
-  const int offered = ssh_userauth_list(s, nullptr);
+  int rc = SSH_AUTH_DENIED;
   std::string tried;
   auto attempt = [&](const std::string& what, auto&& fn) {
     if (!tried.empty()) tried += ", ";
@@ -337,13 +334,25 @@ std::string Connection::authenticate() {
     if (target_.auth.key_file) return attempt("key file " + *target_.auth.key_file, [&] { return auth_with_key_file(*target_.auth.key_file); });
     return attempt("agent and default keys", [&] { return ssh_userauth_publickey_auto(s, nullptr, nullptr); });
   };
-  bool done = false;
+  // A key goes first, unasked: asking the server which methods it offers
+  // (a "none" request) costs a round trip, and OpenSSH delays every failed
+  // attempt a little, that one included. What is offered is known after
+  // any failed attempt.
+  const bool key_first = target_.auth.method == AuthMethod::Key || target_.auth.method == AuthMethod::Auto;
+  bool done = key_first && publickey();
+  if (done) return tried;
+  // (No key to offer sends nothing: then ask.)
+  if (!key_first || ssh_userauth_list(s, nullptr) == 0) {
+    rc = ssh_userauth_none(s, nullptr);
+    if (rc == SSH_AUTH_SUCCESS) return "none";
+    if (rc == SSH_AUTH_ERROR) fail_transport("authentication exchange failed");
+  }
+  const int offered = ssh_userauth_list(s, nullptr);
   switch (target_.auth.method) {
     case AuthMethod::Agent:
       done = attempt("agent", [&] { return ssh_userauth_agent(s, nullptr); });
       break;
-    case AuthMethod::Key:
-      done = publickey();
+    case AuthMethod::Key:  // tried above
       break;
     case AuthMethod::Password:
       done = (offered & SSH_AUTH_METHOD_PASSWORD) ? attempt("password", [&] { return auth_password(); })
@@ -352,9 +361,8 @@ std::string Connection::authenticate() {
     case AuthMethod::KeyboardInteractive:
       done = attempt("keyboard-interactive", [&] { return auth_kbdint(); });
       break;
-    case AuthMethod::Auto:
-      if (offered & SSH_AUTH_METHOD_PUBLICKEY) done = publickey();
-      if (!done && prompter_.available() && (offered & SSH_AUTH_METHOD_INTERACTIVE))
+    case AuthMethod::Auto:  // keys tried above
+      if (prompter_.available() && (offered & SSH_AUTH_METHOD_INTERACTIVE))
         done = attempt("keyboard-interactive", [&] { return auth_kbdint(); });
       if (!done && prompter_.available() && (offered & SSH_AUTH_METHOD_PASSWORD))
         done = attempt("password", [&] { return auth_password(); });
