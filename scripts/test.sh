@@ -36,12 +36,13 @@ if [[ "${XRUN_SKIP_SANITIZERS:-}" != 1 ]]; then
   # form (10 s; 60 s above). Left to the pass above, to keep the suite in
   # its time: tests that mostly wait for something outside xrun's memory --
   # Slurm's one-minute walltime enforcement (the two walltime tests), the
-  # deadlines of fresh xrun processes against dead servers, slurmctld
-  # restarts, processes killed mid-submission, the Python DRMAA and
-  # campaign flows (their C counterparts run here).
+  # deadlines of fresh xrun processes against dead servers, sshd restarts
+  # and keepalive waits (the reconnect paths run here in test_ssh_mux and
+  # test_ssh_faults), slurmctld restarts, processes killed mid-submission,
+  # the Python DRMAA and campaign flows (their C counterparts run here).
   (cd build/asan && XRUN_SOAK_SECONDS=10 ctest --output-on-failure -j"$jobs" --timeout 900 \
      -LE 'fuzz|install|pg_scenario' \
-     -E '^(test_slurm_(walltime|retry_walltime|faults)|test_remote_deadlines|test_crash_resend_slurm|test_drmaa_python_slurm|test_campaign_python_slurm)$')
+     -E '^(test_slurm_(walltime|retry_walltime|faults)|test_remote_deadlines|test_ssh_recovery|test_crash_resend_slurm|test_drmaa_python_slurm|test_campaign_python_slurm)$')
 fi
 if [[ "${XRUN_SKIP_SANITIZERS:-}" != 1 ]]; then
   section "TSan build (concurrency tests)"
