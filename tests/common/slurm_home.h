@@ -25,6 +25,23 @@ static inline void xrun_test_local_slurm_home(const char *tag, char *home_out, i
     xrun_test_write_file(machines, text);
 }
 
+/* The testbed sshd of scripts/testbed-sshd.sh ($TESTBED_DIR,
+ * $TESTBED_SSH_PORT; ctest's sshd_up): its client key and known_hosts (each
+ * buffer at least 600 bytes) and port. 0, or -1 with the reason on stderr. */
+static inline int xrun_test_sshd_testbed(char *key, char *known, const char **port) {
+    const char *dir = getenv("TESTBED_DIR");
+    if (!dir || !*dir) dir = "/tmp/xrun-testbed";
+    *port = getenv("TESTBED_SSH_PORT");
+    if (!*port || !**port) *port = "2222";
+    snprintf(key, 600, "%s/ssh/client_ed25519", dir);
+    snprintf(known, 600, "%s/ssh/known_hosts", dir);
+    if (access(key, R_OK) != 0 || access(known, R_OK) != 0) {
+        fprintf(stderr, "no sshd testbed in %s: run scripts/testbed-sshd.sh up (ctest's sshd_up)\n", dir);
+        return -1;
+    }
+    return 0;
+}
+
 /* Makes the home like xrun_test_local_slurm_home, but "tb" is reached over
  * the testbed sshd ($TESTBED_DIR, $TESTBED_SSH_PORT; ctest's sshd_up) as its
  * user xruntest, whose login environment names the testbed's SLURM_CONF. The
@@ -32,17 +49,9 @@ static inline void xrun_test_local_slurm_home(const char *tag, char *home_out, i
  * run. 0, or -1 with the reason on stderr (a cmocka setup fails, never skips). */
 static inline int xrun_test_ssh_slurm_home(const char *tag, char *home_out, int min_poll_interval_s,
                                            const char *walltime) {
-    const char *dir = getenv("TESTBED_DIR");
-    if (!dir || !*dir) dir = "/tmp/xrun-testbed";
-    const char *port = getenv("TESTBED_SSH_PORT");
-    if (!port || !*port) port = "2222";
     char key[600], known[600];
-    snprintf(key, sizeof key, "%s/ssh/client_ed25519", dir);
-    snprintf(known, sizeof known, "%s/ssh/known_hosts", dir);
-    if (access(key, R_OK) != 0 || access(known, R_OK) != 0) {
-        fprintf(stderr, "no sshd testbed in %s: run scripts/testbed-sshd.sh up (ctest's sshd_up)\n", dir);
-        return -1;
-    }
+    const char *port;
+    if (xrun_test_sshd_testbed(key, known, &port) != 0) return -1;
     snprintf(home_out, 512, "%s", xrun_test_tempdir(tag));
     char machines[600], text[3000];
     snprintf(machines, sizeof machines, "%s/machines.json", home_out);

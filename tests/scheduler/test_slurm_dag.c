@@ -54,18 +54,10 @@ static void print_log(int level, const char *message, void *payload) {
 
 static int setup(void **state) {
     (void)state;
-    const char *dir = getenv("TESTBED_DIR");
-    if (!dir || !*dir) dir = "/tmp/xrun-testbed";
-    const char *port = getenv("TESTBED_SSH_PORT");
-    if (!port || !*port) port = "2222";
     char key[600], known[600];
-    snprintf(key, sizeof key, "%s/ssh/client_ed25519", dir);
-    snprintf(known, sizeof known, "%s/ssh/known_hosts", dir);
+    const char *port;
     if (xrun_test_use_slurm_testbed() != 0) return -1;
-    if (access(key, R_OK) != 0 || access(known, R_OK) != 0) {
-        fprintf(stderr, "no sshd testbed in %s: run scripts/testbed-sshd.sh up (ctest's sshd_up)\n", dir);
-        return -1;
-    }
+    if (xrun_test_sshd_testbed(key, known, &port) != 0) return -1;
     snprintf(bin, sizeof bin, "%s", xrun_test_tempdir("dag-bin"));
     const char *names[] = {"sbatch", "squeue", "sacct", "scancel"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) write_wrapper(names[i]);

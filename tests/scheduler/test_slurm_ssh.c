@@ -4,6 +4,7 @@
  * poll round over many jobs (the transport's own command counter). */
 #include <unistd.h>
 
+#include "slurm_home.h"
 #include "test_common.h"
 #include "xrun.h"
 
@@ -11,17 +12,9 @@ static xrun_ctx *ctx;
 
 static int setup(void **state) {
     (void)state;
-    const char *dir = getenv("TESTBED_DIR");
-    if (!dir || !*dir) dir = "/tmp/xrun-testbed";
-    const char *port = getenv("TESTBED_SSH_PORT");
-    if (!port || !*port) port = "2222";
     char key[600], known[600];
-    snprintf(key, sizeof key, "%s/ssh/client_ed25519", dir);
-    snprintf(known, sizeof known, "%s/ssh/known_hosts", dir);
-    if (access(key, R_OK) != 0 || access(known, R_OK) != 0) {
-        fprintf(stderr, "no sshd testbed in %s: run scripts/testbed-sshd.sh up (ctest's sshd_up)\n", dir);
-        return -1;
-    }
+    const char *port;
+    if (xrun_test_sshd_testbed(key, known, &port) != 0) return -1;
     const char *home = xrun_test_tempdir("slurm-ssh");
     char machines[600], text[4096];
     snprintf(machines, sizeof machines, "%s/machines.json", home);
