@@ -2,7 +2,6 @@
 
 #include <libssh/callbacks.h>
 #include <netdb.h>
-#include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -196,7 +195,6 @@ void Connection::connect(StepLog* log, int64_t deadline_ms, const std::function<
 
   steps.begin("authenticate");
   steps.ok(authenticate());
-  last_used_ms = last_keepalive_ms = monotonic_ms();
 }
 
 void Connection::verify_host_key() {
@@ -518,7 +516,6 @@ CommandResult Connection::exec_streaming(const std::string& command, const Stdin
                    " of stderr): " + command.substr(0, 200));
       result.exit_status = 128 + 9;
       result.output_capped = true;
-      last_used_ms = monotonic_ms();
       return result;
     }
     if (eof_sent && ssh_channel_is_eof(ch.get())) break;
@@ -546,7 +543,6 @@ CommandResult Connection::exec_streaming(const std::string& command, const Stdin
   if (status < 0 && remaining() <= 0) kill_and_throw("waiting for its exit status");
   result.exit_status = status;
   ssh_channel_close(ch.get());
-  last_used_ms = monotonic_ms();
   return result;
 }
 
@@ -609,40 +605,6 @@ std::string Connection::startup_output() {
   } catch (const Error&) {
     return "";
   }
-}
-
-// ---------------------------------------------------------------- liveness
-
-bool Connection::healthy() {
-  if (broken_ || !ssh_is_connected(session_.get())) return false;
-  struct pollfd p = {ssh_get_fd(session_.get()), POLLIN, 0};
-  if (poll(&p, 1, 0) <= 0) return true;
-  if (p.revents & (POLLERR | POLLNVAL)) return false;
-  // Something arrived while idle: a keepalive request, a disconnect, or the
-  // end of the stream. Let libssh handle it, then look at the state.
-  ssh_event ev = ssh_event_new();
-  if (!ev) return false;
-  bool ok = ssh_event_add_session(ev, session_.get()) == SSH_OK;
-  if (ok) {
-    ok = ssh_event_dopoll(ev, 0) != SSH_ERROR;
-    ssh_event_remove_session(ev, session_.get());
-  }
-  ssh_event_free(ev);
-  if (!ok || !ssh_is_connected(session_.get()) || (ssh_get_status(session_.get()) & (SSH_CLOSED | SSH_CLOSED_ERROR))) {
-    broken_ = true;
-    return false;
-  }
-  return true;
-}
-
-bool Connection::keepalive() {
-  if (!healthy()) return false;
-  if (ssh_send_ignore(session_.get(), "xrun-keepalive") != SSH_OK) {
-    broken_ = true;
-    return false;
-  }
-  last_keepalive_ms = monotonic_ms();
-  return true;
 }
 
 }  // namespace xrun::ssh

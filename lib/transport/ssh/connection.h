@@ -89,24 +89,15 @@ class Connection final : public CommandChannel {
   // True while an SFTP session (one channel on the server) is open.
   bool has_sftp() const { return sftp_ != nullptr; }
 
-  // Without blocking: handles what the server sent while we were idle and
-  // says whether the connection is still usable.
-  bool healthy();
   // What the login shell prints before a command's own output (a banner
   // from ~/.bashrc), at most 120 bytes; "" if nothing or not known.
   std::string startup_output();
-  // Sends an SSH_MSG_IGNORE so that idle NATs and the server's
-  // ClientAlive logic see traffic. False if the connection is gone.
-  bool keepalive();
 
   void mark_broken() { broken_ = true; }
   bool broken() const { return broken_; }
   ssh_session session() const { return session_.get(); }
   const SshTarget& target() const { return target_; }
   std::string last_error() const;
-
-  int64_t last_used_ms = 0;
-  int64_t last_keepalive_ms = 0;
 
  private:
   Connection(const SshTarget& target, const Prompter& prompter, const Logger& logger);
