@@ -27,6 +27,7 @@ constexpr int64_t kCloseConfirmMs = 5000;
 constexpr int64_t kBusyWaitCapMs = 100;
 constexpr int64_t kIdleWaitCapMs = 1000;
 constexpr size_t kStdinChunk = 32 * 1024;
+constexpr bool kSpareChannel = false;
 
 bool session_dead(ssh_session s) {
   return !ssh_is_connected(s) || (ssh_get_status(s) & (SSH_CLOSED | SSH_CLOSED_ERROR));
@@ -560,11 +561,13 @@ void MuxSession::io_loop() {
       have_spare = have_spare || c->spare;
     }
     const int64_t open_now = server_channels(channels);
-    // One channel opened ahead of need once the session runs commands:
-    // the next command skips the open round trip. Not past the server's
-    // limit (a spare is no command: it must not take a command's place).
+    // A channel opened ahead of need would save the next command the open
+    // round trip, but that round trip is also what shows a connection that
+    // died while idle before the command is sent: on a spare channel such a
+    // command counted as started and could not be replayed. Off until the
+    // spare can be checked first.
     const int64_t limit = counters_->channel_limit.load();
-    if (!have_spare && ran_commands_ && (limit == 0 || open_now + 1 < limit)) {
+    if (kSpareChannel && !have_spare && ran_commands_ && (limit == 0 || open_now + 1 < limit)) {
       channels.push_back(std::make_unique<Channel>());
       channels.back()->spare = true;
       progressed = true;
